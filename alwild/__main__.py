@@ -1,0 +1,5 @@
+import sys
+
+from alwild.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the ``alwild`` CLI, one module each (see alwild.cli)."""

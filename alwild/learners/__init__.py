@@ -1,0 +1,7 @@
+"""Learners: they own a model and its labelled set, and query a pool."""
+
+from alwild.learners.active import ActiveLearner
+from alwild.learners.committee import Committee, CommitteeRegressor
+from alwild.learners.optimizer import BayesianOptimizer
+
+__all__ = ["ActiveLearner", "BayesianOptimizer", "Committee", "CommitteeRegressor"]

@@ -1,0 +1,174 @@
+"""ActiveLearner: one estimator, its labelled set, and a query strategy."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+from alwild.learners.base import QueryMixin
+from alwild.pool import DEFAULT_CHUNK_SIZE, n_features, n_rows, take_rows
+from alwild.strategies import Strategy
+from alwild.support import append_rows
+
+__all__ = ["ActiveLearner"]
+
+
+def _n_labels(y) -> int:
+    return int(np.asarray(y).shape[0])
+
+
+class ActiveLearner(QueryMixin):
+    """Pool-based active learner around any scikit-learn estimator.
+
+    Parameters mirror modAL's: ``estimator``, ``query_strategy`` (a name such as
+    ``"entropy"``, a strategy object, or a function ``(learner, X, n_instances)``),
+    ``X_training`` and ``y_training``. Beyond modAL: ``chunk_size`` and ``n_jobs`` for
+    bounded-memory pool scoring, ``cold_start`` for the pick before any model exists,
+    and ``random_state`` for reproducible tie-breaking.
+
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0, 0, 1, 1])
+    >>> learner = ActiveLearner(LogisticRegression(), "margin", X[[0, 3]], y[[0, 3]])
+    >>> idx, rows = learner.query(X[1:3])
+    >>> learner.teach(rows, y[1:3][idx])
+    >>> learner.X_training.shape
+    (3, 1)
+    """
+
+    def __init__(
+        self,
+        estimator: Any,
+        query_strategy: Any = "least_confident",
+        X_training=None,
+        y_training=None,
+        bootstrap_init: bool = False,
+        on_transformed: bool = False,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        n_jobs: int | None = None,
+        cold_start: str = "diversity",
+        random_state: int | np.random.Generator | None = None,
+        **fit_kwargs,
+    ) -> None:
+        self.estimator = estimator
+        self.on_transformed = on_transformed
+        self._init_query(query_strategy, chunk_size, n_jobs, cold_start, random_state)
+        self.X_training = None
+        self.y_training = None
+        if (X_training is None) != (y_training is None):
+            raise ValueError("give both X_training and y_training, or neither")
+        if X_training is not None:
+            _check_lengths(X_training, y_training)
+            self.X_training, self.y_training = X_training, np.asarray(y_training)
+            self._fit_to_known(bootstrap=bootstrap_init, **fit_kwargs)
+
+    def _check_strategy(self, strategy) -> None:
+        if isinstance(strategy, Strategy) and strategy.needs_committee:
+            raise TypeError(
+                f"strategy {strategy.name!r} measures disagreement between committee members "
+                "and cannot run on a single ActiveLearner: use Committee([learner1, "
+                f"learner2, ...], query_strategy={strategy.name!r}), or a single-model "
+                "strategy such as 'entropy'"
+            )
+
+    @property
+    def is_fitted(self) -> bool:
+        """Whether the estimator has been fitted."""
+        try:
+            check_is_fitted(self.estimator)
+        except NotFittedError:
+            return False
+        return True
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.estimator.classes_
+
+    def _fit_to_known(self, bootstrap: bool = False, **fit_kwargs) -> None:
+        X, y = self.X_training, self.y_training
+        if X is None or _n_labels(y) == 0:
+            return
+        if is_classifier(self.estimator) and np.unique(y).size < 2:
+            warnings.warn(
+                f"only one class ({np.unique(y)[0]!r}) labelled so far: the model is not "
+                f"trained yet and queries use the {self.cold_start!r} cold start until a "
+                "second class is labelled",
+                stacklevel=3,
+            )
+            return
+        if bootstrap:
+            idx = self._rng.choice(_n_labels(y), _n_labels(y), replace=True)
+            X, y = take_rows(X, idx), y[idx]
+        self.estimator.fit(X, y, **fit_kwargs)
+
+    def fit(self, X, y, bootstrap: bool = False, **fit_kwargs) -> ActiveLearner:
+        """Replace the labelled set with ``(X, y)`` and fit."""
+        _check_lengths(X, y)
+        self.X_training, self.y_training = X, np.asarray(y)
+        self._fit_to_known(bootstrap=bootstrap, **fit_kwargs)
+        return self
+
+    def teach(self, X, y, bootstrap: bool = False, only_new: bool = False, **fit_kwargs) -> None:
+        """Add labelled samples and refit (on only the new ones with ``only_new=True``).
+
+        The labelled set is only extended once the input is checked; if refitting fails
+        the learner keeps its previous labelled set and model.
+        """
+        _check_lengths(X, y)
+        want = None if self.X_training is None else n_features(self.X_training)
+        got = n_features(X)
+        if want is not None and got is not None and want != got:
+            raise ValueError(
+                f"teach got {got} features but the labelled set has {want}: pass rows with "
+                "the same columns as the training data"
+            )
+        old = (self.X_training, self.y_training)
+        y = np.asarray(y)
+        self.X_training = append_rows(self.X_training, X)
+        self.y_training = y if old[1] is None else np.concatenate([old[1], y])
+        try:
+            if only_new:
+                self.estimator.fit(X, y, **fit_kwargs)
+            else:
+                self._fit_to_known(bootstrap=bootstrap, **fit_kwargs)
+        except Exception:
+            self.X_training, self.y_training = old
+            raise
+
+    def _require_fitted(self) -> None:
+        if not self.is_fitted:
+            raise NotFittedError(
+                f"the {type(self.estimator).__name__} is not trained yet: teach it labelled "
+                "samples (of at least two classes for a classifier) first"
+            )
+
+    def predict(self, X, **kwargs):
+        """The estimator's predictions."""
+        self._require_fitted()
+        return self.estimator.predict(X, **kwargs)
+
+    def predict_proba(self, X, **kwargs) -> np.ndarray:
+        """The estimator's class probabilities."""
+        self._require_fitted()
+        return self.estimator.predict_proba(X, **kwargs)
+
+    def score(self, X, y, **kwargs) -> float:
+        """The estimator's ``score`` (accuracy for classifiers, R² for regressors)."""
+        self._require_fitted()
+        return float(self.estimator.score(X, y, **kwargs))
+
+
+def _check_lengths(X, y) -> None:
+    if y is None:
+        raise ValueError("labels are missing: pass y with one label per row of X")
+    nx, ny = n_rows(X), _n_labels(y)
+    if nx != ny:
+        raise ValueError(
+            f"got {nx} samples but {ny} labels: pass exactly one label per row; "
+            "nothing was added"
+        )

@@ -1,0 +1,141 @@
+"""What every pool-based learner shares: resolving the strategy, checking the pool, the
+cold start, and the query itself."""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from typing import Any
+
+import numpy as np
+
+from alwild import select
+from alwild.pool import DEFAULT_CHUNK_SIZE, n_features, n_rows, take_rows
+from alwild.strategies import Strategy, get_strategy
+from alwild.support import features_of
+
+__all__ = ["QueryMixin", "COLD_START_MODES"]
+
+COLD_START_MODES = ("diversity", "random")
+
+
+class QueryMixin:
+    """Pool querying for learners that own a model and a labelled set.
+
+    Subclasses provide ``is_fitted``, ``X_training`` and ``_check_strategy``.
+    """
+
+    query_strategy: Any
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    n_jobs: int | None = None
+    cold_start: str = "diversity"
+
+    def _init_query(self, query_strategy, chunk_size, n_jobs, cold_start, random_state) -> None:
+        if cold_start not in COLD_START_MODES:
+            raise ValueError(f"cold_start must be one of {COLD_START_MODES}, got {cold_start!r}")
+        if int(chunk_size) < 1:
+            raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
+        self.query_strategy = get_strategy(query_strategy)
+        self._check_strategy(self.query_strategy)
+        self.chunk_size = int(chunk_size)
+        self.n_jobs = n_jobs
+        self.cold_start = cold_start
+        self.random_state = random_state
+        self._rng = np.random.default_rng(random_state)
+        self.last_scores_: np.ndarray | None = None
+        self.last_query_: np.ndarray | None = None
+        self.last_strategy_: str | None = None
+
+    def _check_strategy(self, strategy) -> None:  # overridden where a strategy can be wrong
+        return None
+
+    def _expected_features(self) -> int | None:
+        X = getattr(self, "X_training", None)
+        if X is not None and n_rows(X):
+            return n_features(X)
+        est = getattr(self, "estimator", None)
+        return getattr(est, "n_features_in_", None)
+
+    def _check_pool(self, X_pool, n_instances: int) -> None:
+        if X_pool is None:
+            raise ValueError("X_pool is None: pass the unlabelled samples to choose from")
+        n = n_rows(X_pool)
+        if n == 0:
+            raise ValueError("the pool is empty: there is nothing left to query")
+        if not isinstance(n_instances, (int, np.integer)) or not 1 <= n_instances <= n:
+            raise ValueError(
+                f"n_instances={n_instances!r} but the pool has {n} samples: "
+                f"ask for between 1 and {n}"
+            )
+        want, got = self._expected_features(), n_features(X_pool)
+        if want is not None and got is not None and want != got:
+            raise ValueError(
+                f"the pool has {got} features but the learner was trained on {want}: "
+                "pass pool rows with the same columns, in the same order, as the training data"
+            )
+
+    def _cold_start_pick(self, X_pool, n_instances: int) -> np.ndarray:
+        if self.cold_start == "diversity":
+            try:
+                feats = features_of(self, X_pool)
+            except Exception:  # an unfitted pipeline cannot transform; raw data may not be numeric
+                feats = None
+            if feats is not None:
+                return select.k_center_greedy(feats, n_instances, None, self._rng)
+        return self._rng.choice(n_rows(X_pool), n_instances, replace=False)
+
+    def query(self, X_pool, n_instances: int = 1, return_metrics: bool = False, **query_kwargs):
+        """Choose the ``n_instances`` most informative rows of ``X_pool``.
+
+        Returns ``(indices, rows)`` (plus the chosen rows' scores with
+        ``return_metrics=True``). The scores of every pool row are kept in
+        ``last_scores_``. Before the model can be trained (no labels yet, or a single
+        class) the pick falls back to ``cold_start``: farthest-first diversity on the
+        features (``"diversity"``, default) or uniform ``"random"``.
+        """
+        strategy = self.query_strategy
+        if query_kwargs and isinstance(strategy, Strategy):
+            strategy = strategy.with_params(**query_kwargs)
+            query_kwargs = {}
+        self._check_pool(X_pool, n_instances)
+        scores = None
+        if isinstance(strategy, Strategy) and strategy.needs_model and not self.is_fitted:
+            idx, used = self._cold_start_pick(X_pool, n_instances), f"cold_start:{self.cold_start}"
+        elif isinstance(strategy, Strategy):
+            strategy.check(self)
+            idx, scores = strategy.select(self, X_pool, n_instances, self._rng)
+            used = strategy.name
+        else:
+            idx = _call_foreign(strategy, self, X_pool, n_instances, query_kwargs)
+            used = getattr(strategy, "__name__", type(strategy).__name__)
+        idx = np.asarray(idx, dtype=np.intp).ravel()
+        self.last_scores_, self.last_query_, self.last_strategy_ = scores, idx, used
+        rows = take_rows(X_pool, idx)
+        if return_metrics:
+            picked = None if scores is None else scores[idx]
+            return idx, rows, picked
+        return idx, rows
+
+
+def _call_foreign(fn, learner, X_pool, n_instances: int, kwargs: dict) -> np.ndarray:
+    """Call a modAL-style strategy function; accept ``idx`` or ``(idx, anything)``."""
+    try:
+        params = inspect.signature(fn).parameters
+        takes_n = "n_instances" in params or any(
+            p.kind is p.VAR_KEYWORD for p in params.values()
+        )
+    except (TypeError, ValueError):
+        takes_n = True
+    if takes_n:
+        kwargs = {"n_instances": n_instances, **kwargs}
+    result = fn(learner, X_pool, **kwargs)
+    if isinstance(result, tuple) and len(result) == 2:
+        result = result[0]
+    idx = np.asarray(result).ravel()
+    if idx.size != n_instances:
+        warnings.warn(
+            f"strategy {getattr(fn, '__name__', fn)!r} returned {idx.size} indices for "
+            f"n_instances={n_instances}",
+            stacklevel=3,
+        )
+    return idx

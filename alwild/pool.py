@@ -1,0 +1,184 @@
+"""Reading a pool in bounded-memory chunks, whatever its type.
+
+A pool may be a NumPy array, a NumPy memmap, a SciPy sparse matrix or a pandas
+DataFrame. Chunks are views where the type allows; a memmap backed by a file is read
+with positioned reads, so the pages of rows already scored never stay resident.
+
+>>> import numpy as np
+>>> [(a, b) for a, b, _ in iter_chunks(np.zeros((5, 2)), chunk_size=2)]
+[(0, 2), (2, 4), (4, 5)]
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from threadpoolctl import threadpool_limits
+
+__all__ = [
+    "n_rows",
+    "n_features",
+    "take_rows",
+    "iter_chunks",
+    "map_chunks",
+    "nonfinite_rows",
+    "DEFAULT_CHUNK_SIZE",
+]
+
+DEFAULT_CHUNK_SIZE = 16_384
+
+
+def n_rows(X) -> int:
+    """Number of samples in a pool of any supported type."""
+    if hasattr(X, "shape"):
+        return int(X.shape[0])
+    return len(X)
+
+
+def n_features(X) -> int | None:
+    """Number of features, or None for one-dimensional pools (e.g. a list of texts)."""
+    shape = getattr(X, "shape", None)
+    if shape is None or len(shape) < 2:
+        return None
+    return int(shape[1])
+
+
+def take_rows(X, idx: np.ndarray):
+    """The rows ``idx`` of ``X``, keeping its type (DataFrame rows by position)."""
+    idx = np.asarray(idx, dtype=np.intp)
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        return X.iloc[idx]
+    if isinstance(X, list):
+        return [X[i] for i in idx]
+    if isinstance(X, np.memmap):
+        return np.asarray(X[idx])
+    return X[idx]
+
+
+def _memmap_reader(X: np.memmap) -> Callable[[int, int], np.ndarray] | None:
+    # Only a memmap that owns its mapping has a trustworthy file offset (a slice of one
+    # inherits its parent's offset); other memmaps are read through the mapping.
+    if not isinstance(X.base, mmap.mmap) or X.filename is None:
+        return None
+    if not X.flags.c_contiguous or X.ndim != 2:
+        return None
+    filename, offset = X.filename, X.offset
+    row_bytes = X.shape[1] * X.dtype.itemsize
+
+    def read(start: int, stop: int) -> np.ndarray:
+        out = np.empty((stop - start, X.shape[1]), dtype=X.dtype)
+        with open(filename, "rb", buffering=0) as fh:
+            view = memoryview(out).cast("B")
+            pos, want = offset + start * row_bytes, (stop - start) * row_bytes
+            got = 0
+            while got < want:
+                n = os.preadv(fh.fileno(), [view[got:]], pos + got)
+                if n == 0:
+                    raise OSError(f"unexpected end of {filename} reading rows {start}:{stop}")
+                got += n
+        return out
+
+    return read
+
+
+def iter_chunks(X, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[tuple[int, int, object]]:
+    """Yield ``(start, stop, rows)`` over the pool, ``chunk_size`` rows at a time."""
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
+    n = n_rows(X)
+    if sparse.issparse(X) and X.format not in ("csr", "csc"):
+        X = X.tocsr()
+    reader = _memmap_reader(X) if isinstance(X, np.memmap) else None
+    for start in range(0, n, chunk_size):
+        stop = min(start + chunk_size, n)
+        if reader is not None:
+            yield start, stop, reader(start, stop)
+        elif isinstance(X, (pd.DataFrame, pd.Series)):
+            yield start, stop, X.iloc[start:stop]
+        else:
+            yield start, stop, X[start:stop]
+
+
+def map_chunks(
+    fn: Callable[[object], np.ndarray],
+    X,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    n_jobs: int | None = None,
+    width: int = 1,
+) -> np.ndarray:
+    """Apply ``fn`` (rows -> one float per row) to every chunk; return the scores.
+
+    Chunks run on ``n_jobs`` threads (default: every core) with BLAS limited to one
+    thread each, so the cores are used without oversubscription. At most ``n_jobs``
+    chunks are in flight; the result is one float64 per pool row (``width`` per row when
+    ``fn`` returns several columns). A chunk whose scoring fails, or gives NaN, because
+    of NaN or infinite features is reported by the pool rows at fault.
+    """
+    n = n_rows(X)
+    out = np.empty(n if width == 1 else (n, width), dtype=np.float64)
+    jobs = n_jobs or os.cpu_count() or 1
+    chunks = iter_chunks(X, chunk_size)
+
+    def run(item) -> None:
+        start, stop, rows = item
+        try:
+            values = fn(rows)
+        except ValueError as err:
+            _raise_if_nonfinite(rows, start, err)
+            raise
+        if np.isnan(values).any():
+            _raise_if_nonfinite(rows, start, None)
+        out[start:stop] = values
+
+    if jobs == 1 or n <= chunk_size:
+        for item in chunks:
+            run(item)
+        return out
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(jobs) as ex:
+        pending = []
+        for item in chunks:
+            pending.append(ex.submit(run, item))
+            if len(pending) >= jobs:
+                pending.pop(0).result()
+        for fut in pending:
+            fut.result()
+    return out
+
+
+def _raise_if_nonfinite(rows, start: int, cause: Exception | None) -> None:
+    bad = nonfinite_rows(rows)
+    if bad:
+        where = [start + b for b in bad]
+        raise ValueError(
+            f"the pool has NaN or infinite values (first bad rows: {where}); drop or impute "
+            "them before querying, or use an estimator that accepts missing values "
+            "(e.g. make_pipeline(SimpleImputer(), estimator))"
+        ) from cause
+
+
+def nonfinite_rows(rows, limit: int = 5) -> list[int]:
+    """Positions of the first ``limit`` rows holding NaN or infinity (numeric data only)."""
+    if isinstance(rows, (pd.DataFrame, pd.Series)):
+        num = rows.select_dtypes("number") if isinstance(rows, pd.DataFrame) else rows
+        vals = num.to_numpy(dtype=float, na_value=np.nan)
+        if vals.ndim == 1:
+            vals = vals[:, None]
+        bad = ~np.isfinite(vals).all(axis=1)
+        return np.flatnonzero(bad)[:limit].tolist()
+    if sparse.issparse(rows):
+        data_bad = ~np.isfinite(rows.data)
+        if not data_bad.any():
+            return []
+        coo = rows.tocoo()
+        return sorted(set(coo.row[~np.isfinite(coo.data)].tolist()))[:limit]
+    arr = np.asarray(rows)
+    if not np.issubdtype(arr.dtype, np.number):
+        return []
+    arr = arr.reshape(arr.shape[0], -1)
+    return np.flatnonzero(~np.isfinite(arr).all(axis=1))[:limit].tolist()

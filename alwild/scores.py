@@ -1,0 +1,272 @@
+"""Utility scores: pure, vectorised functions on arrays (higher = more worth a label).
+
+Every function takes arrays and returns one float per sample. Nothing here knows
+about estimators, learners or pools; there is no Python loop over samples.
+
+>>> import numpy as np
+>>> proba = np.array([[0.9, 0.1], [0.5, 0.5]])
+>>> least_confident(proba)
+array([0.1, 0.5])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtr
+
+__all__ = [
+    "least_confident",
+    "margin",
+    "entropy",
+    "vote_entropy",
+    "consensus_entropy",
+    "kl_max_disagreement",
+    "bald",
+    "probability_of_improvement",
+    "expected_improvement",
+    "upper_confidence_bound",
+    "expected_error",
+    "expected_gradient_length",
+    "random_scores",
+]
+
+_TINY = np.finfo(np.float64).tiny
+
+
+def _as_proba(proba: np.ndarray) -> np.ndarray:
+    proba = np.asarray(proba)
+    if proba.ndim != 2:
+        raise ValueError(
+            f"expected class probabilities of shape (n_samples, n_classes), got {proba.shape}"
+        )
+    return proba
+
+
+def least_confident(proba: np.ndarray) -> np.ndarray:
+    """``1 - max_c p(c | x)``: how unsure the model is of its top guess.
+
+    >>> least_confident(np.array([[0.7, 0.2, 0.1]]))
+    array([0.3])
+    """
+    proba = _as_proba(proba)
+    return 1.0 - proba.max(axis=1)
+
+
+def margin(proba: np.ndarray) -> np.ndarray:
+    """``1 - (p_top1 - p_top2)``: one minus the gap between the two best classes.
+
+    In ``[0, 1]``; 1 means a tie between the two best classes.
+
+    >>> margin(np.array([[0.6, 0.3, 0.1], [0.5, 0.5, 0.0]]))
+    array([0.7, 1. ])
+    """
+    proba = _as_proba(proba)
+    if proba.shape[1] < 2:
+        return np.zeros(proba.shape[0])
+    top2 = np.partition(proba, proba.shape[1] - 2, axis=1)[:, -2:]
+    return 1.0 - (top2[:, 1] - top2[:, 0])
+
+
+def _entropy_rows(p: np.ndarray) -> np.ndarray:
+    # xlogy semantics (0 log 0 = 0) without a Python loop; maximum() avoids log(0).
+    return -np.einsum("ij,ij->i", p, np.log(np.maximum(p, _TINY)))
+
+
+def entropy(proba: np.ndarray) -> np.ndarray:
+    """Shannon entropy of the predicted class distribution (natural log).
+
+    In ``[0, log n_classes]``.
+
+    >>> entropy(np.array([[0.5, 0.5], [1.0, 0.0]])).round(4)
+    array([0.6931, 0.    ])
+    """
+    return _entropy_rows(_as_proba(proba))
+
+
+def vote_entropy(votes: np.ndarray, n_classes: int) -> np.ndarray:
+    """Entropy of the committee's vote distribution.
+
+    ``votes`` holds class indices, shape ``(n_samples, n_members)``.
+
+    >>> vote_entropy(np.array([[0, 0], [0, 1]]), n_classes=2).round(4)
+    array([0.    , 0.6931])
+    """
+    votes = np.asarray(votes)
+    if votes.ndim != 2:
+        raise ValueError(f"votes must have shape (n_samples, n_members), got {votes.shape}")
+    n, m = votes.shape
+    if n == 0:
+        return np.zeros(0)
+    flat = (np.arange(n)[:, None] * n_classes + votes).ravel()
+    counts = np.bincount(flat, minlength=n * n_classes).reshape(n, n_classes)
+    return _entropy_rows(counts / m)
+
+
+def _as_member_proba(member_proba: np.ndarray) -> np.ndarray:
+    member_proba = np.asarray(member_proba)
+    if member_proba.ndim != 3:
+        raise ValueError(
+            "expected stacked probabilities of shape (n_members, n_samples, n_classes), "
+            f"got {member_proba.shape}"
+        )
+    return member_proba
+
+
+def consensus_entropy(member_proba: np.ndarray) -> np.ndarray:
+    """Entropy of the members' mean class distribution.
+
+    ``member_proba`` has shape ``(n_members, n_samples, n_classes)``.
+
+    >>> consensus_entropy(np.array([[[1.0, 0.0]], [[0.0, 1.0]]])).round(4)
+    array([0.6931])
+    """
+    return _entropy_rows(_as_member_proba(member_proba).mean(axis=0))
+
+
+def kl_max_disagreement(member_proba: np.ndarray) -> np.ndarray:
+    """Largest KL divergence of any member from the consensus distribution.
+
+    >>> kl_max_disagreement(np.array([[[0.5, 0.5]], [[0.5, 0.5]]]))
+    array([0.])
+    """
+    member_proba = _as_member_proba(member_proba)
+    consensus = member_proba.mean(axis=0)
+    log_p = np.log(np.maximum(member_proba, _TINY))
+    log_q = np.log(np.maximum(consensus, _TINY))
+    kl = np.einsum("mnc,mnc->mn", member_proba, log_p - log_q[None])
+    return kl.max(axis=0)
+
+
+def bald(mc_proba: np.ndarray) -> np.ndarray:
+    """BALD mutual information from Monte-Carlo (or ensemble) probability samples.
+
+    ``H[mean_t p_t] - mean_t H[p_t]`` with ``mc_proba`` of shape
+    ``(n_samples_mc, n_samples, n_classes)``; zero when all samples agree.
+
+    >>> bald(np.array([[[1.0, 0.0]], [[0.0, 1.0]]])).round(4)
+    array([0.6931])
+    """
+    mc_proba = _as_member_proba(mc_proba)
+    t, n, c = mc_proba.shape
+    expected_entropy = _entropy_rows(mc_proba.reshape(t * n, c)).reshape(t, n).mean(axis=0)
+    return np.maximum(consensus_entropy(mc_proba) - expected_entropy, 0.0)
+
+
+def _mean_std(mean: np.ndarray, std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = np.asarray(mean, dtype=float).ravel()
+    std = np.asarray(std, dtype=float).ravel()
+    if mean.shape != std.shape:
+        raise ValueError(f"mean and std differ in shape: {mean.shape} vs {std.shape}")
+    if np.any(std < 0):
+        raise ValueError("std must be non-negative")
+    return mean, std
+
+
+def probability_of_improvement(
+    mean: np.ndarray, std: np.ndarray, best: float, tradeoff: float = 0.0
+) -> np.ndarray:
+    """P(f(x) > best + tradeoff) under a Gaussian predictive distribution.
+
+    >>> probability_of_improvement(np.array([0.0]), np.array([1.0]), best=0.0)
+    array([0.5])
+    """
+    mean, std = _mean_std(mean, std)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (mean - best - tradeoff) / std
+    z = np.where(std > 0, z, np.where(mean - best - tradeoff > 0, np.inf, -np.inf))
+    return ndtr(z)
+
+
+def expected_improvement(
+    mean: np.ndarray, std: np.ndarray, best: float, tradeoff: float = 0.0
+) -> np.ndarray:
+    """E[max(f(x) - best - tradeoff, 0)] under a Gaussian predictive distribution.
+
+    >>> expected_improvement(np.array([0.0]), np.array([1.0]), best=0.0).round(4)
+    array([0.3989])
+    """
+    mean, std = _mean_std(mean, std)
+    gain = mean - best - tradeoff
+    safe_std = np.where(std > 0, std, 1.0)
+    z = gain / safe_std
+    pdf = np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+    ei = gain * ndtr(z) + safe_std * pdf
+    return np.where(std > 0, ei, np.maximum(gain, 0.0))
+
+
+def upper_confidence_bound(mean: np.ndarray, std: np.ndarray, beta: float = 1.0) -> np.ndarray:
+    """``mean + beta * std``.
+
+    >>> upper_confidence_bound(np.array([1.0]), np.array([2.0]), beta=0.5)
+    array([2.])
+    """
+    mean, std = _mean_std(mean, std)
+    return mean + beta * std
+
+
+def expected_error(
+    candidate_proba: np.ndarray, future_proba: np.ndarray, loss: str = "log"
+) -> np.ndarray:
+    """Expected error-reduction utility from retrained-model predictions.
+
+    ``candidate_proba`` (n_candidates, n_classes) is the current model's p(y | x_c);
+    ``future_proba`` (n_candidates, n_classes, n_eval, n_classes) holds, for each
+    candidate and each possible label y, the class probabilities on an evaluation set of
+    a model retrained with (x_c, y) added. The expected future loss is averaged over the
+    evaluation set (log-loss: entropy of the prediction; ``"01"``: 1 - max probability)
+    and weighted by p(y | x_c). Returns its negation, so higher is better.
+
+    >>> cand = np.array([[0.5, 0.5]])
+    >>> fut = np.array([[[[1.0, 0.0]], [[0.0, 1.0]]]])
+    >>> expected_error(cand, fut, loss="01")
+    array([-0.])
+    """
+    candidate_proba = _as_proba(candidate_proba)
+    future_proba = np.asarray(future_proba, dtype=float)
+    if future_proba.ndim != 4 or future_proba.shape[:2] != candidate_proba.shape:
+        raise ValueError(
+            "future_proba must have shape (n_candidates, n_classes, n_eval, n_classes) "
+            f"matching candidate_proba {candidate_proba.shape}, got {future_proba.shape}"
+        )
+    n_cand, n_cls, n_eval, _ = future_proba.shape
+    flat = future_proba.reshape(-1, future_proba.shape[-1])
+    if loss == "log":
+        per_row = _entropy_rows(flat)
+    elif loss == "01":
+        per_row = 1.0 - flat.max(axis=1)
+    else:
+        raise ValueError(f"unknown loss {loss!r}: use 'log' or '01'")
+    future_loss = per_row.reshape(n_cand, n_cls, n_eval).mean(axis=2)
+    return -np.einsum("ij,ij->i", candidate_proba, future_loss)
+
+
+def expected_gradient_length(proba: np.ndarray, X, fit_intercept: bool = True) -> np.ndarray:
+    """Expected norm of the log-loss gradient for a (multinomial) logistic model.
+
+    For a sample x with label y the gradient w.r.t. the weights is ``(p - e_y) x~ᵀ`` with
+    ``x~ = [x, 1]``; its norm is ``||p - e_y|| * ||x~||``. This returns
+    ``sum_y p_y ||p - e_y|| * ||x~||``. ``X`` may be dense or scipy-sparse.
+
+    >>> expected_gradient_length(np.array([[0.5, 0.5]]), np.array([[0.0]])).round(4)
+    array([0.7071])
+    """
+    proba = _as_proba(proba)
+    if hasattr(X, "multiply"):
+        sq_norm = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+    else:
+        X = np.asarray(X, dtype=float)
+        sq_norm = np.einsum("ij,ij->i", X, X)
+    if fit_intercept:
+        sq_norm = sq_norm + 1.0
+    p_sq = np.einsum("ij,ij->i", proba, proba)
+    grad = np.sqrt(np.maximum(p_sq[:, None] - 2 * proba + 1.0, 0.0))
+    return np.einsum("ij,ij->i", proba, grad) * np.sqrt(sq_norm)
+
+
+def random_scores(n_samples: int, random_state: np.random.Generator | int | None = None) -> np.ndarray:
+    """Uniform random scores: random (passive) sampling expressed as a score.
+
+    >>> random_scores(3, random_state=0).shape
+    (3,)
+    """
+    return np.random.default_rng(random_state).random(n_samples)

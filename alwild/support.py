@@ -1,0 +1,158 @@
+"""What strategies ask of a model: capability checks with clear errors, and features.
+
+A "model" here is whatever a strategy is handed: a learner, a committee, or a bare
+scikit-learn estimator (modAL-style direct calls).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+__all__ = [
+    "require_proba",
+    "require_committee",
+    "require_std",
+    "require_mc",
+    "features_of",
+    "labelled_features",
+    "mc_proba",
+    "best_observed",
+    "append_rows",
+]
+
+
+def _estimator(model: Any) -> Any:
+    return getattr(model, "estimator", model)
+
+
+def _describe(model: Any) -> str:
+    return type(_estimator(model)).__name__
+
+
+def require_proba(model: Any, strategy: str) -> None:
+    """Raise unless ``model`` can give class probabilities."""
+    if hasattr(model, "learner_list"):
+        for member in model.learner_list:
+            require_proba(member, strategy)
+        return
+    if not hasattr(_estimator(model), "predict_proba"):
+        raise TypeError(
+            f"strategy {strategy!r} needs class probabilities (predict_proba), which "
+            f"{_describe(model)} does not provide: use a probabilistic classifier, "
+            "e.g. SVC(probability=True) or CalibratedClassifierCV(your_estimator), "
+            "or the 'random' or 'coreset' strategy"
+        )
+
+
+def require_committee(model: Any, strategy: str) -> None:
+    """Raise unless ``model`` is a committee of several classifiers."""
+    if not hasattr(model, "member_proba"):
+        raise TypeError(
+            f"strategy {strategy!r} measures disagreement between committee members, but "
+            f"got a single {type(model).__name__}: use Committee([learner1, learner2, ...], "
+            f"query_strategy={strategy!r}), or a single-model strategy such as 'entropy'"
+        )
+    require_proba(model, strategy)
+
+
+def require_std(model: Any, strategy: str) -> None:
+    """Raise unless ``model.predict(X, return_std=True)`` is available."""
+    if hasattr(model, "learner_list"):
+        return
+    predict = getattr(_estimator(model), "predict", None)
+    params = inspect.signature(predict).parameters if predict is not None else {}
+    if "return_std" not in params:
+        raise TypeError(
+            f"strategy {strategy!r} needs a regressor with a predictive standard deviation "
+            f"(predict(X, return_std=True)), which {_describe(model)} lacks: use e.g. "
+            "GaussianProcessRegressor or BayesianRidge, or a CommitteeRegressor"
+        )
+
+
+def require_mc(model: Any, strategy: str) -> None:
+    """Raise unless Monte-Carlo probability samples can be drawn from ``model``."""
+    if hasattr(model, "member_proba") or hasattr(_estimator(model), "predict_proba_samples"):
+        return
+    raise TypeError(
+        f"strategy {strategy!r} needs Monte-Carlo probability samples: use a Committee "
+        "(an ensemble) or an estimator with predict_proba_samples, such as the MC-dropout "
+        "torch adapter in alwild.models"
+    )
+
+
+def mc_proba(model: Any, rows) -> np.ndarray:
+    """Probability samples of shape (n_samples_mc, n_rows, n_classes)."""
+    if hasattr(model, "member_proba"):
+        return model.member_proba(rows)
+    return _estimator(model).predict_proba_samples(rows)
+
+
+def _transformer(model: Any):
+    est = _estimator(model)
+    if getattr(model, "on_transformed", False) or hasattr(est, "steps"):
+        if hasattr(est, "steps") and len(est.steps) > 1:
+            return est[:-1]
+    return None
+
+
+def features_of(model: Any, X) -> np.ndarray | sparse.spmatrix:
+    """Numeric features of ``X`` for distance-based selection.
+
+    For a scikit-learn ``Pipeline`` these are the output of every step but the last, so
+    a DataFrame with categorical columns becomes the model's own encoded features.
+    """
+    transformer = _transformer(model)
+    if transformer is not None:
+        X = transformer.transform(X)
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        X = X.to_numpy()
+    if sparse.issparse(X):
+        return X.tocsr()
+    X = np.asarray(X)
+    if not np.issubdtype(X.dtype, np.number):
+        raise TypeError(
+            "distance-based selection needs numeric features: use a Pipeline whose first "
+            "steps encode the data (e.g. a ColumnTransformer), or a score-based strategy"
+        )
+    return X.reshape(X.shape[0], -1).astype(float, copy=False)
+
+
+def labelled_features(model: Any):
+    """Features of the labelled set, or None when nothing is labelled yet."""
+    X = getattr(model, "X_training", None)
+    if X is None or (hasattr(X, "shape") and X.shape[0] == 0):
+        return None
+    return features_of(model, X)
+
+
+def best_observed(model: Any) -> float:
+    """Best target value seen so far (for improvement-based acquisition)."""
+    if getattr(model, "y_max", None) is not None:
+        return float(model.y_max)
+    y = getattr(model, "y_training", None)
+    if y is None or len(y) == 0:
+        raise ValueError(
+            "improvement-based acquisition (PI/EI) needs at least one observed target: "
+            "teach the learner some labelled data first, or use max_UCB"
+        )
+    return float(np.max(y))
+
+
+def append_rows(X, rows):
+    """``X`` with ``rows`` appended, keeping the container type."""
+    if X is None:
+        return rows
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        if not isinstance(rows, (pd.DataFrame, pd.Series)):
+            rows = pd.DataFrame(rows, columns=X.columns)
+        return pd.concat([X, rows], ignore_index=True)
+    if sparse.issparse(X) or sparse.issparse(rows):
+        return sparse.vstack([X, rows], format="csr")
+    if isinstance(X, list):
+        return X + list(rows)
+    return np.concatenate([np.asarray(X), np.asarray(rows)], axis=0)
