@@ -56,35 +56,60 @@ def take_rows(X, idx: np.ndarray):
         return X.iloc[idx]
     if isinstance(X, list):
         return [X[i] for i in idx]
-    if isinstance(X, np.memmap):
-        return np.asarray(X[idx])
+    mapped = _MemmapFile.of(X)
+    if mapped is not None:
+        if idx.size and (idx.min() < -X.shape[0] or idx.max() >= X.shape[0]):
+            raise IndexError(f"row index out of range for a pool of {X.shape[0]} rows")
+        return mapped.take(np.where(idx < 0, idx + X.shape[0], idx))
     return X[idx]
 
 
-def _memmap_reader(X: np.memmap) -> Callable[[int, int], np.ndarray] | None:
-    # Only a memmap that owns its mapping has a trustworthy file offset (a slice of one
-    # inherits its parent's offset); other memmaps are read through the mapping.
-    if not isinstance(X.base, mmap.mmap) or X.filename is None:
-        return None
-    if not X.flags.c_contiguous or X.ndim != 2:
-        return None
-    filename, offset = X.filename, X.offset
-    row_bytes = X.shape[1] * X.dtype.itemsize
+class _MemmapFile:
+    """Positioned reads of a file-backed 2-D memmap, bypassing its mapping.
 
-    def read(start: int, stop: int) -> np.ndarray:
-        out = np.empty((stop - start, X.shape[1]), dtype=X.dtype)
-        with open(filename, "rb", buffering=0) as fh:
-            view = memoryview(out).cast("B")
-            pos, want = offset + start * row_bytes, (stop - start) * row_bytes
-            got = 0
-            while got < want:
-                n = os.preadv(fh.fileno(), [view[got:]], pos + got)
-                if n == 0:
-                    raise OSError(f"unexpected end of {filename} reading rows {start}:{stop}")
-                got += n
+    Faulting rows in through the mapping maps whole read-around windows (megabytes per
+    random row on some disks) that then count as resident; positioned reads copy exactly
+    the bytes asked for.
+    """
+
+    def __init__(self, X: np.memmap) -> None:
+        self.filename, self.offset = X.filename, X.offset
+        self.shape, self.dtype = X.shape, X.dtype
+        self.row_bytes = X.shape[1] * X.dtype.itemsize
+
+    @classmethod
+    def of(cls, X) -> _MemmapFile | None:
+        # Only a memmap that owns its mapping has a trustworthy file offset (a slice of
+        # one inherits its parent's offset); others are read through the mapping.
+        if not isinstance(X, np.memmap) or not isinstance(X.base, mmap.mmap):
+            return None
+        if X.filename is None or not X.flags.c_contiguous or X.ndim != 2:
+            return None
+        return cls(X)
+
+    def _read_into(self, fd: int, out: np.ndarray, first_row: int) -> None:
+        view = memoryview(out).cast("B")
+        pos, want, got = self.offset + first_row * self.row_bytes, out.nbytes, 0
+        while got < want:
+            n = os.preadv(fd, [view[got:]], pos + got)
+            if n == 0:
+                raise OSError(f"unexpected end of {self.filename} at row {first_row}")
+            got += n
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start:stop`` as a new array."""
+        out = np.empty((stop - start, self.shape[1]), dtype=self.dtype)
+        with open(self.filename, "rb", buffering=0) as fh:
+            self._read_into(fh.fileno(), out, start)
         return out
 
-    return read
+    def take(self, idx: np.ndarray) -> np.ndarray:
+        """Rows ``idx`` (any order) as a new array."""
+        out = np.empty((idx.size, self.shape[1]), dtype=self.dtype)
+        with open(self.filename, "rb", buffering=0) as fh:
+            for i, row in enumerate(idx):
+                self._read_into(fh.fileno(), out[i], int(row))
+        return out
 
 
 def iter_chunks(X, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[tuple[int, int, object]]:
@@ -94,11 +119,11 @@ def iter_chunks(X, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[tuple[int, 
     n = n_rows(X)
     if sparse.issparse(X) and X.format not in ("csr", "csc"):
         X = X.tocsr()
-    reader = _memmap_reader(X) if isinstance(X, np.memmap) else None
+    mapped = _MemmapFile.of(X)
     for start in range(0, n, chunk_size):
         stop = min(start + chunk_size, n)
-        if reader is not None:
-            yield start, stop, reader(start, stop)
+        if mapped is not None:
+            yield start, stop, mapped.rows(start, stop)
         elif isinstance(X, (pd.DataFrame, pd.Series)):
             yield start, stop, X.iloc[start:stop]
         else:

@@ -123,14 +123,15 @@ def min_sq_distances(X, centers, chunk_size: int = 4096) -> np.ndarray:
     c_norm = _row_sq_norms(centers)
     for i in range(0, n, chunk_size):
         xi = X[i : i + chunk_size]
-        xi_norm = _row_sq_norms(xi)
-        best = out[i : i + chunk_size]
+        best = np.full(xi.shape[0], np.inf)
         for j in range(0, centers.shape[0], chunk_size):
-            cj = centers[j : j + chunk_size]
-            cross = xi @ cj.T
+            cross = xi @ centers[j : j + chunk_size].T
             cross = cross.toarray() if sparse.issparse(cross) else np.asarray(cross)
-            d = xi_norm[:, None] + c_norm[None, j : j + chunk_size] - 2.0 * cross
-            np.minimum(best, d.min(axis=1), out=best)
+            # ||x - c||^2 = ||x||^2 + (||c||^2 - 2 x.c): minimise the part that varies with c
+            cross *= -2.0
+            cross += c_norm[None, j : j + chunk_size]
+            np.minimum(best, cross.min(axis=1), out=best)
+        out[i : i + chunk_size] = best + _row_sq_norms(xi)
     return np.maximum(out, 0.0)
 
 
@@ -166,7 +167,7 @@ def k_center_greedy(
             pick = int(rng.integers(n))
         else:
             farthest = np.flatnonzero(min_d == min_d.max())
-            pick = int(farthest[rng.integers(farthest.size)]) if farthest.size > 1 else int(farthest[0])
+            pick = int(farthest[rng.integers(farthest.size)] if farthest.size > 1 else farthest[0])
         picks[step] = pick
         centre = X[pick : pick + 1]
         cross = X @ (centre.T.toarray() if sparse.issparse(centre) else centre.T)
