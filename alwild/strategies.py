@@ -39,6 +39,7 @@ from alwild.support import (
 
 __all__ = [
     "Strategy",
+    "TopKStrategy",
     "ScoreStrategy",
     "RankedBatch",
     "CoreSet",
@@ -148,7 +149,20 @@ _CHECKS = {
 
 
 @dataclasses.dataclass(frozen=True)
-class ScoreStrategy(Strategy):
+class TopKStrategy(Strategy):
+    """Score every pool row (chunk by chunk) and take the k best."""
+
+    @abc.abstractmethod
+    def row_scores(self, model: Any, rows) -> np.ndarray:
+        """One score per row of ``rows`` (higher = more informative)."""
+
+    def select(self, model, X_pool, n_instances, rng):
+        scores = _score_pool(model, self.row_scores, X_pool)
+        return select.top_k(scores, n_instances, rng), scores
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoreStrategy(TopKStrategy):
     """Score every pool row with ``utility(model, rows)`` and take the top k."""
 
     label: str = "entropy"
@@ -166,9 +180,8 @@ class ScoreStrategy(Strategy):
     def check(self, model: Any) -> None:
         _CHECKS[self.needs](model, self.label)
 
-    def select(self, model, X_pool, n_instances, rng):
-        scores = _score_pool(model, self.utility, X_pool)
-        return select.top_k(scores, n_instances, rng), scores
+    def row_scores(self, model, rows):
+        return self.utility(model, rows)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,7 +197,7 @@ class RandomSampling(Strategy):
 
 
 @dataclasses.dataclass(frozen=True)
-class Acquisition(Strategy):
+class Acquisition(TopKStrategy):
     """Bayesian-optimisation acquisition on a regressor with a predictive std (PI, EI, UCB)."""
 
     kind: str = "ei"
@@ -198,17 +211,13 @@ class Acquisition(Strategy):
     def check(self, model: Any) -> None:
         require_std(model, self.name)
 
-    def _utility(self, model, rows):
+    def row_scores(self, model, rows):
         mean, std = model.predict(rows, return_std=True)
         if self.kind == "ucb":
             return S.upper_confidence_bound(mean, std, self.beta)
         best = best_observed(model)
         fn = S.probability_of_improvement if self.kind == "pi" else S.expected_improvement
         return fn(mean, std, best, self.tradeoff)
-
-    def select(self, model, X_pool, n_instances, rng):
-        scores = _score_pool(model, self._utility, X_pool)
-        return select.top_k(scores, n_instances, rng), scores
 
 
 @dataclasses.dataclass(frozen=True)
