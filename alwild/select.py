@@ -188,7 +188,9 @@ def ranked_batch(
 
     Each step picks ``argmax alpha * (1 - similarity) + (1 - alpha) * uncertainty`` where
     ``similarity = 1 / (1 + distance to the nearest labelled or already-picked row)`` and
-    ``alpha = n_unlabelled / (n_unlabelled + n_labelled)``. Distances are cached.
+    ``alpha = n_unlabelled / (n_unlabelled + n_labelled)``, where each pick moves a row
+    from the unlabelled to the labelled count (as in the paper and modAL). Distances are
+    cached.
 
     >>> ranked_batch(np.array([0.1, 0.1, 0.1]), np.array([[0.0], [1.0], [5.0]]), 1,
     ...              labelled=np.array([[0.0]])).tolist()
@@ -204,7 +206,6 @@ def ranked_batch(
     else:
         first = None
         min_d = min_sq_distances(X, labelled, chunk_size)
-    alpha = n / (n + n_labelled)
     x_norm = _row_sq_norms(X)
     picks = np.empty(k, dtype=np.intp)
     taken = np.zeros(n, dtype=bool)
@@ -212,6 +213,7 @@ def ranked_batch(
         if step == 0 and first is not None:
             pick = first
         else:
+            alpha = (n - step) / (n + n_labelled)
             similarity = 1.0 / (1.0 + np.sqrt(min_d))
             utility = alpha * (1.0 - similarity) + (1.0 - alpha) * uncertainty
             utility[taken] = -np.inf

@@ -62,14 +62,13 @@ def require_committee(model: Any, strategy: str) -> None:
 
 def require_std(model: Any, strategy: str) -> None:
     """Raise unless ``model.predict(X, return_std=True)`` is available."""
-    if hasattr(model, "learner_list"):
-        return
-    predict = getattr(_estimator(model), "predict", None)
+    target = model if hasattr(model, "learner_list") else _estimator(model)
+    predict = getattr(target, "predict", None)
     params = inspect.signature(predict).parameters if predict is not None else {}
     if "return_std" not in params:
         raise TypeError(
             f"strategy {strategy!r} needs a regressor with a predictive standard deviation "
-            f"(predict(X, return_std=True)), which {_describe(model)} lacks: use e.g. "
+            f"(predict(X, return_std=True)), which {type(target).__name__} lacks: use e.g. "
             "GaussianProcessRegressor or BayesianRidge, or a CommitteeRegressor"
         )
 

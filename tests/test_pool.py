@@ -1,0 +1,164 @@
+"""Pools of every type read in chunks: same results as one-shot, bad rows named."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+
+from alwild import scores as S
+from alwild.learners import ActiveLearner
+from alwild.pool import iter_chunks, map_chunks, n_features, n_rows, nonfinite_rows, take_rows
+from tests.pools import (
+    N_LABELLED,
+    POOL_KINDS,
+    as_frame,
+    classification_data,
+    frame_pipeline,
+    make_pool,
+    to_memmap,
+)
+
+
+def _dense(rows) -> np.ndarray:
+    if isinstance(rows, pd.DataFrame):
+        return rows.to_numpy()
+    if sparse.issparse(rows):
+        return rows.toarray()
+    return np.asarray(rows)
+
+
+@pytest.mark.parametrize("kind", POOL_KINDS)
+@pytest.mark.parametrize("chunk_size", [1, 7, 100, 1000])
+def test_iter_chunks_covers_every_row_once_in_order(kind, chunk_size, tmp_path):
+    X = classification_data(n=100)[0]
+    pool = make_pool(kind, X, tmp_path)
+    spans = [(a, b) for a, b, _ in iter_chunks(pool, chunk_size)]
+    assert spans[0][0] == 0 and spans[-1][1] == 100
+    assert all(b - a <= chunk_size for a, b in spans)
+    assert all(b0 == a1 for (_, b0), (a1, _) in zip(spans, spans[1:], strict=False))
+    glued = np.concatenate([_dense(rows) for _, _, rows in iter_chunks(pool, chunk_size)])
+    np.testing.assert_array_equal(glued, _dense(pool))
+
+
+def test_iter_chunks_reads_memmaps_at_an_offset_and_slices(tmp_path):
+    X = np.arange(60, dtype=np.float32).reshape(20, 3)
+    path = tmp_path / "offset.dat"
+    header = np.zeros(5, dtype=np.float32)
+    with open(path, "wb") as fh:
+        fh.write(header.tobytes())
+        fh.write(X.tobytes())
+    mm = np.memmap(path, dtype=np.float32, mode="r", offset=header.nbytes, shape=X.shape)
+    for pool, expected in ((mm, X), (mm[5:17], X[5:17]), (mm[::2], X[::2])):
+        glued = np.concatenate([rows for _, _, rows in iter_chunks(pool, 4)])
+        np.testing.assert_array_equal(glued, expected)
+
+
+def test_iter_chunks_turns_other_sparse_formats_into_row_slices():
+    X = sparse.random(30, 5, density=0.3, format="coo", random_state=0)
+    glued = sparse.vstack([rows for _, _, rows in iter_chunks(X, 8)])
+    np.testing.assert_array_equal(glued.toarray(), X.toarray())
+
+
+def test_iter_chunks_rejects_a_non_positive_chunk_size():
+    with pytest.raises(ValueError, match="positive integer"):
+        list(iter_chunks(np.zeros((3, 2)), 0))
+
+
+_X, _y = classification_data(n=150)
+_CLF = LogisticRegression(max_iter=500).fit(_X[:N_LABELLED], _y[:N_LABELLED])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["ndarray", "csr", "memmap"]), st.integers(1, 200), st.sampled_from([1, 3]))
+def test_chunked_scoring_equals_one_shot_for_any_chunk_size(tmp_path, kind, chunk, n_jobs):
+    pool = make_pool(kind, _X, tmp_path)
+    one_shot = S.entropy(_CLF.predict_proba(pool))
+    got = map_chunks(lambda rows: S.entropy(_CLF.predict_proba(rows)), pool, chunk, n_jobs)
+    np.testing.assert_allclose(got, one_shot, rtol=1e-12, atol=1e-15)
+    both = map_chunks(lambda rows: _CLF.predict_proba(rows)[:, :2], pool, chunk, n_jobs, width=2)
+    np.testing.assert_allclose(both, _CLF.predict_proba(pool)[:, :2], rtol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 200), st.sampled_from(["entropy", "margin", "expected_gradient_length"]))
+def test_learner_scores_a_frame_pool_in_chunks_like_one_shot(chunk, strategy):
+    frame = as_frame(_X)
+    model = frame_pipeline(LogisticRegression(max_iter=500))
+    learner = ActiveLearner(model, strategy, frame.iloc[:N_LABELLED], _y[:N_LABELLED],
+                            chunk_size=chunk, random_state=0)
+    learner.query(frame, n_instances=3)
+    reference = ActiveLearner(model, strategy, frame.iloc[:N_LABELLED], _y[:N_LABELLED],
+                              chunk_size=10_000, random_state=0)
+    idx, _ = reference.query(frame, n_instances=3)
+    np.testing.assert_allclose(learner.last_scores_, reference.last_scores_, rtol=1e-10)
+    np.testing.assert_array_equal(learner.last_query_, idx)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 4])
+def test_map_chunks_names_the_first_nan_rows(n_jobs):
+    X = _X.copy()
+    X[[130, 133]] = np.nan
+    with pytest.raises(ValueError, match=r"first bad rows: \[130, 133\].*impute") as err:
+        map_chunks(lambda rows: S.entropy(_CLF.predict_proba(rows)), X, 20, n_jobs)
+    assert "SimpleImputer" in str(err.value)
+
+
+def test_map_chunks_names_infinite_rows_in_sparse_and_frame_pools():
+    X = _X.copy()
+    X[41, 2] = np.inf
+    fn = lambda rows: S.entropy(_CLF.predict_proba(rows))  # noqa: E731
+    with pytest.raises(ValueError, match=r"first bad rows: \[41\]"):
+        map_chunks(fn, sparse.csr_matrix(X), 16, 1)
+    frame = pd.DataFrame(X)
+    with pytest.raises(ValueError, match=r"first bad rows: \[41\]"):
+        map_chunks(lambda rows: fn(rows.to_numpy()), frame, 16, 1)
+
+
+def test_map_chunks_names_rows_whose_scores_come_out_nan():
+    # an estimator that accepts NaN but returns NaN probabilities must still be caught
+    X = _X.copy()
+    X[3] = np.nan
+    with pytest.raises(ValueError, match=r"first bad rows: \[3\]"):
+        map_chunks(lambda rows: np.asarray(rows).sum(axis=1), X, 50, 1)
+
+
+def test_map_chunks_lets_other_errors_through():
+    def fail(rows):
+        raise ValueError("something else")
+
+    with pytest.raises(ValueError, match="something else"):
+        map_chunks(fail, _X, 50, 1)
+
+
+def test_nonfinite_rows_of_each_type():
+    X = np.zeros((8, 2))
+    X[[1, 6]] = [np.nan, np.inf]
+    assert nonfinite_rows(X) == [1, 6]
+    assert nonfinite_rows(sparse.csr_matrix(X)) == [1, 6]
+    frame = pd.DataFrame({"a": X[:, 0], "b": ["x"] * 8})
+    assert nonfinite_rows(frame) == [1, 6]
+    assert nonfinite_rows(np.array([["a"], ["b"]])) == []
+    assert nonfinite_rows(np.full((10, 1), np.nan), limit=3) == [0, 1, 2]
+
+
+def test_take_rows_keeps_the_container_type(tmp_path):
+    idx = np.array([4, 0, 2])
+    frame = as_frame(_X[:10])
+    frame.index = frame.index + 100  # positions, not labels
+    pd.testing.assert_frame_equal(take_rows(frame, idx), frame.iloc[idx])
+    sp = take_rows(sparse.csr_matrix(_X[:10]), idx)
+    assert sparse.issparse(sp) and np.array_equal(sp.toarray(), _X[idx])
+    mm = take_rows(to_memmap(_X[:10], tmp_path / "m.dat"), idx)
+    assert type(mm) is np.ndarray and np.array_equal(mm, _X[idx])
+    assert take_rows(["a", "b", "c", "d", "e"], idx[:2]) == ["e", "a"]
+
+
+def test_n_rows_and_n_features():
+    assert (n_rows(_X), n_features(_X)) == (150, _X.shape[1])
+    assert (n_rows(["a", "b"]), n_features(["a", "b"])) == (2, None)
+    assert n_features(as_frame(_X)) == _X.shape[1] + 1

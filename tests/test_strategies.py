@@ -1,0 +1,259 @@
+"""The contract every registered strategy must honour, on every pool type it supports.
+
+For each strategy the test picks the first model below whose ``check`` it accepts (a
+classifier, a committee of classifiers, a committee of regressors, a Bayesian
+optimiser) and asks it for batches from NumPy, sparse CSR, DataFrame (+ Pipeline with a
+categorical column) and memmap pools. A newly registered strategy is covered
+automatically; if no model here fits it, the test says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.gaussian_process.kernels import RBF, WhiteKernel
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from alwild.learners import ActiveLearner, BayesianOptimizer, Committee, CommitteeRegressor
+from alwild.pool import take_rows
+from alwild.strategies import (
+    ScoreStrategy,
+    Strategy,
+    available_strategies,
+    get_strategy,
+    register,
+)
+from tests.pools import (
+    N_LABELLED,
+    POOL_KINDS,
+    as_frame,
+    classification_data,
+    copy_pool,
+    frame_pipeline,
+    make_pool,
+    regression_data,
+    same_pool,
+)
+
+# Keep the expensive strategies small: expected error reduction refits per candidate.
+PARAMS = {"expected_error_reduction": {"n_candidates": 8, "n_eval": 25}}
+TOP_K_STRATEGIES = (ScoreStrategy,)
+
+
+def _wrap(estimator, kind: str, n_features: int):
+    return frame_pipeline(estimator, n_features) if kind == "frame" else estimator
+
+
+def _training(kind: str, X, y, tmp_path):
+    """The labelled rows, in the pool's type (a memmap pool is taught from an array)."""
+    X_lab = X[:N_LABELLED] if kind == "memmap" else make_pool(kind, X[:N_LABELLED], tmp_path)
+    return X_lab, y[:N_LABELLED]
+
+
+def _classifier(kind, X, y, seed, tmp_path, strategy=None):
+    X_lab, y_lab = _training(kind, X, y, tmp_path)
+    est = _wrap(LogisticRegression(max_iter=500), kind, X.shape[1])
+    return ActiveLearner(est, strategy or "entropy", X_lab, y_lab, random_state=seed)
+
+
+def _committee(kind, X, y, seed, tmp_path, strategy=None):
+    X_lab, y_lab = _training(kind, X, y, tmp_path)
+    members = [
+        ActiveLearner(_wrap(est, kind, X.shape[1]), X_training=X_lab, y_training=y_lab)
+        for est in (LogisticRegression(C=0.05, max_iter=500), LogisticRegression(max_iter=500),
+                    DecisionTreeClassifier(max_depth=2, random_state=0))
+    ]
+    return Committee(members, strategy or "vote_entropy", random_state=seed)
+
+
+def _committee_regressor(kind, X, y, seed, tmp_path, strategy=None):
+    X_lab, y_lab = _training(kind, X, y, tmp_path)
+    members = [
+        ActiveLearner(_wrap(est, kind, X.shape[1]), X_training=X_lab, y_training=y_lab)
+        for est in (DecisionTreeRegressor(max_depth=2, random_state=0), Ridge(alpha=10.0))
+    ]
+    return CommitteeRegressor(members, strategy or "max_std", random_state=seed)
+
+
+def _optimizer(kind, X, y, seed, tmp_path, strategy=None):
+    X_lab, y_lab = _training(kind, X, y, tmp_path)
+    gp = GaussianProcessRegressor(RBF(3.0) + WhiteKernel(1.0), normalize_y=True)
+    return BayesianOptimizer(_wrap(gp, kind, X.shape[1]), strategy or "max_EI",
+                             X_training=X_lab, y_training=y_lab, random_state=seed)
+
+
+# (name, factory, data, pool kinds it supports)
+MODELS = [
+    ("classifier", _classifier, "clf", POOL_KINDS),
+    ("committee", _committee, "clf", POOL_KINDS),
+    ("committee_regressor", _committee_regressor, "reg", POOL_KINDS),
+    ("optimizer", _optimizer, "reg", ("ndarray", "frame", "memmap")),
+]
+DATA = {"clf": classification_data(n=N_LABELLED + 90), "reg": regression_data(n=N_LABELLED + 60,
+                                                                            n_features=4)}
+
+
+def _model_for(strategy: Strategy, kind: str, seed: int, tmp_path):
+    for _, factory, data, kinds in MODELS:
+        X, y = DATA[data]
+        try:
+            strategy.check(factory("ndarray", X, y, seed, tmp_path))
+        except (TypeError, ValueError):
+            continue
+        if kind not in kinds:
+            pytest.skip(f"{strategy.name} runs on a model that does not take {kind} pools")
+        pool = make_pool(kind, X[N_LABELLED:], tmp_path)
+        return factory(kind, X, y, seed, tmp_path, strategy), pool
+    pytest.fail(
+        f"strategy {strategy.name!r} is registered but none of the test models "
+        f"({[m[0] for m in MODELS]}) passes its check: add one to MODELS"
+    )
+
+
+def _snapshot(model):
+    X, y = model.X_training, model.y_training
+    return copy_pool(X), np.array(y, copy=True)
+
+
+def _assert_valid_batch(idx, n_pool, k):
+    assert isinstance(idx, np.ndarray) and np.issubdtype(idx.dtype, np.integer)
+    assert idx.shape == (k,)
+    assert np.unique(idx).size == k, f"duplicate indices {idx}"
+    assert idx.min() >= 0 and idx.max() < n_pool
+
+
+@pytest.mark.parametrize("kind", POOL_KINDS)
+@pytest.mark.parametrize("name", available_strategies())
+def test_strategy_contract(name, kind, tmp_path):
+    strategy = get_strategy(name, **PARAMS.get(name, {}))
+    model, pool = _model_for(strategy, kind, seed=3, tmp_path=tmp_path)
+    (tmp_path / "twin").mkdir()
+    twin, _ = _model_for(strategy, kind, seed=3, tmp_path=tmp_path / "twin")
+    n_pool = pool.shape[0]
+    pool_before = copy_pool(pool)
+    X_before, y_before = _snapshot(model)
+    pred_before = model.predict(pool)
+
+    for k in (1, 7):
+        idx, rows = model.query(pool, n_instances=k)
+        _assert_valid_batch(idx, n_pool, k)
+        assert same_pool(rows, copy_pool(take_rows(pool, idx)))
+        twin_idx, _ = twin.query(pool, n_instances=k)
+        np.testing.assert_array_equal(idx, twin_idx, err_msg="same random_state, same batch")
+        scores = model.last_scores_
+        assert model.last_strategy_ == strategy.name
+        if scores is not None:
+            assert scores.shape == (n_pool,)
+            assert not np.isnan(scores).any()
+            if isinstance(strategy, TOP_K_STRATEGIES):
+                rest = np.setdiff1d(np.arange(n_pool), idx)
+                assert scores[idx].min() >= scores[rest].max(), "picks are the top-k scores"
+
+    assert same_pool(pool, pool_before), "the caller's pool was modified"
+    X_after, y_after = _snapshot(model)
+    assert same_pool(X_after, X_before) and np.array_equal(y_after, y_before)
+    np.testing.assert_array_equal(model.predict(pool), pred_before)
+
+
+@pytest.mark.parametrize("name", available_strategies())
+def test_modal_style_call_matches_the_learner_query(name, tmp_path):
+    strategy = get_strategy(name, **PARAMS.get(name, {}))
+    model, pool = _model_for(strategy, "ndarray", seed=5, tmp_path=tmp_path)
+    direct = strategy(model, pool, n_instances=4, random_state=5)
+    again = strategy(model, pool, n_instances=4, random_state=5)
+    np.testing.assert_array_equal(direct, again)
+    _assert_valid_batch(direct, pool.shape[0], 4)
+    idx, _ = model.query(pool, n_instances=4)  # the learner's generator is seeded with 5 too
+    np.testing.assert_array_equal(idx, direct)
+
+
+@pytest.mark.parametrize("name", available_strategies())
+def test_a_batch_can_take_the_whole_pool(name, tmp_path):
+    strategy = get_strategy(name, **PARAMS.get(name, {}))
+    model, pool = _model_for(strategy, "ndarray", seed=0, tmp_path=tmp_path)
+    small = pool[:9]
+    idx, _ = model.query(small, n_instances=9)
+    assert sorted(idx.tolist()) == list(range(9))
+
+
+def test_different_seeds_give_different_random_batches():
+    X, y = DATA["clf"]
+    batches = {
+        tuple(_classifier("ndarray", X, y, s, None).query(X[N_LABELLED:], 5)[0])
+        for s in range(5)
+    }
+    assert len(batches) == 1, "entropy has no ties here: the seed must not matter"
+    learners = [ActiveLearner(LogisticRegression(), "random", X[:N_LABELLED], y[:N_LABELLED],
+                              random_state=s) for s in range(5)]
+    assert len({tuple(lr.query(X[N_LABELLED:], 5)[0]) for lr in learners}) == 5
+
+
+# ---------------------------------------------------------------------------- registry
+
+
+def test_names_aliases_objects_and_functions_resolve():
+    assert get_strategy("uncertainty").name == "least_confident"
+    assert get_strategy("uncertainty_sampling").name == "least_confident"
+    assert get_strategy("k_center").name == "coreset"
+    assert get_strategy("eer").name == "expected_error_reduction"
+    ranked = get_strategy("ranked_batch")
+    assert get_strategy(ranked) is ranked
+    quota = get_strategy(get_strategy("class_quota"), rare_share=0.5)
+    assert quota.rare_share == 0.5 and get_strategy("class_quota").rare_share == 0.3
+
+    def mine(learner, X, n_instances=1):
+        return np.arange(n_instances)
+
+    assert get_strategy(mine) is mine
+
+
+def test_unknown_names_list_the_choices():
+    with pytest.raises(ValueError, match="unknown strategy 'entropi'.*entropy"):
+        get_strategy("entropi")
+    with pytest.raises(TypeError, match="a name, a Strategy or a function"):
+        get_strategy(42)
+
+
+def test_every_strategy_has_a_matching_name():
+    for name in available_strategies():
+        assert get_strategy(name).name == name
+
+
+def test_registering_a_strategy_makes_it_available_by_name():
+    from alwild import scores as S
+    from alwild.strategies import _ALIASES, _REGISTRY
+
+    def factory(**p):
+        return ScoreStrategy(label="neg_entropy",
+                             utility=lambda m, rows: -S.entropy(m.predict_proba(rows)), **p)
+
+    register("neg_entropy", factory, aliases=("most_confident",))
+    try:
+        X, y = DATA["clf"]
+        learner = ActiveLearner(LogisticRegression(), "most_confident", X[:N_LABELLED],
+                                y[:N_LABELLED])
+        idx, _ = learner.query(X[N_LABELLED:], 3)
+        entropy = S.entropy(learner.predict_proba(X[N_LABELLED:]))
+        assert set(idx.tolist()) == set(np.argsort(entropy)[:3].tolist())
+    finally:
+        _REGISTRY.pop("neg_entropy")
+        _ALIASES.pop("most_confident")
+
+
+def test_frame_pools_use_the_pipelines_encoded_features(tmp_path):
+    # coreset on a DataFrame measures distances in the ColumnTransformer's output
+    X, y = DATA["clf"]
+    frame = as_frame(X)
+    model = frame_pipeline(LogisticRegression(max_iter=500), X.shape[1])
+    learner = ActiveLearner(model, "coreset", frame.iloc[:N_LABELLED], y[:N_LABELLED])
+    idx, _ = learner.query(frame.iloc[N_LABELLED:], 4)
+    from alwild.select import k_center_greedy
+
+    encode = model[:-1]
+    feats = encode.transform(frame.iloc[N_LABELLED:])
+    lab = encode.transform(frame.iloc[:N_LABELLED])
+    feats = feats.toarray() if hasattr(feats, "toarray") else feats
+    lab = lab.toarray() if hasattr(lab, "toarray") else lab
+    np.testing.assert_array_equal(idx, k_center_greedy(feats, 4, lab))
