@@ -1,6 +1,6 @@
 """Top-k selection over a sharded pool on a Dask cluster.
 
-The fitted model (estimator, learner or committee) is scattered to every worker once.
+The fitted model (estimator, learner or committee) is shipped once to each worker.
 Each partition is loaded and scored on a worker with the strategy's own per-row
 utility (the function the in-memory strategy uses), reduced to its best ``k``
 candidates, and the candidates are merged by a tree of small tasks. Only candidate
@@ -113,6 +113,10 @@ def _tree_merge(client, leaves: list, k: int, token: str):
     return level[0]
 
 
+def _identity(obj):
+    return obj
+
+
 def _merge(*parts: Candidates, k: int) -> Candidates:
     return merge_candidates(parts, k)
 
@@ -216,7 +220,9 @@ def query_pool(
         raise ValueError(f"n_instances={n_instances!r} but the pool has {total} rows: "
                          f"ask for between 1 and {total}")
     token = uuid.uuid4().hex[:12]
-    [model_f] = client.scatter([model], broadcast=True, hash=False)
+    # A task rather than scattered data: the scheduler keeps it, so the model survives
+    # even if every worker holding a copy dies. Each worker fetches it once.
+    model_f = client.submit(_identity, model, key=f"alwild-model-{token}")
     args = (model_f, utility, int(n_instances), seed, float(subsample), sub_seed, chunk_size)
     leaves = [_submit_partition(client, p, i, args, token) for i, p in enumerate(pool.partitions)]
     names = {f.key if isinstance(f.key, str) else str(f.key): p.name
