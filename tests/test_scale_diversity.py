@@ -55,8 +55,8 @@ def test_two_stage_k_center_is_spread_among_the_most_uncertain(client):
     assert set(got.index.tolist()) <= set(top200.tolist())
     assert np.unique(got.index).size == 10
 
-    def radius_over_candidates(idx):
-        return min_sq_distances(X[top200], X[idx]).max()
+    def radius_over_candidates(idx):  # the labelled rows count as centres already chosen
+        return min_sq_distances(X[top200], np.concatenate([X[idx], X[lab]])).max()
 
     assert radius_over_candidates(got.index) < radius_over_candidates(top200[:10])
 
