@@ -4,8 +4,16 @@
 """
 
 from alwild.scale.cluster import connect
-from alwild.scale.query import Selection, fetch_rows, query_pool, row_utility
+from alwild.scale.query import ClusterError, Selection, fetch_rows, query_pool, row_utility
 from alwild.scale.sources import ShardedPool, open_pool
 
-__all__ = ["connect", "query_pool", "fetch_rows", "row_utility", "Selection", "ShardedPool",
-           "open_pool"]
+__all__ = [
+    "ClusterError",
+    "connect",
+    "query_pool",
+    "fetch_rows",
+    "row_utility",
+    "Selection",
+    "ShardedPool",
+    "open_pool",
+]

@@ -39,11 +39,22 @@ from alwild.scale.topk import Candidates, merge_candidates, partition_candidates
 from alwild.select import tie_seed
 from alwild.strategies import Acquisition, ScoreStrategy, Strategy, get_strategy
 
-__all__ = ["Selection", "query_pool", "row_utility", "fetch_rows", "open_on_cluster"]
+__all__ = [
+    "ClusterError",
+    "Selection",
+    "query_pool",
+    "row_utility",
+    "fetch_rows",
+    "open_on_cluster",
+]
 
 FAN_IN = 8
 
 Progress = Callable[[int, int], None]
+
+
+class ClusterError(RuntimeError):
+    """The cluster could not finish a round (workers dying, cluster gone); nothing was selected."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,12 +134,14 @@ def _merge(*parts: Candidates, k: int) -> Candidates:
 
 def open_on_cluster(spec, model, client, columns=None) -> ShardedPool:
     """:func:`open_pool` with Parquet footers read on the workers (shared storage)."""
-    columns = columns if columns is not None else expected_columns(model)
+    named = expected_columns(model)
+    columns = columns if columns is not None else named
 
     def read_meta(paths):
         return client.gather(client.map(shard_meta, paths, pure=False))
 
-    return open_pool(spec, columns=columns, client=client, read_meta=read_meta)
+    return open_pool(spec, columns=columns, as_frame=named is not None, client=client,
+                     read_meta=read_meta)
 
 
 def _check_width(pool: ShardedPool, model) -> None:
@@ -166,14 +179,14 @@ def _wait(client, future, leaves, names: dict, progress: Progress | None):
     except KilledWorker as err:
         key = str(getattr(err, "task", "")) or str(err)
         shard = next((n for k, n in names.items() if k in key), key)
-        raise RuntimeError(
+        raise ClusterError(
             f"workers kept dying while scoring {shard!r} (it was retried on "
             f"{getattr(err, 'allowed_failures', '?')} + 1 workers); nothing was selected. "
             "Check the workers' memory limit and that the shard is readable, then rerun: "
             "the same seed gives the same selection"
         ) from err
     except FutureCancelledError as err:
-        raise RuntimeError(
+        raise ClusterError(
             "the cluster lost this round's work (scheduler or all workers gone); nothing was "
             "selected: rerun when the cluster is back, the same seed gives the same selection"
         ) from err
