@@ -19,6 +19,9 @@ __all__ = [
     "cluster_diverse",
     "class_quota",
     "min_sq_distances",
+    "tie_keys",
+    "tie_seed",
+    "best_first",
 ]
 
 _BLOCK = 1 << 18
@@ -40,24 +43,67 @@ def _check_k(k: int, n: int) -> None:
         )
 
 
-def _block_best(values: np.ndarray, keys_for, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (in ``values``) of the best ``k`` by (value, random key), and their keys."""
+def tie_seed(random_state: int | np.random.Generator | None = None) -> int:
+    """One draw from ``random_state``: the seed of the tie-break keys of a selection.
+
+    >>> tie_seed(0) == tie_seed(0)
+    True
+    """
+    return int(_rng(random_state).integers(2**63 - 1))
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def tie_keys(seed: int, index: np.ndarray) -> np.ndarray:
+    """Uniform keys in [0, 1) that depend only on ``seed`` and each global row ``index``.
+
+    A SplitMix64 hash of (seed, index): the key of a row is the same whichever block,
+    partition or machine scores it, so a split selection breaks ties like a whole one.
+
+    >>> k = tie_keys(7, np.arange(4))
+    >>> bool(((k >= 0) & (k < 1)).all()), bool(tie_keys(7, np.array([2]))[0] == k[2])
+    (True, True)
+    """
+    z = np.asarray(index, dtype=np.uint64) * _GOLDEN + np.uint64(seed % 2**64)
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z ^= z >> np.uint64(31)
+    return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def _block_best(values: np.ndarray, keys_at, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (in ``values``) of the best ``k`` by (value, tie key), and their keys."""
     n = values.shape[0]
     if n <= k:
         pos = np.arange(n)
-        return pos, keys_for(n)
+        return pos, keys_at(pos)
     part = np.argpartition(values, n - k)[n - k :]
     threshold = values[part].min()
     above = part[values[part] > threshold]
     tied = np.flatnonzero(values == threshold)
     if above.size + tied.size == k:
         pos = np.concatenate([above, tied])
-        return pos, keys_for(pos.size)
-    tied_keys = keys_for(tied.size)
+        return pos, keys_at(pos)
+    tied_keys = keys_at(tied)
     keep = np.argpartition(-tied_keys, k - above.size - 1)[: k - above.size]
     pos = np.concatenate([above, tied[keep]])
-    keys = np.concatenate([keys_for(above.size), tied_keys[keep]])
+    keys = np.concatenate([keys_at(above), tied_keys[keep]])
     return pos, keys
+
+
+def best_first(values: np.ndarray, keys: np.ndarray, index: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` best rows by score, then tie key, then lowest index; best first.
+
+    A total order, so merging the best ``k`` of any split of a pool in any grouping gives
+    the same rows in the same order as ranking the whole pool.
+
+    >>> best_first(np.array([1.0, 2.0, 2.0]), np.array([0.5, 0.1, 0.9]), np.arange(3), 2)
+    array([2, 1])
+    """
+    return np.lexsort((index, -keys, -values))[:k]
 
 
 def top_k(
@@ -69,8 +115,10 @@ def top_k(
     """Indices of the ``k`` highest scores, best first, ties broken at random (seeded).
 
     Works block by block with ``argpartition`` and a running merge, so the extra memory
-    is one block plus ``k``. Equal scores are ordered by independent uniform keys, so
-    every tied sample is equally likely to be chosen.
+    is one block plus ``k``. Equal scores are ordered by uniform keys hashed from one
+    seed drawn from ``random_state`` and each row's index (:func:`tie_keys`), so every
+    tied sample is equally likely to be chosen, and a pool ranked in pieces (blocks,
+    partitions, machines) gives exactly the same result as ranked whole.
 
     >>> top_k(np.array([3.0, 1.0, 3.0, 2.0]), 3, random_state=1).tolist() in ([0, 2, 3], [2, 0, 3])
     True
@@ -82,17 +130,17 @@ def top_k(
     if np.isnan(scores).any():
         bad = np.flatnonzero(np.isnan(scores))[:5].tolist()
         raise ValueError(f"scores contain NaN (first at rows {bad}); the scores cannot rank them")
-    rng = _rng(random_state)
+    seed = tie_seed(random_state)
     best_idx = np.empty(0, dtype=np.intp)
     best_val = np.empty(0, dtype=scores.dtype)
     best_key = np.empty(0)
     for start in range(0, scores.shape[0], block_size):
         block = scores[start : start + block_size]
-        pos, keys = _block_best(block, rng.random, k)
+        pos, keys = _block_best(block, lambda p, s=start: tie_keys(seed, p + s), k)
         cand_idx = np.concatenate([best_idx, pos + start])
         cand_val = np.concatenate([best_val, block[pos]])
         cand_key = np.concatenate([best_key, keys])
-        order = np.lexsort((-cand_key, -cand_val))[:k]
+        order = best_first(cand_val, cand_key, cand_idx, k)
         best_idx, best_val, best_key = cand_idx[order], cand_val[order], cand_key[order]
     return best_idx
 
