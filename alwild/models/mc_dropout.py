@@ -132,9 +132,10 @@ def mc_dropout(
 def _split_sequential(module: nn.Module) -> tuple[nn.Module, nn.Module]:
     """(deterministic prefix, stochastic rest) of an ``nn.Sequential``; identity prefix else."""
     if isinstance(module, nn.Sequential):
-        for i, layer in enumerate(module):
+        layers = list(module)
+        for i, layer in enumerate(layers):
             if dropout_layers(layer):
-                return module[:i], module[i:]
+                return nn.Sequential(*layers[:i]), nn.Sequential(*layers[i:])
     return nn.Identity(), module
 
 
