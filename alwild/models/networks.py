@@ -1,10 +1,14 @@
-"""A small CNN trained from scratch: the fallback when no pretrained backbone is available.
+"""Small networks for ``TorchClassifier``: an MLP head on embeddings, and a CNN on pixels.
 
-Four conv blocks on 64 x 64 RGB input, global average pooling, dropout and a linear
-output layer, so it works with ``TorchClassifier`` (MC dropout, ``embed`` for the
-diversity selectors) on pixels from :func:`alwild.vision.io.load_images`.
+:class:`MLPHead` classifies frozen-backbone embeddings (dropout before the output layer,
+so MC dropout applies). :class:`SmallCNN` is trained from scratch: the fallback when no
+pretrained backbone is available: four conv blocks on 64 x 64 RGB input, global average
+pooling, dropout and a linear output layer, on pixels from
+:func:`alwild.vision.io.load_images` (see :func:`to_chw`).
 
 >>> import torch
+>>> MLPHead(1280)(torch.zeros(3, 1280)).shape
+torch.Size([3, 2])
 >>> SmallCNN(n_classes=2)(torch.zeros(3, 3, 64, 64)).shape
 torch.Size([3, 2])
 """
@@ -14,7 +18,16 @@ from __future__ import annotations
 import numpy as np
 from torch import nn
 
-__all__ = ["SmallCNN", "to_chw"]
+__all__ = ["MLPHead", "SmallCNN", "to_chw"]
+
+
+class MLPHead(nn.Sequential):
+    """linear(dim, hidden) - ReLU - dropout - linear(hidden, n_classes)."""
+
+    def __init__(self, dim: int, n_classes: int = 2, hidden: int = 128,
+                 dropout: float = 0.5) -> None:
+        super().__init__(nn.Linear(dim, hidden), nn.ReLU(), nn.Dropout(dropout),
+                         nn.Linear(hidden, n_classes))
 
 
 def _block(c_in: int, c_out: int) -> nn.Sequential:
