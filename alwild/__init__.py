@@ -7,6 +7,7 @@ repeat. modAL users feel at home::
     from alwild.uncertainty import uncertainty_sampling
 """
 
+import alwild.bayes_strategies  # noqa: F401  (registers the Bayesian strategies)
 from alwild.acquisition import max_EI, max_PI, max_UCB
 from alwild.batch import uncertainty_batch_sampling
 from alwild.disagreement import (

@@ -22,6 +22,8 @@ __all__ = [
     "consensus_entropy",
     "kl_max_disagreement",
     "bald",
+    "mean_std",
+    "variation_ratios",
     "probability_of_improvement",
     "expected_improvement",
     "upper_confidence_bound",
@@ -68,8 +70,9 @@ def margin(proba: np.ndarray) -> np.ndarray:
 
 
 def _entropy_rows(p: np.ndarray) -> np.ndarray:
-    # xlogy semantics (0 log 0 = 0) without a Python loop; maximum() avoids log(0).
-    return -np.einsum("ij,ij->i", p, np.log(np.maximum(p, _TINY)))
+    # xlogy semantics (0 log 0 = 0) without a Python loop; maximum() avoids log(0);
+    # "0.0 -" rather than unary minus so that a certain prediction scores 0.0, not -0.0.
+    return 0.0 - np.einsum("ij,ij->i", p, np.log(np.maximum(p, _TINY)))
 
 
 def entropy(proba: np.ndarray) -> np.ndarray:
@@ -94,12 +97,16 @@ def vote_entropy(votes: np.ndarray, n_classes: int) -> np.ndarray:
     votes = np.asarray(votes)
     if votes.ndim != 2:
         raise ValueError(f"votes must have shape (n_samples, n_members), got {votes.shape}")
-    n, m = votes.shape
-    if n == 0:
+    if votes.shape[0] == 0:
         return np.zeros(0)
+    return _entropy_rows(_vote_counts(votes, n_classes) / votes.shape[1])
+
+
+def _vote_counts(votes: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n_samples, n_classes) counts of class indices in ``votes`` (n_samples, n_voters)."""
+    n = votes.shape[0]
     flat = (np.arange(n)[:, None] * n_classes + votes).ravel()
-    counts = np.bincount(flat, minlength=n * n_classes).reshape(n, n_classes)
-    return _entropy_rows(counts / m)
+    return np.bincount(flat, minlength=n * n_classes).reshape(n, n_classes)
 
 
 def _as_member_proba(member_proba: np.ndarray) -> np.ndarray:
@@ -150,6 +157,31 @@ def bald(mc_proba: np.ndarray) -> np.ndarray:
     t, n, c = mc_proba.shape
     expected_entropy = _entropy_rows(mc_proba.reshape(t * n, c)).reshape(t, n).mean(axis=0)
     return np.maximum(consensus_entropy(mc_proba) - expected_entropy, 0.0)
+
+
+def mean_std(mc_proba: np.ndarray) -> np.ndarray:
+    """Mean over classes of the standard deviation of p(c | x, w) across MC samples.
+
+    ``mc_proba`` has shape ``(n_samples_mc, n_samples, n_classes)`` (MC-dropout passes or
+    ensemble members); zero when all samples agree.
+
+    >>> mean_std(np.array([[[1.0, 0.0]], [[0.0, 1.0]]]))
+    array([0.5])
+    """
+    return _as_member_proba(mc_proba).std(axis=0).mean(axis=1)
+
+
+def variation_ratios(mc_proba: np.ndarray) -> np.ndarray:
+    """``1 - (share of MC samples voting for the modal class)``.
+
+    Each sample votes for its arg-max class; ties between classes count once.
+
+    >>> variation_ratios(np.array([[[0.9, 0.1]], [[0.8, 0.2]], [[0.3, 0.7]], [[0.6, 0.4]]]))
+    array([0.25])
+    """
+    mc_proba = _as_member_proba(mc_proba)
+    counts = _vote_counts(mc_proba.argmax(axis=2).T, mc_proba.shape[2])
+    return 1.0 - counts.max(axis=1) / mc_proba.shape[0]
 
 
 def _mean_std(mean: np.ndarray, std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

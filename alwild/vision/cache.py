@@ -1,0 +1,71 @@
+"""An on-disk cache of per-image embeddings, keyed by the file's content hash.
+
+Renaming or moving an image keeps its entry; changing one pixel (a new file content)
+misses. Entries of different models live apart (``root/<model_key>/``). Each entry is
+one small ``.npy`` written atomically, so concurrent runs never read half a file.
+
+>>> import tempfile, numpy as np
+>>> cache = EmbeddingCache(tempfile.mkdtemp(), "demo")
+>>> cache.put("ab" * 32, np.ones(3))
+>>> cache.get("ab" * 32).tolist()
+[1.0, 1.0, 1.0]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["file_digest", "EmbeddingCache", "default_cache_dir"]
+
+
+def file_digest(path: str | PathLike, block: int = 1 << 20) -> str:
+    """SHA-256 of the file's bytes, as hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(block):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def default_cache_dir() -> Path:
+    """``$ALWILD_CACHE`` or ``~/.cache/alwild``."""
+    return Path(os.environ.get("ALWILD_CACHE") or Path.home() / ".cache" / "alwild")
+
+
+class EmbeddingCache:
+    """Embeddings stored under ``root/<model_key>/<digest[:2]>/<digest>.npy``."""
+
+    def __init__(self, root: str | PathLike, model_key: str) -> None:
+        self.root = Path(root) / model_key
+
+    def _path(self, digest: str) -> Path:
+        return self.root / digest[:2] / f"{digest}.npy"
+
+    def get(self, digest: str) -> np.ndarray | None:
+        """The stored embedding, or None on a miss (or an unreadable entry)."""
+        path = self._path(digest)
+        if not path.is_file():
+            return None
+        try:
+            return np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+
+    def put(self, digest: str, embedding: np.ndarray) -> None:
+        """Store one embedding (atomic rename of a temporary file)."""
+        path = self._path(digest)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.save(fh, np.asarray(embedding), allow_pickle=False)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
