@@ -13,7 +13,9 @@ function" selection:
   queried by the entropy of its predictive class probabilities.
 
 ``shrink_pool=False`` leaves queried rows in the pool, so a learner can ask for a row it
-already has (a plausible reading of the study's snippet).
+already has (a plausible reading of the study's snippet). ``tie_break="first"`` breaks ties
+between equal scores the way modAL does by default (``argpartition``, deterministic) instead
+of alwild's seeded random tie-break; the strategy's scores are the registered strategy's.
 
 >>> arm = parse_arms("uncertainty,vote_entropy", committee_size=2)[1]
 >>> arm.name, arm.committee_size
@@ -33,7 +35,7 @@ from alwild.learners import ActiveLearner, BayesianOptimizer, Committee
 from alwild.sim.models import make_model
 from alwild.strategies import Strategy, get_strategy
 
-__all__ = ["Arm", "parse_arms", "build_learner", "predict_labels", "KINDS"]
+__all__ = ["Arm", "parse_arms", "build_learner", "predict_labels", "extra_scores", "KINDS"]
 
 KINDS = ("classifier", "class_index_regressor")
 _GP_MODELS = {"gpc": lambda seed: GaussianProcessClassifier(random_state=seed)}
@@ -49,10 +51,13 @@ class Arm:
     committee_size: int = 0
     shrink_pool: bool = True
     kind: str = "classifier"
+    tie_break: str = "random"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown arm kind {self.kind!r}; use one of {KINDS}")
+        if self.tie_break not in ("random", "first"):
+            raise ValueError(f"tie_break must be 'random' or 'first', got {self.tie_break!r}")
         get_strategy(self.strategy)  # unknown names fail here, listing the valid ones
 
 
@@ -74,6 +79,31 @@ def parse_arms(spec: str, committee_size: int = 2, shrink_pool: bool = True) -> 
     return arms
 
 
+@dataclasses.dataclass(frozen=True)
+class FirstTieBreak:
+    """A registered strategy's scores with modAL's deterministic top-k (``argpartition``).
+
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0, 0, 1, 1])
+    >>> pick = FirstTieBreak("entropy")(LogisticRegression().fit(X, y), X[[1, 2]], 1)
+    >>> pick.shape
+    (1,)
+    """
+
+    strategy: str
+
+    def __call__(self, learner: Any, X_pool, n_instances: int = 1) -> np.ndarray:
+        strategy = get_strategy(self.strategy)
+        strategy.check(learner)
+        _, scores = strategy.select(learner, X_pool, n_instances, np.random.default_rng(0))
+        return np.argpartition(-scores, n_instances - 1)[:n_instances]
+
+
+def _query_strategy(arm: Arm) -> Any:
+    return arm.strategy if arm.tie_break == "random" else FirstTieBreak(arm.strategy)
+
+
 def _estimator(arm: Arm, model: str, seed: int) -> Any:
     name = arm.model or model
     if name in _GP_MODELS:
@@ -93,8 +123,9 @@ def build_learner(arm: Arm, model: str, X0: np.ndarray, y0: np.ndarray, seed: in
                           y_training=y0, random_state=seed)
             for i in range(arm.committee_size)
         ]
-        return Committee(members, arm.strategy, random_state=seed)
-    return ActiveLearner(_estimator(arm, model, seed), arm.strategy, X0, y0, random_state=seed)
+        return Committee(members, _query_strategy(arm), random_state=seed)
+    return ActiveLearner(_estimator(arm, model, seed), _query_strategy(arm), X0, y0,
+                         random_state=seed)
 
 
 def predict_labels(learner: Any, arm: Arm, X: np.ndarray, n_classes: int) -> np.ndarray:
@@ -106,3 +137,11 @@ def predict_labels(learner: Any, arm: Arm, X: np.ndarray, n_classes: int) -> np.
     if arm.kind == "class_index_regressor":
         return np.clip(np.rint(pred), 0, n_classes - 1).astype(np.intp)
     return np.asarray(pred, dtype=np.intp)
+
+
+def extra_scores(learner: Any, arm: Arm, X: np.ndarray, y: np.ndarray) -> dict:
+    """Arm-specific scores besides the metrics: ``r2`` of the class-index regressor (what
+    ``BayesianOptimizer.score`` reports, and what a study may have called accuracy)."""
+    if arm.kind != "class_index_regressor" or not learner.is_fitted:
+        return {}
+    return {"r2": learner.score(X, y.astype(float))}

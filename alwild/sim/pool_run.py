@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
-from alwild.sim.arms import Arm, build_learner, predict_labels
+from alwild.sim.arms import Arm, build_learner, extra_scores, predict_labels
 from alwild.sim.config import SimConfig, SimData
 
 __all__ = ["run_pool", "split_rows", "initial_positions", "score_labels", "check_budget"]
@@ -102,7 +102,8 @@ def run_pool(data: SimData, arm: Arm, seed: int, config: SimConfig) -> list[dict
             pred = predict_labels(learner, arm, X[evaluation], data.n_classes)
             rows.append({"strategy": arm.name, "seed": seed, "labels": config.init + asked,
                          "distinct_labels": len(set(labelled)),
-                         **score_labels(y[evaluation], pred, config.metrics)})
+                         **score_labels(y[evaluation], pred, config.metrics),
+                         **extra_scores(learner, arm, X[evaluation], y[evaluation])})
             if asked >= config.budget:
                 return rows
             k = min(config.batch, config.budget - asked, remaining.size)
