@@ -104,7 +104,7 @@ class QueryMixin:
         elif isinstance(strategy, Strategy):
             strategy.check(self)
             idx, scores = strategy.select(self, X_pool, n_instances, self._rng)
-            used = strategy.name
+            used = getattr(strategy, "used_name", strategy.name)
         else:
             idx = _call_foreign(strategy, self, X_pool, n_instances, query_kwargs)
             used = getattr(strategy, "__name__", type(strategy).__name__)
