@@ -21,6 +21,7 @@ from alwild.learners import (
     Committee,
     CommitteeRegressor,
     StreamLearner,
+    SynthesisLearner,
 )
 from alwild.strategies import Strategy, available_strategies, get_strategy, register
 from alwild.uncertainty import entropy_sampling, margin_sampling, uncertainty_sampling
@@ -34,6 +35,7 @@ __all__ = [
     "CommitteeRegressor",
     "Strategy",
     "StreamLearner",
+    "SynthesisLearner",
     "available_strategies",
     "consensus_entropy_sampling",
     "entropy_sampling",

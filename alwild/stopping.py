@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import cohen_kappa_score
 
-from alwild.learners.stream import UNCERTAINTIES, normalised_uncertainty
+from alwild.scores import UNCERTAINTIES, normalised_uncertainty
 
 __all__ = [
     "StopDecision",
@@ -175,7 +175,7 @@ class StabilizingPredictions(StoppingCriterion):
 class MaxUncertainty(StoppingCriterion):
     """Stop when even the most uncertain row of ``X_pool`` is below ``threshold``
     (normalised ``uncertainty`` in [0, 1], see
-    :func:`alwild.learners.stream.normalised_uncertainty`)."""
+    :func:`alwild.scores.normalised_uncertainty`)."""
 
     name = "max_uncertainty"
 

@@ -7,7 +7,7 @@ from sklearn.linear_model import LogisticRegression
 
 import alwild
 from alwild.learners import ActiveLearner, StreamLearner
-from alwild.learners.stream import normalised_uncertainty
+from alwild.scores import normalised_uncertainty
 from alwild.stream import (
     BudgetManager,
     Periodic,

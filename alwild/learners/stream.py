@@ -32,34 +32,10 @@ from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from alwild import scores as S
+from alwild.scores import UNCERTAINTIES, normalised_uncertainty
 from alwild.stream import BudgetManager, RollingAccuracyDrift, StreamPolicy, get_policy
 
-__all__ = ["StreamLearner", "normalised_uncertainty", "UNCERTAINTIES"]
-
-UNCERTAINTIES = ("least_confident", "margin", "entropy")
-
-
-def normalised_uncertainty(proba: np.ndarray, kind: str = "least_confident") -> np.ndarray:
-    """An :mod:`alwild.scores` uncertainty rescaled to ``[0, 1]`` (1 = uniform prediction).
-
-    >>> normalised_uncertainty(np.array([[0.5, 0.5], [0.9, 0.1]]), "margin").round(3)
-    array([1. , 0.2])
-    """
-    proba = np.asarray(proba, dtype=float)
-    n_classes = proba.shape[1]
-    if n_classes < 2:
-        return np.zeros(proba.shape[0])
-    if kind == "least_confident":
-        raw, top = S.least_confident(proba), 1.0 - 1.0 / n_classes
-    elif kind == "margin":
-        raw, top = S.margin(proba), 1.0
-    elif kind == "entropy":
-        raw, top = S.entropy(proba), np.log(n_classes)
-    else:
-        raise ValueError(f"unknown uncertainty {kind!r}; choose one of {UNCERTAINTIES}")
-    return np.clip(raw / top, 0.0, 1.0)
-
+__all__ = ["StreamLearner"]
 
 def _as_budget(budget) -> BudgetManager:
     if isinstance(budget, BudgetManager):
