@@ -25,12 +25,9 @@ __all__ = ["transform_image", "ImageTransforms", "TRANSFORMS"]
 TRANSFORMS = ("scale", "crop", "brightness", "rotate")
 
 
-@dataclasses.dataclass(frozen=True)
-class _Ranges:
-    scale: tuple[float, float] = (0.85, 1.15)
-    crop: tuple[float, float] = (0.8, 1.0)
-    brightness: tuple[float, float] = (0.75, 1.25)
-    rotate: tuple[float, float] = (-15.0, 15.0)
+# Strongest change of each transform at strength 1: ±15% scale, crop to 80% of the
+# side, ±25% brightness, ±15 degrees rotation.
+_MAX = {"scale": 0.15, "crop": 0.2, "brightness": 0.25, "rotate": 15.0}
 
 
 def _channels(img: np.ndarray) -> list[Image.Image]:
@@ -58,13 +55,18 @@ def transform_image(
     rng: np.random.Generator,
     kinds: Sequence[str] = TRANSFORMS,
     value_range: tuple[float, float] | None = None,
-    ranges: _Ranges = _Ranges(),
+    strength: float = 1.0,
 ) -> np.ndarray:
     """One random label-preserving variant of ``img`` (H×W or H×W×C), same shape and dtype.
 
-    Each transform in ``kinds`` is applied once with a random strength. Values are
-    clipped to ``value_range`` (default: 0–255 for uint8, else the image's own range).
+    Each transform in ``kinds`` is applied once with a random amount up to
+    ``strength`` × its maximum (lower it for tiny images, where a pixel is a lot).
+    Values are clipped to ``value_range`` (default: 0–255 for uint8, else the image's
+    own range).
     """
+    if not 0.0 <= strength <= 1.0:
+        raise ValueError(f"strength must be in [0, 1], got {strength}")
+    amount = {k: v * strength for k, v in _MAX.items()}
     img = np.asarray(img)
     if img.ndim not in (2, 3) or min(img.shape[:2]) < 2:
         raise ValueError(f"an image must be H×W or H×W×C with H, W >= 2, got shape {img.shape}")
@@ -79,20 +81,20 @@ def transform_image(
     planes = _channels(img)
     w, h = planes[0].size
     if "scale" in kinds:
-        factor = rng.uniform(*ranges.scale)
+        factor = 1.0 + rng.uniform(-amount["scale"], amount["scale"])
         planes = [_resize_fit(p, factor, fill) for p in planes]
     if "crop" in kinds:
-        frac = rng.uniform(*ranges.crop)
+        frac = 1.0 - rng.uniform(0.0, amount["crop"])
         cw, ch = max(2, round(w * frac)), max(2, round(h * frac))
         x0, y0 = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
         planes = [p.crop((x0, y0, x0 + cw, y0 + ch)).resize((w, h), Image.BILINEAR)
                   for p in planes]
     if "rotate" in kinds:
-        angle = rng.uniform(*ranges.rotate)
+        angle = rng.uniform(-amount["rotate"], amount["rotate"])
         planes = [p.rotate(angle, resample=Image.BILINEAR, fillcolor=fill) for p in planes]
     out = _stack(planes, img)
     if "brightness" in kinds:
-        out = out * rng.uniform(*ranges.brightness)
+        out = out * (1.0 + rng.uniform(-amount["brightness"], amount["brightness"]))
     out = np.clip(out, lo, hi)
     if np.issubdtype(img.dtype, np.integer):
         out = np.round(out)
@@ -109,6 +111,7 @@ class ImageTransforms:
     kinds: Sequence[str] = TRANSFORMS
     shape: tuple[int, ...] | None = None
     value_range: tuple[float, float] | None = None
+    strength: float = 1.0
 
     def __post_init__(self) -> None:
         unknown = set(self.kinds) - set(TRANSFORMS)
@@ -126,6 +129,6 @@ class ImageTransforms:
         if vr is None:
             vr = (0.0, 255.0) if images.dtype == np.uint8 else (float(images.min()),
                                                                 float(images.max()))
-        out = np.stack([transform_image(im, rng, self.kinds, vr)
+        out = np.stack([transform_image(im, rng, self.kinds, vr, self.strength)
                         for im in images for _ in range(self.per_image)])
         return out.reshape(out.shape[0], -1) if flat else out
