@@ -1,0 +1,35 @@
+"""The table of simulation scenarios: how one (arm, seed) run gets its labels.
+
+A scenario is a function ``run(data, arm, seed, config) -> list[dict]`` returning
+learning-curve rows. Each row has ``strategy`` (the arm's name), ``seed``, ``labels`` (labels
+spent so far, starting ones included) and one float column per metric in
+``config.metrics``; extra columns are kept as they are. The runner calls it once per
+(arm, seed), in parallel, and everything downstream (summary, savings, plots, manifest)
+works on those rows, so adding a scenario is one function and one line here.
+
+>>> sorted(SCENARIOS)
+['pool']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from alwild.sim.arms import Arm
+from alwild.sim.config import SimConfig, SimData
+from alwild.sim.pool_run import run_pool
+
+__all__ = ["SCENARIOS", "Scenario", "get_scenario"]
+
+Scenario = Callable[[SimData, Arm, int, SimConfig], list[dict]]
+
+SCENARIOS: dict[str, Scenario] = {
+    "pool": run_pool,
+}
+
+
+def get_scenario(name: str) -> Scenario:
+    """The scenario function registered as ``name``."""
+    if name not in SCENARIOS:
+        raise ValueError(f"unknown scenario {name!r}; use one of {', '.join(sorted(SCENARIOS))}")
+    return SCENARIOS[name]
