@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -143,10 +143,6 @@ def create_app(ws: Workspace, worker: RetrainWorker | None = None) -> FastAPI:
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi(caller: Caller) -> dict:
         return app.openapi()
-
-    @app.get("/favicon.ico", include_in_schema=False)
-    def favicon():
-        return HTMLResponse(status_code=204)
 
     app.add_middleware(Guard)
     return app
