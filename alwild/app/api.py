@@ -1,0 +1,236 @@
+"""The REST API (``/api/...``): everything the pages do, for token clients and the UI's
+JavaScript. Every route except ``/api/health`` needs a login or an API token."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from alwild.app import queue
+from alwild.app.auth import create_user, new_api_token
+from alwild.app.deps import DB, Admin, Caller
+from alwild.app.labels import Conflict, Submission, disagreements, submit_label
+from alwild.app.media import media_file
+from alwild.app.models import Label, Membership, User
+from alwild.app.projects import check_strategy, project_for, visible_projects
+from alwild.app.schemas import (
+    ConflictOut,
+    ItemOut,
+    LabelIn,
+    LabelOut,
+    MemberIn,
+    Message,
+    ProgressOut,
+    ProjectOut,
+    ProjectSettings,
+    QueueEntry,
+    TokenOut,
+    UserIn,
+    UserOut,
+)
+from alwild.app.views import (
+    item_dict,
+    item_for,
+    label_dict,
+    progress,
+    project_dict,
+    queue_entries,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api")
+ERRORS = {401: {"model": Message}, 404: {"model": Message}}
+
+
+@router.get("/health", tags=["meta"])
+def health() -> dict:
+    """Liveness check (no login needed)."""
+    return {"status": "ok"}
+
+
+@router.get("/me", response_model=UserOut, responses=ERRORS, tags=["users"])
+def me(caller: Caller) -> dict:
+    return {"username": caller.user.username, "role": caller.user.role}
+
+
+@router.post("/tokens", response_model=TokenOut, responses=ERRORS, tags=["users"])
+def make_token(caller: Caller, db: DB) -> dict:
+    """A new API token for the caller (shown once; only its hash is kept)."""
+    token = new_api_token(db, caller.user, "api")
+    db.commit()
+    return {"token": token}
+
+
+@router.get("/projects", response_model=list[ProjectOut], responses=ERRORS, tags=["projects"])
+def projects(caller: Caller, db: DB) -> list[dict]:
+    return [project_dict(p) for p in visible_projects(db, caller.user)]
+
+
+@router.get("/projects/{slug}", response_model=ProjectOut, responses=ERRORS, tags=["projects"])
+def project(slug: str, caller: Caller, db: DB) -> dict:
+    return project_dict(project_for(db, caller.user, slug))
+
+
+@router.patch("/projects/{slug}", response_model=ProjectOut, responses=ERRORS,
+              tags=["admin"])
+def update_project(slug: str, body: ProjectSettings, request: Request,
+                   caller: Admin, db: DB) -> dict:
+    """Change strategy, batch size, retrain interval, budget, overlap or lease length."""
+    proj = project_for(db, caller.user, slug)
+    changes = body.model_dump(exclude_none=True)
+    if "strategy" in changes:
+        changes["strategy"] = check_strategy(changes["strategy"])
+    for key, value in changes.items():
+        setattr(proj, key, value)
+    db.commit()
+    return project_dict(proj)
+
+
+@router.get("/projects/{slug}/queue", response_model=list[QueueEntry], responses=ERRORS,
+            tags=["labelling"])
+def project_queue(slug: str, caller: Caller, db: DB):
+    """The current round's open items, most informative first."""
+    return queue_entries(db, project_for(db, caller.user, slug))
+
+
+@router.post("/projects/{slug}/claim", response_model=ItemOut,
+             responses={**ERRORS, 204: {"description": "nothing left to label this round"}},
+             tags=["labelling"])
+def claim(slug: str, caller: Caller, db: DB):
+    """Lease the next item of the round to the caller."""
+    proj = project_for(db, caller.user, slug)
+    item = queue.claim_next(db, proj, caller.user)
+    db.commit()
+    if item is None:
+        return Response(status_code=204)
+    return item_dict(db, item, proj, caller.user)
+
+
+@router.get("/items/{uid}", response_model=ItemOut, responses=ERRORS, tags=["labelling"])
+def get_item(uid: str, caller: Caller, db: DB) -> dict:
+    item, proj = item_for(db, caller.user, uid)
+    return item_dict(db, item, proj, caller.user)
+
+
+@router.get("/items/{uid}/media", response_class=FileResponse, responses=ERRORS,
+            tags=["labelling"])
+def get_media(uid: str, request: Request, caller: Caller,
+              db: DB):
+    """The item's image, from the workspace's media root only."""
+    item, _ = item_for(db, caller.user, uid)
+    path = media_file(request.app.state.ws.media_root, item)
+    return FileResponse(path, media_type=item.media_type,
+                        headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.post("/items/{uid}/lease", responses={**ERRORS, 409: {"model": Message}},
+             tags=["labelling"])
+def renew_lease(uid: str, caller: Caller, db: DB) -> dict:
+    """Keep the caller's lease alive while they work."""
+    item, proj = item_for(db, caller.user, uid)
+    expires = queue.renew(db, proj, caller.user, item)
+    db.commit()
+    return {"lease_expires": expires}
+
+
+@router.post("/items/{uid}/skip", responses=ERRORS, tags=["labelling"])
+def skip_item(uid: str, caller: Caller, db: DB) -> dict:
+    """Give the item back; it is not offered to the caller again."""
+    item, _ = item_for(db, caller.user, uid)
+    queue.skip(db, item, caller.user)
+    db.commit()
+    return {"skipped": uid}
+
+
+@router.post("/items/{uid}/labels", response_model=LabelOut,
+             responses={**ERRORS, 400: {"model": Message}, 409: {"model": ConflictOut}},
+             tags=["labelling"])
+def post_label(uid: str, body: LabelIn, request: Request, caller: Caller,
+               db: DB):
+    """Save a label. Committed before the answer; a replayed ``request_id`` returns the
+    saved label; a stale ``base_version`` gets 409 with the current label."""
+    sub = Submission(request_id=body.request_id, value=body.value,
+                     boxes=[b.model_dump() for b in body.boxes],
+                     image_width=body.image_width, image_height=body.image_height,
+                     seconds=body.seconds, base_version=body.base_version)
+    for attempt in range(2):
+        item, proj = item_for(db, caller.user, uid)
+        try:
+            label, changed = submit_label(db, proj, item, caller.user, sub)
+            out = label_dict(db, label, item)
+            due = proj.changes_since_train >= proj.retrain_every
+            db.commit()
+            break
+        except Conflict as err:
+            out = {"detail": str(err), "current": label_dict(db, err.current, item)}
+            db.rollback()
+            return JSONResponse(out, status_code=409)
+        except IntegrityError:  # a concurrent replay of the same request id won the race
+            db.rollback()
+            if attempt:
+                raise
+    if changed and due:
+        request.app.state.worker.request(proj.id)
+    return out
+
+
+@router.get("/items/{uid}/labels", response_model=list[LabelOut], responses=ERRORS,
+            tags=["labelling"])
+def item_labels(uid: str, caller: Caller, db: DB):
+    """All labels of an item (admins) or the caller's own (annotators)."""
+    item, _ = item_for(db, caller.user, uid)
+    query = select(Label).where(Label.item_id == item.id)
+    if not caller.is_admin:
+        query = query.where(Label.user_id == caller.user.id)
+    return [label_dict(db, lab, item) for lab in db.scalars(query)]
+
+
+@router.get("/projects/{slug}/progress", response_model=ProgressOut, responses=ERRORS,
+            tags=["projects"])
+def project_progress(slug: str, caller: Caller, db: DB):
+    return progress(db, project_for(db, caller.user, slug))
+
+
+@router.post("/projects/{slug}/retrain", status_code=202, responses=ERRORS, tags=["admin"])
+def retrain(slug: str, request: Request, caller: Admin,
+            db: DB) -> dict:
+    """Queue a retrain in the background; returns at once."""
+    proj = project_for(db, caller.user, slug)
+    request.app.state.worker.request(proj.id)
+    return {"queued": slug}
+
+
+@router.get("/projects/{slug}/review", responses=ERRORS, tags=["admin"])
+def review(slug: str, caller: Admin,
+           db: DB) -> list[dict]:
+    """Items whose annotators disagree (with overlap > 1)."""
+    proj = project_for(db, caller.user, slug)
+    return [{"item": item.uid, "labels": [label_dict(db, lab, item) for lab in labels]}
+            for item, labels in disagreements(db, proj)]
+
+
+@router.post("/users", response_model=UserOut, status_code=201,
+             responses={**ERRORS, 400: {"model": Message}}, tags=["admin"])
+def add_user(body: UserIn, caller: Admin,
+             db: DB) -> dict:
+    """Create an account; its generated password is returned once."""
+    user, password = create_user(db, body.username, body.role)
+    db.commit()
+    return {"username": user.username, "role": user.role, "password": password}
+
+
+@router.post("/projects/{slug}/members", status_code=201, responses=ERRORS, tags=["admin"])
+def add_member(slug: str, body: MemberIn, caller: Admin,
+               db: DB) -> dict:
+    """Let an annotator work on this project."""
+    proj = project_for(db, caller.user, slug)
+    user = db.scalar(select(User).where(User.username == body.username))
+    if user is None:
+        raise HTTPException(404, f"no user {body.username!r}")
+    if db.get(Membership, (proj.id, user.id)) is None:
+        db.add(Membership(project_id=proj.id, user_id=user.id))
+        db.commit()
+    return {"project": slug, "member": user.username}

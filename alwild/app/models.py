@@ -1,0 +1,185 @@
+"""The project store: SQLAlchemy 2 tables for users, projects, items, labels, query rounds
+and model versions. Works on SQLite (default) and PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "Base", "User", "ApiToken", "Project", "Membership", "Item", "Label", "Skip",
+    "QueryRound", "RoundItem", "ModelVersion",
+]
+
+ROLES = ("admin", "annotator")
+TASKS = ("classify", "detect")
+
+
+def now() -> float:
+    """Seconds since the epoch; every timestamp in the store uses it."""
+    return time.time()
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16), default="annotator")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[float] = mapped_column(Float, default=now)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[float] = mapped_column(Float, default=now)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    task: Mapped[str] = mapped_column(String(16), default="classify")
+    labels: Mapped[list] = mapped_column(JSON)
+    strategy: Mapped[str] = mapped_column(String(64), default="entropy")
+    batch_size: Mapped[int] = mapped_column(Integer, default=20)
+    retrain_every: Mapped[int] = mapped_column(Integer, default=20)
+    budget: Mapped[int] = mapped_column(Integer, default=500)
+    overlap: Mapped[int] = mapped_column(Integer, default=1)
+    lease_seconds: Mapped[int] = mapped_column(Integer, default=300)
+    stream_share: Mapped[float] = mapped_column(Float, default=0.1)
+    stream_max_per_hour: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stream_max_per_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    changes_since_train: Mapped[int] = mapped_column(Integer, default=0)
+    train_state: Mapped[str] = mapped_column(String(16), default="idle")
+    train_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[float] = mapped_column(Float, default=now)
+
+
+class Membership(Base):
+    """Which annotators may work on which project (admins see every project)."""
+
+    __tablename__ = "memberships"
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Item(Base):
+    """One thing to label: a table row (``data``) or an image file (``media_path``)."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("project_id", "content_hash"),
+        Index("ix_items_queue", "project_id", "queued", "queue_rank"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))  # "row" or "image"
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    media_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    media_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    features: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    split: Mapped[str] = mapped_column(String(8), default="pool")  # "pool" or "holdout"
+    source: Mapped[str] = mapped_column(String(16), default="ingest")
+    queued: Mapped[bool] = mapped_column(Boolean, default=False)
+    queue_rank: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    guess: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    guess_p: Mapped[float | None] = mapped_column(Float, nullable=True)
+    round_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    n_labels: Mapped[int] = mapped_column(Integer, default=0)
+    lease_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    lease_expires: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[float] = mapped_column(Float, default=now)
+
+
+class Label(Base):
+    """One annotator's answer for one item; edits bump ``version``."""
+
+    __tablename__ = "labels"
+    __table_args__ = (UniqueConstraint("item_id", "user_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    value: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    boxes: Mapped[list] = mapped_column(JSON, default=list)
+    image_width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    image_height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[float] = mapped_column(Float, default=now)
+    updated_at: Mapped[float] = mapped_column(Float, default=now)
+
+
+class Skip(Base):
+    __tablename__ = "skips"
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class QueryRound(Base):
+    __tablename__ = "query_rounds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    model_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    strategy: Mapped[str] = mapped_column(String(64))
+    labels_at_start: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[float] = mapped_column(Float, default=now)
+
+
+class RoundItem(Base):
+    __tablename__ = "round_items"
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("query_rounds.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class ModelVersion(Base):
+    __tablename__ = "model_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    strategy: Mapped[str] = mapped_column(String(64))
+    n_labels: Mapped[int] = mapped_column(Integer)
+    accuracy: Mapped[float | None] = mapped_column(Float, nullable=True)
+    n_holdout: Mapped[int] = mapped_column(Integer, default=0)
+    train_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    path: Mapped[str] = mapped_column(String(500))
+    digest: Mapped[str] = mapped_column(String(128))
+    warm_started: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[float] = mapped_column(Float, default=now)

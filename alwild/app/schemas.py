@@ -1,0 +1,163 @@
+"""Request and response bodies of the REST API (they make the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["BoxIn", "LabelIn", "LabelOut", "ItemOut", "ProjectOut", "ProjectSettings",
+           "QueueEntry", "ProgressOut", "ModelOut", "UserIn", "UserOut", "TokenOut",
+           "MemberIn", "Message", "ConflictOut", "RowIn"]
+
+
+class Message(BaseModel):
+    detail: str
+
+
+class BoxIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    x: float
+    y: float
+    w: float
+    h: float
+    label: str = Field(max_length=60)
+
+
+class LabelIn(BaseModel):
+    """A label: ``value`` for classify projects, ``boxes`` (image pixels) for detect ones.
+
+    ``request_id`` makes the submit idempotent; ``base_version`` is the version being
+    edited (leave it out for a first label)."""
+
+    model_config = ConfigDict(extra="forbid")
+    request_id: str = Field(min_length=1, max_length=64)
+    value: str | None = Field(default=None, max_length=200)
+    boxes: list[BoxIn] = Field(default_factory=list, max_length=500)
+    image_width: int | None = Field(default=None, ge=1, le=100_000)
+    image_height: int | None = Field(default=None, ge=1, le=100_000)
+    seconds: float = Field(default=0.0, ge=0, le=86400)
+    base_version: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class LabelOut(BaseModel):
+    item: str
+    value: str | None
+    boxes: list[dict]
+    version: int
+    annotator: str
+    request_id: str
+    updated_at: float
+
+
+class ConflictOut(BaseModel):
+    detail: str
+    current: LabelOut
+
+
+class ItemOut(BaseModel):
+    uid: str
+    project: str
+    kind: str
+    data: dict
+    media_url: str | None
+    width: int | None
+    height: int | None
+    split: str
+    score: float | None
+    guess: str | None
+    guess_p: float | None
+    lease_expires: float | None
+    my_label: LabelOut | None
+
+
+class ProjectOut(BaseModel):
+    slug: str
+    name: str
+    task: str
+    labels: list[str]
+    strategy: str
+    batch_size: int
+    retrain_every: int
+    budget: int
+    overlap: int
+    lease_seconds: int
+    train_state: str
+    train_error: str | None
+
+
+class ProjectSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    strategy: str | None = Field(default=None, max_length=64)
+    batch_size: int | None = Field(default=None, ge=1, le=1000)
+    retrain_every: int | None = Field(default=None, ge=1, le=100_000)
+    budget: int | None = Field(default=None, ge=0, le=10_000_000)
+    overlap: int | None = Field(default=None, ge=1, le=10)
+    lease_seconds: int | None = Field(default=None, ge=10, le=86400)
+
+
+class QueueEntry(BaseModel):
+    uid: str
+    rank: int
+    score: float | None
+    guess: str | None
+    guess_p: float | None
+    split: str
+    leased: bool
+    preview: str
+
+
+class RoundOut(BaseModel):
+    number: int
+    strategy: str
+    model_version: int | None
+    labels_at_start: int
+    created_at: float
+
+
+class ModelOut(BaseModel):
+    version: int
+    labels: int
+    accuracy: float | None
+    n_holdout: int
+    seconds: float
+    warm: bool
+    created_at: float
+
+
+class ProgressOut(BaseModel):
+    labels: int
+    items: int
+    budget_left: int
+    labels_this_round: int
+    round: RoundOut | None
+    models: list[ModelOut]
+    train_state: str
+    train_error: str | None
+    retrain_in: int
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+    role: str = Field(default="annotator", pattern="^(admin|annotator)$")
+
+
+class UserOut(BaseModel):
+    username: str
+    role: str
+    password: str | None = None
+
+
+class MemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+
+
+class TokenOut(BaseModel):
+    token: str
+
+
+class RowIn(BaseModel):
+    """A new table row for streaming intake."""
+
+    model_config = ConfigDict(extra="forbid")
+    data: dict

@@ -1,0 +1,120 @@
+"""Fixtures for the labelling-app tests: workspaces on SQLite and on a real PostgreSQL,
+projects filled with the shipped data, users, tokens and an app client."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from alwild.app.auth import create_user, new_api_token
+from alwild.app.ingest import add_imported_label, import_user, ingest
+from alwild.app.models import Membership, Project
+from alwild.app.projects import create_project
+from alwild.app.workspace import Workspace, open_workspace
+from tests.app.pg import PostgresUnavailable, new_database, start_postgres
+
+DATA = Path(__file__).resolve().parents[2] / "alwild" / "data"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    try:
+        url, stop = start_postgres()
+    except PostgresUnavailable as err:
+        warnings.warn(f"POSTGRESQL TESTS SKIPPED: {err}", stacklevel=1)
+        yield None
+        return
+    yield url
+    stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path, pg_admin_url):
+    if request.param == "sqlite":
+        return None
+    if pg_admin_url is None:
+        pytest.skip("PostgreSQL could not be started here (see the warning above); "
+                    "these store tests ran on SQLite only")
+    return new_database(pg_admin_url)
+
+
+@pytest.fixture
+def ws(tmp_path, db_url) -> Workspace:
+    workspace = open_workspace(tmp_path / "ws", db_url=db_url, create=True)
+    yield workspace
+    workspace.dispose()
+
+
+@pytest.fixture
+def sqlite_ws(tmp_path) -> Workspace:
+    workspace = open_workspace(tmp_path / "ws", create=True)
+    yield workspace
+    workspace.dispose()
+
+
+@dataclass
+class Setup:
+    ws: Workspace
+    project_id: int
+    slug: str
+    admin_token: str
+    annotator_token: str
+    other_token: str
+
+
+def titanic_csv(tmp_path: Path, n: int = 120) -> Path:
+    frame = pd.read_csv(DATA / "titanic.csv").head(n)
+    frame["Survived"] = frame["Survived"].map({0: "died", 1: "survived"})
+    path = tmp_path / "titanic.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def make_setup(ws: Workspace, tmp_path: Path, task: str = "classify", n: int = 120,
+               seed_labels: int = 0, **settings) -> Setup:
+    """A project (titanic rows, or insulator frames for detect), an admin, an annotator
+    on the project, and an annotator of another project."""
+    with ws.session() as db, db.begin():
+        if task == "classify":
+            project = create_project(db, "Titanic", "classify", ["died", "survived"],
+                                     **settings)
+            path = titanic_csv(tmp_path, n)
+            frame = pd.read_csv(path)
+            frame.pop("Survived").to_frame().to_csv(tmp_path / "truth.csv", index=False)
+            frame.to_csv(path, index=False)
+            ingest(ws, db, project, str(path))
+        else:
+            project = create_project(db, "Frames", "detect",
+                                     ["insulator", "broken", "pollution-flashover"], **settings)
+            ingest(ws, db, project, str(DATA / "insulators" / "frames" / "images"))
+        if seed_labels:
+            _seed(db, project, tmp_path, seed_labels)
+        other = create_project(db, "Other", "classify", ["a", "b"])
+        admin, _ = create_user(db, "boss", "admin", "boss-password-1")
+        ann, _ = create_user(db, "ann", "annotator", "ann-password-1")
+        bob, _ = create_user(db, "bob", "annotator", "bob-password-1")
+        db.add(Membership(project_id=project.id, user_id=ann.id))
+        db.add(Membership(project_id=other.id, user_id=bob.id))
+        tokens = [new_api_token(db, u) for u in (admin, ann, bob)]
+        pid, slug = project.id, project.slug
+    return Setup(ws, pid, slug, *tokens)
+
+
+def _seed(db, project: Project, tmp_path: Path, k: int) -> None:
+    from sqlalchemy import select
+
+    from alwild.app.models import Item
+
+    truth = pd.read_csv(tmp_path / "truth.csv")["Survived"].tolist()
+    owner = import_user(db)
+    items = db.scalars(select(Item).where(Item.project_id == project.id).order_by(Item.id)).all()
+    for item, label in list(zip(items, truth, strict=True))[:k]:
+        add_imported_label(db, project, item, owner, label)
+
+
+def auth(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
