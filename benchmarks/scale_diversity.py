@@ -12,9 +12,9 @@ entropy of the batch for
 
 Part 2, subsampling (score a random share of the pool per round): for one round, the
 overlap with the full top-k and the batch's mean entropy relative to the full top-k;
-then pool-based active learning (5-class synthetic task with 1% label noise, LogisticRegression, 50 initial
-labels, batches of 50) with shares 1, 0.1 and 0.01 and random sampling: held-out
-accuracy after 500 and 1,000 labels, mean of 3 seeds. Run::
+then pool-based active learning (5-class synthetic task with 1% label noise,
+LogisticRegression, 50 initial labels, batches of 50) with shares 1, 0.1 and 0.01 and
+random sampling: held-out accuracy after 500 and 1,000 labels, mean of 3 seeds. Run::
 
     PYTHONPATH=. python benchmarks/scale_diversity.py
 """

@@ -148,7 +148,7 @@ def _check_width(pool: ShardedPool, model) -> None:
     want = None
     for obj in (model, getattr(model, "estimator", None)):
         want = want or getattr(getattr(obj, "estimator", obj), "n_features_in_", None)
-    got = len(pool.columns) if pool.columns is not None else None
+    got = pool.n_features
     if want is not None and got is not None and want != got:
         raise ValueError(
             f"the pool has {got} feature columns but the model was trained on {want}: "

@@ -56,6 +56,12 @@ class ShardedPool:
 
     partitions: tuple[Partition, ...]
     columns: tuple[str, ...] | None = None
+    width: int | None = None
+
+    @property
+    def n_features(self) -> int | None:
+        """Number of feature columns, where known without reading rows."""
+        return len(self.columns) if self.columns is not None else self.width
 
     @property
     def n_rows(self) -> int:
@@ -184,7 +190,7 @@ def _npy_pool(paths: list[str], rows_per_partition: int) -> ShardedPool:
             load = _NpyRange(path, start, stop)
             parts.append(Partition(name, offset + start, stop - start, load))
         offset += arr.shape[0]
-    return ShardedPool(tuple(parts))
+    return ShardedPool(tuple(parts), width=width)
 
 
 def _dask_array_pool(arr) -> ShardedPool:
@@ -197,7 +203,7 @@ def _dask_array_pool(arr) -> ShardedPool:
     for i, (block, n) in enumerate(zip(blocks, arr.chunks[0], strict=True)):
         parts.append(Partition(f"dask.array block {i}", offset, int(n), block))
         offset += int(n)
-    return ShardedPool(tuple(parts))
+    return ShardedPool(tuple(parts), width=int(arr.shape[1]))
 
 
 def _dask_frame_pool(frame, columns, client) -> ShardedPool:
