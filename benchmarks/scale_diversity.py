@@ -6,7 +6,7 @@ from any pool row to its nearest labelled or chosen row; lower is better) and th
 entropy of the batch for
 
 - single-machine ``k_center_greedy`` on the whole pool (the reference);
-- ``streaming_k_center`` on a 2-worker LocalCluster with 8 and 64 partitions;
+- ``streaming_k_center`` on a 2-worker LocalCluster with 8 and 64 ``.npy`` shards;
 - ``two_stage`` (top-m by entropy, then k-center greedy among them);
 - plain top-k entropy.
 
@@ -22,9 +22,10 @@ random sampling: held-out accuracy after 500 and 1,000 labels, mean of 3 seeds. 
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
+from pathlib import Path
 
-import dask.array as da
 import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
@@ -44,6 +45,17 @@ def _blobs(n: int, seed: int = 0):
     W = rng.normal(size=(20, 4))
     y = np.argmax(X @ W + rng.gumbel(size=(n, 4)) * 4, axis=1)
     return X, y
+
+
+def _npy_shards(X, parts: int, folder: Path) -> list[str]:
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for i, rows in enumerate(np.array_split(X, parts)):
+        path = folder / f"part-{i:03d}.npy"
+        if not path.exists():
+            np.save(path, rows)
+        paths.append(str(path))
+    return paths
 
 
 def _radius(X, picks, labelled) -> float:
@@ -68,15 +80,16 @@ def part_k_center(rows: int, k: int) -> None:
     t_greedy = time.perf_counter() - t0
     ref = _radius(X, greedy, X[lab])
     show("k_center_greedy, one machine", greedy, t_greedy, ref)
-    with connect(n_workers=2) as client:
+    with connect(n_workers=2) as client, tempfile.TemporaryDirectory() as tmp:
+        streaming_k_center(learner, _npy_shards(X[:1000], 2, Path(tmp) / "warm"), 5, client, 0)
         for parts in (8, 64):
+            pool = _npy_shards(X, parts, Path(tmp) / str(parts))
             t0 = time.perf_counter()
-            sel = streaming_k_center(learner, da.from_array(X, chunks=-(-rows // parts)), k,
-                                     client, 0)
-            show(f"streaming_k_center, {parts} partitions", sel.index,
+            sel = streaming_k_center(learner, pool, k, client, 0)
+            show(f"streaming_k_center, {parts} .npy shards", sel.index,
                  time.perf_counter() - t0, ref)
         t0 = time.perf_counter()
-        sel = two_stage(learner, da.from_array(X, chunks=-(-rows // 8)), k, client, "entropy",
+        sel = two_stage(learner, _npy_shards(X, 8, Path(tmp) / "8"), k, client, "entropy",
                         "k_center", n_candidates=10 * k, random_state=0)
         show(f"two_stage entropy top-{10 * k} + k-center", sel.index,
              time.perf_counter() - t0, ref)
