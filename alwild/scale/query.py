@@ -173,12 +173,14 @@ def _wait(client, future, leaves, names: dict, progress: Progress | None):
 
     try:
         if progress is not None:
-            for done, _ in enumerate(as_completed(leaves), start=1):
+            for done, leaf in enumerate(as_completed(leaves), start=1):
+                if leaf.status == "error":
+                    leaf.result()  # raise the partition's error now, not after the rest
                 progress(done, len(leaves))
         return future.result()
     except KilledWorker as err:
-        key = str(getattr(err, "task", "")) or str(err)
-        shard = next((n for k, n in names.items() if k in key), key)
+        key = str(getattr(err, "task", ""))
+        shard = names.get(key, key)
         raise ClusterError(
             f"workers kept dying while scoring {shard!r} (it was retried on "
             f"{getattr(err, 'allowed_failures', '?')} + 1 workers); nothing was selected. "
