@@ -206,7 +206,11 @@ def _dask_array_pool(arr) -> ShardedPool:
     return ShardedPool(tuple(parts), width=int(arr.shape[1]))
 
 
-def _dask_frame_pool(frame, columns, client) -> ShardedPool:
+def _to_array(block: pd.DataFrame) -> np.ndarray:
+    return block.to_numpy()
+
+
+def _dask_frame_pool(frame, columns, as_frame: bool, client) -> ShardedPool:
     wanted = tuple(columns) if columns is not None else tuple(str(c) for c in frame.columns)
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
@@ -214,6 +218,10 @@ def _dask_frame_pool(frame, columns, client) -> ShardedPool:
     frame = frame[list(wanted)]
     lengths = frame.map_partitions(len).compute(**({"scheduler": client} if client else {}))
     blocks = frame.to_delayed()
+    if not as_frame:
+        import dask
+
+        blocks = [dask.delayed(_to_array)(b) for b in blocks]
     parts, offset = [], 0
     for i, (block, n) in enumerate(zip(blocks, lengths, strict=True)):
         parts.append(Partition(f"dask.dataframe partition {i}", offset, int(n), block))
@@ -254,16 +262,16 @@ def open_pool(
     """
     if isinstance(spec, ShardedPool):
         return spec
+    frame = columns is not None if as_frame is None else as_frame
     if hasattr(spec, "dask") and hasattr(spec, "to_delayed"):
         if isinstance(getattr(spec, "_meta", None), pd.DataFrame):
-            return _dask_frame_pool(spec, columns, client)
+            return _dask_frame_pool(spec, columns, frame, client)
         return _dask_array_pool(spec)
     paths = _expand(spec)
     kinds = {os.path.splitext(p)[1].lower() for p in paths}
     if kinds == {".npy"}:
         return _npy_pool(paths, rows_per_partition)
     if kinds <= {".parquet", ".pq"}:
-        frame = columns is not None if as_frame is None else as_frame
         return _parquet_pool(paths, columns, frame, read_meta or _local_meta)
     raise ValueError(
         f"cannot read a pool from files of type {sorted(kinds)}: use Parquet shards "
