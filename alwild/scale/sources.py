@@ -32,6 +32,7 @@ __all__ = [
     "check_shard_schemas",
     "expected_columns",
     "shard_meta",
+    "load_rows",
 ]
 
 NPY_ROWS_PER_PARTITION = 1 << 20
@@ -97,6 +98,11 @@ class _NpyRange:
     def __call__(self) -> np.ndarray:
         rows = np.load(self.path, mmap_mode="r")[self.start : self.stop]
         return np.array(rows)
+
+
+def load_rows(source):
+    """The rows of a partition: call its loader, or take a computed Dask block as is."""
+    return source() if callable(source) else source
 
 
 def expected_columns(model: Any) -> tuple[str, ...] | None:
