@@ -65,6 +65,17 @@ def test_a_pool_narrower_than_the_model_is_refused(client, tmp_path, data):
         query_pool(clf, pattern, "entropy", 5, client)
 
 
+def test_npy_files_of_another_width_are_refused(client, tmp_path, data):
+    frame, y = data
+    clf = LogisticRegression().fit(frame.to_numpy(), y)
+    np.save(tmp_path / "a.npy", frame.to_numpy()[:, :3])
+    with pytest.raises(ValueError, match="3 feature columns but the model was trained on 4"):
+        query_pool(clf, str(tmp_path / "a.npy"), "entropy", 5, client)
+    np.save(tmp_path / "b.npy", frame.to_numpy())
+    with pytest.raises(ValueError, match=r"b\.npy' has 4 columns but .*a\.npy' has 3"):
+        query_pool(clf, [str(tmp_path / "a.npy"), str(tmp_path / "b.npy")], "entropy", 5, client)
+
+
 def test_an_unreadable_shard_is_named(client, tmp_path, data):
     frame, y = data
     clf = LogisticRegression().fit(frame.to_numpy(), y)

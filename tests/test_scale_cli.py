@@ -75,3 +75,17 @@ def test_bad_requests_fail_before_any_cluster_starts(pool, capsys):
 def test_help_warns_that_the_model_is_unpickled():
     sub = build_parser()._subparsers._group_actions[0].choices["query"]
     assert "only load models you trust" in sub.format_help().replace("\n", " ").replace("  ", " ")
+
+
+def test_a_nan_shard_stops_the_query_with_its_name(pool, scheduler, capsys):
+    tmp, X, _ = pool
+    bad = pd.DataFrame(X[:500], columns=list("abcde"))
+    bad.iloc[3, 1] = np.nan
+    bad.to_parquet(tmp / "part-2.parquet", index=False)
+    code = main(["query", "--pool", str(tmp / "part-*.parquet"), "--model",
+                 str(tmp / "model.joblib"), "--n", "5", "--scheduler", scheduler,
+                 "--out", str(tmp / "o.parquet")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "part-2.parquet" in err and "pool rows [1003]" in err
+    assert not (tmp / "o.parquet").exists()

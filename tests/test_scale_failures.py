@@ -8,6 +8,7 @@ import time
 
 import cloudpickle
 import dask
+import distributed  # noqa: F401  (loads its config defaults before the config.set below)
 import numpy as np
 import pandas as pd
 import pytest

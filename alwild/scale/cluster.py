@@ -7,7 +7,7 @@ import logging
 import os
 from collections.abc import Iterator
 
-__all__ = ["connect"]
+__all__ = ["connect", "ship"]
 
 
 @contextlib.contextmanager
@@ -42,3 +42,16 @@ def connect(
         silence_logs=logging.ERROR,
     ) as cluster, Client(cluster) as client:
         yield client
+
+
+def _identity(obj):
+    return obj
+
+
+def ship(client, obj, name: str | None = None):
+    """A future holding ``obj`` on the cluster, fetched once by each worker that uses it.
+
+    A task rather than scattered data: the scheduler keeps the task, so ``obj`` is
+    recomputed if every worker holding a copy dies.
+    """
+    return client.submit(_identity, obj, key=name, pure=False)

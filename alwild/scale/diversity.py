@@ -24,16 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from alwild.scale.query import (
-    FAN_IN,
-    Progress,
-    Selection,
-    _identity,
-    _load,
-    fetch_rows,
-    open_on_cluster,
-    query_pool,
-)
+from alwild.scale.cluster import ship
+from alwild.scale.query import FAN_IN, Progress, Selection, fetch_rows, open_on_cluster, query_pool
+from alwild.scale.sources import load_rows
 from alwild.select import cluster_diverse, k_center_greedy, tie_seed
 from alwild.strategies import Strategy
 from alwild.support import features_of, labelled_features
@@ -83,7 +76,7 @@ def two_stage(
 
 
 def _centres(source, offset, model, labelled, k, seed):
-    feats = features_of(model, _load(source))
+    feats = features_of(model, load_rows(source))
     picks = k_center_greedy(feats, min(k, feats.shape[0]), labelled, seed)
     return offset + picks.astype(np.int64), np.asarray(feats[picks])
 
@@ -115,8 +108,8 @@ def streaming_k_center(
     if not 1 <= n_instances <= sharded.n_rows:
         raise ValueError(f"n_instances={n_instances} but the pool has {sharded.n_rows} rows")
     base = tie_seed(rng)
-    model_f = client.submit(_identity, model, pure=False)
-    lab_f = client.submit(_identity, labelled_features(model), pure=False)
+    model_f = ship(client, model)
+    lab_f = ship(client, labelled_features(model))
     level = []
     for i, part in enumerate(sharded.partitions):
         seed = np.random.SeedSequence([base, 0, i])

@@ -34,7 +34,14 @@ import numpy as np
 import pandas as pd
 
 from alwild.pool import DEFAULT_CHUNK_SIZE, map_chunks, n_rows, nonfinite_rows, take_rows
-from alwild.scale.sources import ShardedPool, expected_columns, open_pool, shard_meta
+from alwild.scale.cluster import ship
+from alwild.scale.sources import (
+    ShardedPool,
+    expected_columns,
+    load_rows,
+    open_pool,
+    shard_meta,
+)
 from alwild.scale.topk import Candidates, merge_candidates, partition_candidates, subsample_mask
 from alwild.select import tie_seed
 from alwild.strategies import Acquisition, ScoreStrategy, Strategy, get_strategy
@@ -86,13 +93,9 @@ def row_utility(strategy: Strategy) -> Callable[[Any, Any], np.ndarray]:
     )
 
 
-def _load(source):
-    return source() if callable(source) else source
-
-
 def _score_partition(source, name, offset, model, utility, k, seed, share, sub_seed,
                      chunk_size) -> Candidates:
-    rows = _load(source)
+    rows = load_rows(source)
     index = np.arange(offset, offset + n_rows(rows), dtype=np.int64)
     if share < 1.0:
         keep = np.flatnonzero(subsample_mask(sub_seed, index, share))
@@ -124,10 +127,6 @@ def _tree_merge(client, leaves: list, k: int, token: str):
     return level[0]
 
 
-def _identity(obj):
-    return obj
-
-
 def _merge(*parts: Candidates, k: int) -> Candidates:
     return merge_candidates(parts, k)
 
@@ -148,7 +147,7 @@ def _check_width(pool: ShardedPool, model) -> None:
     want = None
     for obj in (model, getattr(model, "estimator", None)):
         want = want or getattr(getattr(obj, "estimator", obj), "n_features_in_", None)
-    got = len(pool.columns) if pool.columns is not None else None
+    got = pool.n_features
     if want is not None and got is not None and want != got:
         raise ValueError(
             f"the pool has {got} feature columns but the model was trained on {want}: "
@@ -166,19 +165,21 @@ def _submit_partition(client, part, i, args, token):
     return client.compute(task)
 
 
-def _wait(client, future, leaves, names: dict, progress: Progress | None):
+def _wait(future, leaves, names: dict, progress: Progress | None):
     from distributed import as_completed
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
 
     try:
         if progress is not None:
-            for done, _ in enumerate(as_completed(leaves), start=1):
+            for done, leaf in enumerate(as_completed(leaves), start=1):
+                if leaf.status == "error":
+                    leaf.result()  # raise the partition's error now, not after the rest
                 progress(done, len(leaves))
         return future.result()
     except KilledWorker as err:
-        key = str(getattr(err, "task", "")) or str(err)
-        shard = next((n for k, n in names.items() if k in key), key)
+        key = str(getattr(err, "task", ""))
+        shard = names.get(key, key)
         raise ClusterError(
             f"workers kept dying while scoring {shard!r} (it was retried on "
             f"{getattr(err, 'allowed_failures', '?')} + 1 workers); nothing was selected. "
@@ -233,15 +234,13 @@ def query_pool(
         raise ValueError(f"n_instances={n_instances!r} but the pool has {total} rows: "
                          f"ask for between 1 and {total}")
     token = uuid.uuid4().hex[:12]
-    # A task rather than scattered data: the scheduler keeps it, so the model survives
-    # even if every worker holding a copy dies. Each worker fetches it once.
-    model_f = client.submit(_identity, model, key=f"alwild-model-{token}")
+    model_f = ship(client, model, f"alwild-model-{token}")
     args = (model_f, utility, int(n_instances), seed, float(subsample), sub_seed, chunk_size)
     leaves = [_submit_partition(client, p, i, args, token) for i, p in enumerate(pool.partitions)]
     names = {f.key if isinstance(f.key, str) else str(f.key): p.name
              for f, p in zip(leaves, pool.partitions, strict=True)}
     final = _tree_merge(client, leaves, int(n_instances), token)
-    best = _wait(client, final, leaves, names, progress)
+    best = _wait(final, leaves, names, progress)
     if best.index.size < n_instances:
         raise ValueError(
             f"only {best.index.size} rows were scored with subsample={subsample}, fewer than "
@@ -251,7 +250,7 @@ def query_pool(
 
 
 def _take_local(source, local: np.ndarray):
-    return take_rows(_load(source), local)
+    return take_rows(load_rows(source), local)
 
 
 def fetch_rows(pool: ShardedPool, index: np.ndarray, client):
@@ -275,10 +274,10 @@ def fetch_rows(pool: ShardedPool, index: np.ndarray, client):
         positions.append(pos)
     pieces = client.gather(futures)
     order = np.argsort(np.concatenate(positions), kind="stable")
-    return take_rows(append_all(pieces), order)
+    return take_rows(_concat_rows(pieces), order)
 
 
-def append_all(pieces: list):
+def _concat_rows(pieces: list):
     """Concatenate row blocks of one type (arrays or DataFrames)."""
     if isinstance(pieces[0], pd.DataFrame):
         return pd.concat(pieces, ignore_index=True)

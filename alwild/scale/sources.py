@@ -32,6 +32,7 @@ __all__ = [
     "check_shard_schemas",
     "expected_columns",
     "shard_meta",
+    "load_rows",
 ]
 
 NPY_ROWS_PER_PARTITION = 1 << 20
@@ -56,6 +57,12 @@ class ShardedPool:
 
     partitions: tuple[Partition, ...]
     columns: tuple[str, ...] | None = None
+    width: int | None = None
+
+    @property
+    def n_features(self) -> int | None:
+        """Number of feature columns, where known without reading rows."""
+        return len(self.columns) if self.columns is not None else self.width
 
     @property
     def n_rows(self) -> int:
@@ -91,6 +98,11 @@ class _NpyRange:
     def __call__(self) -> np.ndarray:
         rows = np.load(self.path, mmap_mode="r")[self.start : self.stop]
         return np.array(rows)
+
+
+def load_rows(source):
+    """The rows of a partition: call its loader, or take a computed Dask block as is."""
+    return source() if callable(source) else source
 
 
 def expected_columns(model: Any) -> tuple[str, ...] | None:
@@ -184,7 +196,7 @@ def _npy_pool(paths: list[str], rows_per_partition: int) -> ShardedPool:
             load = _NpyRange(path, start, stop)
             parts.append(Partition(name, offset + start, stop - start, load))
         offset += arr.shape[0]
-    return ShardedPool(tuple(parts))
+    return ShardedPool(tuple(parts), width=width)
 
 
 def _dask_array_pool(arr) -> ShardedPool:
@@ -197,10 +209,14 @@ def _dask_array_pool(arr) -> ShardedPool:
     for i, (block, n) in enumerate(zip(blocks, arr.chunks[0], strict=True)):
         parts.append(Partition(f"dask.array block {i}", offset, int(n), block))
         offset += int(n)
-    return ShardedPool(tuple(parts))
+    return ShardedPool(tuple(parts), width=int(arr.shape[1]))
 
 
-def _dask_frame_pool(frame, columns, client) -> ShardedPool:
+def _to_array(block: pd.DataFrame) -> np.ndarray:
+    return block.to_numpy()
+
+
+def _dask_frame_pool(frame, columns, as_frame: bool, client) -> ShardedPool:
     wanted = tuple(columns) if columns is not None else tuple(str(c) for c in frame.columns)
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
@@ -208,6 +224,10 @@ def _dask_frame_pool(frame, columns, client) -> ShardedPool:
     frame = frame[list(wanted)]
     lengths = frame.map_partitions(len).compute(**({"scheduler": client} if client else {}))
     blocks = frame.to_delayed()
+    if not as_frame:
+        import dask
+
+        blocks = [dask.delayed(_to_array)(b) for b in blocks]
     parts, offset = [], 0
     for i, (block, n) in enumerate(zip(blocks, lengths, strict=True)):
         parts.append(Partition(f"dask.dataframe partition {i}", offset, int(n), block))
@@ -248,16 +268,16 @@ def open_pool(
     """
     if isinstance(spec, ShardedPool):
         return spec
+    frame = columns is not None if as_frame is None else as_frame
     if hasattr(spec, "dask") and hasattr(spec, "to_delayed"):
         if isinstance(getattr(spec, "_meta", None), pd.DataFrame):
-            return _dask_frame_pool(spec, columns, client)
+            return _dask_frame_pool(spec, columns, frame, client)
         return _dask_array_pool(spec)
     paths = _expand(spec)
     kinds = {os.path.splitext(p)[1].lower() for p in paths}
     if kinds == {".npy"}:
         return _npy_pool(paths, rows_per_partition)
     if kinds <= {".parquet", ".pq"}:
-        frame = columns is not None if as_frame is None else as_frame
         return _parquet_pool(paths, columns, frame, read_meta or _local_meta)
     raise ValueError(
         f"cannot read a pool from files of type {sorted(kinds)}: use Parquet shards "
