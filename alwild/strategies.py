@@ -24,7 +24,7 @@ import numpy as np
 
 from alwild import scores as S
 from alwild import select
-from alwild.pool import DEFAULT_CHUNK_SIZE, map_chunks, n_rows, take_rows
+from alwild.pool import DEFAULT_CHUNK_SIZE, map_chunks, n_rows, raise_if_nonfinite, take_rows
 from alwild.support import (
     append_rows,
     best_observed,
@@ -311,6 +311,13 @@ class ExpectedErrorReduction(Strategy):
             )
 
     def select(self, model, X_pool, n_instances, rng):
+        try:
+            return self._select(model, X_pool, n_instances, rng)
+        except ValueError as err:  # rows are predicted and refitted outside map_chunks
+            raise_if_nonfinite(X_pool, 0, err)
+            raise
+
+    def _select(self, model, X_pool, n_instances, rng):
         from sklearn.base import clone
 
         n = n_rows(X_pool)

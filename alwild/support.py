@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from alwild.pool import raise_if_nonfinite
+
 __all__ = [
     "require_proba",
     "require_committee",
@@ -104,6 +106,7 @@ def features_of(model: Any, X) -> np.ndarray | sparse.spmatrix:
 
     For a scikit-learn ``Pipeline`` these are the output of every step but the last, so
     a DataFrame with categorical columns becomes the model's own encoded features.
+    Rows whose features hold NaN or infinity are named in a ValueError.
     """
     transformer = _transformer(model)
     if transformer is not None:
@@ -111,14 +114,17 @@ def features_of(model: Any, X) -> np.ndarray | sparse.spmatrix:
     if isinstance(X, (pd.DataFrame, pd.Series)):
         X = X.to_numpy()
     if sparse.issparse(X):
-        return X.tocsr()
-    X = np.asarray(X)
-    if not np.issubdtype(X.dtype, np.number):
-        raise TypeError(
-            "distance-based selection needs numeric features: use a Pipeline whose first "
-            "steps encode the data (e.g. a ColumnTransformer), or a score-based strategy"
-        )
-    return X.reshape(X.shape[0], -1).astype(float, copy=False)
+        X = X.tocsr()
+    else:
+        X = np.asarray(X)
+        if not np.issubdtype(X.dtype, np.number):
+            raise TypeError(
+                "distance-based selection needs numeric features: use a Pipeline whose first "
+                "steps encode the data (e.g. a ColumnTransformer), or a score-based strategy"
+            )
+        X = X.reshape(X.shape[0], -1).astype(float, copy=False)
+    raise_if_nonfinite(X)
+    return X
 
 
 def labelled_features(model: Any):

@@ -8,6 +8,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 
 from alwild import select
 from alwild.pool import DEFAULT_CHUNK_SIZE, n_features, n_rows, take_rows
@@ -78,7 +79,7 @@ class QueryMixin:
         if self.cold_start == "diversity":
             try:
                 feats = features_of(self, X_pool)
-            except Exception:  # an unfitted pipeline cannot transform; raw data may not be numeric
+            except (NotFittedError, TypeError):  # unfitted pipeline; raw data not numeric
                 feats = None
             if feats is not None:
                 return select.k_center_greedy(feats, n_instances, None, self._rng)
