@@ -31,6 +31,12 @@ class BayesianOptimizer(ActiveLearner):
         super().__init__(estimator, query_strategy, **kwargs)
 
     @property
+    def is_fitted(self) -> bool:
+        """Fitted and with at least one observation (a GP can predict from its prior, but
+        improvement is measured against the best value seen)."""
+        return self.y_max is not None and super().is_fitted
+
+    @property
     def y_max(self) -> float | None:
         if self.y_training is None or len(self.y_training) == 0:
             return None
