@@ -342,8 +342,10 @@ def test_bayesian_optimizer_acquisitions(strategy, score, params):
 
 def test_improvement_acquisition_needs_an_observation():
     opt = BayesianOptimizer(GaussianProcessRegressor(), "max_EI")
-    assert opt.get_max() == (None, None)
-    from alwild.acquisition import optimizer_EI
+    assert opt.get_max() == (None, None) and not opt.is_fitted
+    from alwild.acquisition import max_EI, max_UCB
 
-    with pytest.raises(ValueError, match="at least one observed target"):
-        optimizer_EI(opt, GRID)
+    prior = GaussianProcessRegressor()  # predicts from its prior, but has seen nothing
+    with pytest.raises(ValueError, match="at least one observed target: teach the learner"):
+        max_EI(prior, GRID)
+    assert max_UCB(prior, GRID, n_instances=2).size == 2

@@ -84,7 +84,7 @@ def test_chunked_scoring_equals_one_shot_for_any_chunk_size(tmp_path, kind, chun
     np.testing.assert_allclose(both, _CLF.predict_proba(pool)[:, :2], rtol=1e-12)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(st.integers(1, 200), st.sampled_from(["entropy", "margin", "expected_gradient_length"]))
 def test_learner_scores_a_frame_pool_in_chunks_like_one_shot(chunk, strategy):
     frame = as_frame(_X)

@@ -38,7 +38,7 @@ from tests.pools import (
 )
 
 # Keep the expensive strategies small: expected error reduction refits per candidate.
-PARAMS = {"expected_error_reduction": {"n_candidates": 8, "n_eval": 25}}
+PARAMS = {"expected_error_reduction": {"n_candidates": 4, "n_eval": 15}}
 TOP_K_STRATEGIES = (ScoreStrategy,)
 
 
@@ -79,7 +79,7 @@ def _committee_regressor(kind, X, y, seed, tmp_path, strategy=None):
 
 def _optimizer(kind, X, y, seed, tmp_path, strategy=None):
     X_lab, y_lab = _training(kind, X, y, tmp_path)
-    gp = GaussianProcessRegressor(RBF(3.0) + WhiteKernel(1.0), normalize_y=True)
+    gp = GaussianProcessRegressor(RBF(3.0) + WhiteKernel(1.0), optimizer=None, normalize_y=True)
     return BayesianOptimizer(_wrap(gp, kind, X.shape[1]), strategy or "max_EI",
                              X_training=X_lab, y_training=y_lab, random_state=seed)
 
