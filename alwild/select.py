@@ -283,11 +283,12 @@ def class_quota(
     ``predicted`` holds each pool row's predicted class index. The rare classes are
     those with the fewest ``class_counts`` (default: how often each class is predicted in
     the pool). ``round(rare_share * k)`` picks go round-robin to the rarest classes, each
-    taking its highest-scoring row; the rest of the batch is plain top-k.
+    taking its highest-scoring row; the rest of the batch is plain top-k. The reserved
+    picks come first.
 
     >>> class_quota(np.array([0.9, 0.8, 0.1]), np.array([0, 0, 1]), 2, rare_share=0.5,
     ...             random_state=0).tolist()
-    [0, 2]
+    [2, 0]
     """
     scores = np.asarray(scores, dtype=float)
     predicted = np.asarray(predicted)
