@@ -142,6 +142,7 @@ def _egl(model, rows):
 _CHECKS = {
     "proba": require_proba,
     "committee": require_committee,
+    "votes": lambda model, name: require_committee(model, name, proba=False),
     "std": require_std,
     "mc": require_mc,
 }
@@ -161,7 +162,7 @@ class ScoreStrategy(Strategy):
 
     @property
     def needs_committee(self) -> bool:  # type: ignore[override]
-        return self.needs == "committee"
+        return self.needs in ("committee", "votes")
 
     def check(self, model: Any) -> None:
         _CHECKS[self.needs](model, self.label)
@@ -403,7 +404,7 @@ register("margin", _score("margin", _proba_utility(S.margin), "proba"),
          aliases=("margin_sampling",))
 register("entropy", _score("entropy", _proba_utility(S.entropy), "proba"),
          aliases=("entropy_sampling",))
-register("vote_entropy", _score("vote_entropy", _vote_entropy, "committee"),
+register("vote_entropy", _score("vote_entropy", _vote_entropy, "votes"),
          aliases=("vote_entropy_sampling",))
 register("consensus_entropy", _score("consensus_entropy", _consensus_entropy, "committee"),
          aliases=("consensus_entropy_sampling",))

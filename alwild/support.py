@@ -51,15 +51,17 @@ def require_proba(model: Any, strategy: str) -> None:
         )
 
 
-def require_committee(model: Any, strategy: str) -> None:
-    """Raise unless ``model`` is a committee of several classifiers."""
+def require_committee(model: Any, strategy: str, proba: bool = True) -> None:
+    """Raise unless ``model`` is a committee of classifiers (with ``predict_proba``
+    unless ``proba=False``: vote entropy needs only the members' votes)."""
     if not hasattr(model, "member_proba"):
         raise TypeError(
             f"strategy {strategy!r} measures disagreement between committee members, but "
             f"got a single {type(model).__name__}: use Committee([learner1, learner2, ...], "
             f"query_strategy={strategy!r}), or a single-model strategy such as 'entropy'"
         )
-    require_proba(model, strategy)
+    if proba:
+        require_proba(model, strategy)
 
 
 def require_std(model: Any, strategy: str) -> None:
