@@ -349,3 +349,17 @@ def test_improvement_acquisition_needs_an_observation():
     with pytest.raises(ValueError, match="at least one observed target: teach the learner"):
         max_EI(prior, GRID)
     assert max_UCB(prior, GRID, n_instances=2).size == 2
+
+
+def test_vote_entropy_needs_only_votes():
+    from sklearn.svm import LinearSVC
+
+    members = [ActiveLearner(LinearSVC(C=c), X_training=X_LAB, y_training=Y_LAB)
+               for c in (0.01, 1.0, 100.0)]
+    committee = Committee(members, "vote_entropy")
+    committee.query(POOL, n_instances=3)
+    np.testing.assert_allclose(committee.last_scores_, S.vote_entropy(
+        np.searchsorted(committee.classes_, committee.vote(POOL)), 3))
+    committee.query_strategy = __import__("alwild").get_strategy("consensus_entropy")
+    with pytest.raises(TypeError, match="'consensus_entropy' needs class probabilities"):
+        committee.query(POOL)
