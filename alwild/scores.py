@@ -264,7 +264,9 @@ def expected_gradient_length(proba: np.ndarray, X, fit_intercept: bool = True) -
     return np.einsum("ij,ij->i", proba, grad) * np.sqrt(sq_norm)
 
 
-def random_scores(n_samples: int, random_state: np.random.Generator | int | None = None) -> np.ndarray:
+def random_scores(
+    n_samples: int, random_state: np.random.Generator | int | None = None
+) -> np.ndarray:
     """Uniform random scores: random (passive) sampling expressed as a score.
 
     >>> random_scores(3, random_state=0).shape

@@ -166,7 +166,7 @@ def k_center_greedy(
             pick = int(rng.integers(n))
         else:
             farthest = np.flatnonzero(min_d == min_d.max())
-            pick = int(farthest[rng.integers(farthest.size)]) if farthest.size > 1 else int(farthest[0])
+            pick = int(farthest[rng.integers(farthest.size)] if farthest.size > 1 else farthest[0])
         picks[step] = pick
         centre = X[pick : pick + 1]
         cross = X @ (centre.T.toarray() if sparse.issparse(centre) else centre.T)

@@ -71,7 +71,7 @@ class Strategy(abc.ABC):
     needs_model: ClassVar[bool] = True
     needs_committee: ClassVar[bool] = False
 
-    def check(self, model: Any) -> None:
+    def check(self, model: Any) -> None:  # noqa: B027 - optional hook, nothing to check here
         """Raise a clear error if ``model`` cannot give what this strategy needs."""
 
     @abc.abstractmethod
