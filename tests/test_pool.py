@@ -73,7 +73,8 @@ _X, _y = classification_data(n=150)
 _CLF = LogisticRegression(max_iter=500).fit(_X[:N_LABELLED], _y[:N_LABELLED])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(["ndarray", "csr", "memmap"]), st.integers(1, 200), st.sampled_from([1, 3]))
 def test_chunked_scoring_equals_one_shot_for_any_chunk_size(tmp_path, kind, chunk, n_jobs):
     pool = make_pool(kind, _X, tmp_path)
