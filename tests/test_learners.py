@@ -363,3 +363,64 @@ def test_vote_entropy_needs_only_votes():
     committee.query_strategy = __import__("alwild").get_strategy("consensus_entropy")
     with pytest.raises(TypeError, match="'consensus_entropy' needs class probabilities"):
         committee.query(POOL)
+
+
+# ------------------------------------------------------------- other pools and labels
+
+
+@pytest.mark.parametrize("kind", ["ndarray", "csr", "frame", "memmap"])
+def test_teach_keeps_the_labelled_set_in_the_pools_type(kind, tmp_path):
+    from tests.pools import make_pool
+
+    lab = X_LAB if kind == "memmap" else make_pool(kind, X_LAB, tmp_path)
+    pool = make_pool(kind, POOL, tmp_path)
+    est = frame_pipeline(LogisticRegression(max_iter=500)) if kind == "frame" else \
+        LogisticRegression(max_iter=500)
+    learner = ActiveLearner(est, "margin", lab, Y_LAB)
+    idx, rows = learner.query(pool, n_instances=4)
+    learner.teach(rows, Y_POOL[idx])
+    assert type(learner.X_training) is type(lab)
+    assert learner.X_training.shape[0] == N_LABELLED + 4
+    from sklearn.base import clone
+
+    refit = clone(est).fit(learner.X_training, learner.y_training)
+    np.testing.assert_allclose(learner.predict_proba(pool), refit.predict_proba(pool))
+
+
+def test_a_pool_of_texts_with_a_text_pipeline():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline
+
+    words = np.array(["apple pie", "apple tart", "pear pie", "car engine", "car wheel",
+                      "bus engine", "apple juice", "train wheel", "pear juice", "bus stop"])
+    labels = np.array([0, 0, 0, 1, 1, 1, 0, 1, 0, 1])
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression())
+    cold = ActiveLearner(model, "entropy", random_state=0)
+    idx, rows = cold.query(list(words), n_instances=2)  # unfitted pipeline: random cold start
+    assert cold.last_strategy_ == "cold_start:diversity" and len(rows) == 2
+    learner = ActiveLearner(model, "entropy", list(words[[0, 3]]), labels[[0, 3]])
+    for strategy in ("entropy", "coreset", "ranked_batch", "cluster_margin"):
+        learner.query_strategy = __import__("alwild").get_strategy(strategy)
+        idx, rows = learner.query(list(words[1:]), n_instances=3)
+        assert rows == [words[1:][i] for i in idx] and np.unique(idx).size == 3
+    learner.teach(rows, labels[1:][idx])
+    assert learner.X_training == list(words[[0, 3]]) + rows
+
+
+@pytest.mark.parametrize("strategy", ["class_quota", "expected_error_reduction", "margin"])
+def test_string_class_labels(strategy):
+    names = np.array(["cat", "dog", "emu"])[y]
+    learner = ActiveLearner(LogisticRegression(max_iter=500), strategy, X_LAB, names[:N_LABELLED])
+    idx, rows = learner.query(POOL, n_instances=3)
+    learner.teach(rows, names[N_LABELLED:][idx])
+    assert learner.classes_.tolist() == ["cat", "dog", "emu"]
+
+
+def test_string_class_labels_in_a_committee():
+    names = np.array(["cat", "dog", "emu"])[y]
+    members = [ActiveLearner(DecisionTreeClassifier(max_depth=d, random_state=0),
+                             X_training=X_LAB, y_training=names[:N_LABELLED]) for d in (1, 3)]
+    committee = Committee(members, "vote_entropy")
+    committee.query(POOL, n_instances=2)
+    assert set(committee.vote(POOL).ravel()) <= {"cat", "dog", "emu"}
+    assert committee.last_scores_.max() > 0
