@@ -75,15 +75,16 @@ class QueryMixin:
                 "pass pool rows with the same columns, in the same order, as the training data"
             )
 
-    def _cold_start_pick(self, X_pool, n_instances: int) -> np.ndarray:
+    def _cold_start_pick(self, X_pool, n_instances: int) -> tuple[np.ndarray, str]:
+        """The pick before any model exists, and which cold start made it."""
         if self.cold_start == "diversity":
             try:
                 feats = features_of(self, X_pool)
             except (NotFittedError, TypeError):  # unfitted pipeline; raw data not numeric
                 feats = None
             if feats is not None:
-                return select.k_center_greedy(feats, n_instances, None, self._rng)
-        return self._rng.choice(n_rows(X_pool), n_instances, replace=False)
+                return select.k_center_greedy(feats, n_instances, None, self._rng), "diversity"
+        return self._rng.choice(n_rows(X_pool), n_instances, replace=False), "random"
 
     def query(self, X_pool, n_instances: int = 1, return_metrics: bool = False, **query_kwargs):
         """Choose the ``n_instances`` most informative rows of ``X_pool``.
@@ -92,7 +93,9 @@ class QueryMixin:
         ``return_metrics=True``). The scores of every pool row are kept in
         ``last_scores_``. Before the model can be trained (no labels yet, or a single
         class) the pick falls back to ``cold_start``: farthest-first diversity on the
-        features (``"diversity"``, default) or uniform ``"random"``.
+        features (``"diversity"``, default) or uniform ``"random"``; diversity becomes
+        random while the features cannot be computed (an unfitted pipeline, raw text).
+        ``last_strategy_`` records which pick was made.
         """
         strategy = self.query_strategy
         if query_kwargs and isinstance(strategy, Strategy):
@@ -101,7 +104,8 @@ class QueryMixin:
         self._check_pool(X_pool, n_instances)
         scores = None
         if isinstance(strategy, Strategy) and strategy.needs_model and not self.is_fitted:
-            idx, used = self._cold_start_pick(X_pool, n_instances), f"cold_start:{self.cold_start}"
+            idx, mode = self._cold_start_pick(X_pool, n_instances)
+            used = f"cold_start:{mode}"
         elif isinstance(strategy, Strategy):
             strategy.check(self)
             idx, scores = strategy.select(self, X_pool, n_instances, self._rng)
