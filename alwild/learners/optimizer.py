@@ -44,9 +44,11 @@ class BayesianOptimizer(ActiveLearner):
 
     @property
     def X_max(self):
+        """The best labelled row (a DataFrame gives a Series)."""
         if self.y_max is None:
             return None
-        return take_rows(self.X_training, np.array([int(np.argmax(self.y_training))]))[0]
+        row = take_rows(self.X_training, np.array([int(np.argmax(self.y_training))]))
+        return row.iloc[0] if hasattr(row, "iloc") else row[0]
 
     def get_max(self) -> tuple[Any, float | None]:
         """The best labelled point and its value."""
