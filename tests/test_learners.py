@@ -425,3 +425,29 @@ def test_string_class_labels_in_a_committee():
     committee.query(POOL, n_instances=2)
     assert set(committee.vote(POOL).ravel()) <= {"cat", "dog", "emu"}
     assert committee.last_scores_.max() > 0
+
+
+def test_bayesian_optimizer_best_point_of_a_frame():
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": np.linspace(0, 1, 5), "b": np.arange(5.0)})
+    opt = BayesianOptimizer(GaussianProcessRegressor(), X_training=frame,
+                            y_training=np.array([0.0, 3.0, 1.0, 2.0, 0.0]))
+    x_best, y_best = opt.get_max()
+    assert y_best == 3.0
+    pd.testing.assert_series_equal(x_best, frame.iloc[1])
+
+
+def test_a_prefitted_estimator_is_used_without_labelled_data():
+    clf = LogisticRegression(max_iter=500).fit(X_LAB, Y_LAB)
+    learner = ActiveLearner(clf, "entropy")
+    assert learner.X_training is None and learner.is_fitted
+    idx, _ = learner.query(POOL, n_instances=3)
+    assert learner.last_strategy_ == "entropy"
+    assert set(idx.tolist()) == set(np.argsort(-S.entropy(clf.predict_proba(POOL)))[:3].tolist())
+    with pytest.raises(ValueError, match="the pool has 3 features but the learner was trained "):
+        learner.query(POOL[:, :3])
+    learner.teach(POOL[:6], Y_POOL[:6])
+    assert learner.X_training.shape == (6, 4)
+    refit = LogisticRegression(max_iter=500).fit(POOL[:6], Y_POOL[:6])
+    np.testing.assert_allclose(learner.estimator.coef_, refit.coef_)
