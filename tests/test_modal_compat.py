@@ -222,3 +222,23 @@ def test_acquisition_utilities_match_modal():
         theirs_idx = theirs_idx[0] if isinstance(theirs_idx, tuple) else theirs_idx
         ours_idx = getattr(ours, name)(ours_opt, grid, n_instances=1)
         np.testing.assert_array_equal(ours_idx, np.asarray(theirs_idx).ravel(), err_msg=name)
+
+
+@pytest.mark.parametrize("name", __import__("alwild").available_strategies())
+def test_strategies_called_on_a_bare_fitted_estimator(name):
+    """modAL lets a strategy be called on the estimator itself: ``strategy(clf, X, n)``."""
+    from alwild import get_strategy
+
+    clf = LogisticRegression(max_iter=1000).fit(X_LAB, Y_LAB)
+    strategy = get_strategy(name)
+    try:
+        strategy.check(clf)
+    except TypeError as err:  # committee, std and MC strategies say what they need instead
+        assert "use" in str(err)
+        return
+    except ValueError as err:
+        assert name == "expected_error_reduction" and "use it through ActiveLearner" in str(err)
+        return
+    idx = strategy(clf, POOL, n_instances=3, random_state=0)
+    assert idx.shape == (3,) and np.unique(idx).size == 3
+    assert idx.min() >= 0 and idx.max() < POOL.shape[0]
