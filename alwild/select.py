@@ -97,10 +97,16 @@ def top_k(
     return best_idx
 
 
-def _row_sq_norms(X) -> np.ndarray:
-    if sparse.issparse(X):
-        return np.asarray(X.multiply(X).sum(axis=1), dtype=float).ravel()
-    return np.einsum("ij,ij->i", X, X, dtype=float)
+def _row_sq_norms(X, block: int = 4096) -> np.ndarray:
+    if not sparse.issparse(X):
+        return np.einsum("ij,ij->i", X, X, dtype=float)
+    # by row blocks: multiply() of a whole sparse pool allocates about three copies of it
+    X = X.tocsr()
+    out = np.empty(X.shape[0])
+    for i in range(0, X.shape[0], block):
+        rows = X[i : i + block]
+        out[i : i + block] = np.asarray(rows.multiply(rows).sum(axis=1)).ravel()
+    return out
 
 
 def _dense(X) -> np.ndarray:

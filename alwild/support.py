@@ -28,6 +28,9 @@ __all__ = [
 ]
 
 
+_FINITE_BLOCK = 4096
+
+
 def _estimator(model: Any) -> Any:
     return getattr(model, "estimator", model)
 
@@ -125,7 +128,8 @@ def features_of(model: Any, X) -> np.ndarray | sparse.spmatrix:
                 "steps encode the data (e.g. a ColumnTransformer), or a score-based strategy"
             )
         X = X.reshape(X.shape[0], -1).astype(float, copy=False)
-    raise_if_nonfinite(X)
+    for start in range(0, X.shape[0], _FINITE_BLOCK):  # bounded temporaries
+        raise_if_nonfinite(X[start : start + _FINITE_BLOCK], start)
     return X
 
 
