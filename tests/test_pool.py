@@ -163,3 +163,27 @@ def test_n_rows_and_n_features():
     assert (n_rows(_X), n_features(_X)) == (150, _X.shape[1])
     assert (n_rows(["a", "b"]), n_features(["a", "b"])) == (2, None)
     assert n_features(as_frame(_X)) == _X.shape[1] + 1
+
+
+_BIG = np.random.default_rng(0).normal(size=(60_000, 32))
+
+
+@pytest.mark.parametrize("kind", ["ndarray", "memmap", "csr"])
+@pytest.mark.parametrize("strategy", ["entropy", "class_quota", "coreset", "ranked_batch"])
+def test_query_never_copies_the_pool(kind, strategy, tmp_path):
+    """Peak allocation during a query stays far below the pool's size (a copy is >= 1x)."""
+    import tracemalloc
+
+    pool = make_pool(kind, _BIG, tmp_path) if kind != "csr" else sparse.csr_matrix(_BIG)
+    rng = np.random.default_rng(1)
+    learner = ActiveLearner(LogisticRegression(), strategy, rng.normal(size=(40, 32)),
+                            np.arange(40) % 3, chunk_size=1024, n_jobs=2)
+    tracemalloc.start()
+    try:
+        learner.query(pool, n_instances=5)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # a copy of the dense pool is 1x its bytes; of the sparse one (data + indices) 1.5x
+    limit = 1.0 if kind == "csr" else 0.5
+    assert peak < limit * _BIG.nbytes, f"peak {peak / _BIG.nbytes:.2f}x the pool's bytes"
