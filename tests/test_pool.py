@@ -11,7 +11,7 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from alwild import scores as S
-from alwild.learners import ActiveLearner
+from alwild.learners import ActiveLearner, Committee
 from alwild.pool import iter_chunks, map_chunks, n_features, n_rows, nonfinite_rows, take_rows
 from tests.pools import (
     N_LABELLED,
@@ -85,19 +85,37 @@ def test_chunked_scoring_equals_one_shot_for_any_chunk_size(tmp_path, kind, chun
     np.testing.assert_allclose(both, _CLF.predict_proba(pool)[:, :2], rtol=1e-12)
 
 
-@settings(max_examples=8, deadline=None)
-@given(st.integers(1, 200), st.sampled_from(["entropy", "margin", "expected_gradient_length"]))
-def test_learner_scores_a_frame_pool_in_chunks_like_one_shot(chunk, strategy):
-    frame = as_frame(_X)
-    model = frame_pipeline(LogisticRegression(max_iter=500))
-    learner = ActiveLearner(model, strategy, frame.iloc[:N_LABELLED], _y[:N_LABELLED],
-                            chunk_size=chunk, random_state=0)
-    learner.query(frame, n_instances=3)
-    reference = ActiveLearner(model, strategy, frame.iloc[:N_LABELLED], _y[:N_LABELLED],
-                              chunk_size=10_000, random_state=0)
-    idx, _ = reference.query(frame, n_instances=3)
+def _learner_for(kind, strategy, chunk, n_jobs, tmp_path):
+    if kind == "frame":
+        model = frame_pipeline(LogisticRegression(max_iter=500))
+        lab = as_frame(_X[:N_LABELLED])
+    else:
+        model, lab = LogisticRegression(max_iter=500), _X[:N_LABELLED]
+    if kind == "committee":
+        members = [ActiveLearner(LogisticRegression(C=c, max_iter=500), X_training=lab,
+                                 y_training=_y[:N_LABELLED]) for c in (0.1, 10.0)]
+        return Committee(members, strategy, chunk_size=chunk, n_jobs=n_jobs, random_state=0)
+    return ActiveLearner(model, strategy, lab, _y[:N_LABELLED], chunk_size=chunk, n_jobs=n_jobs,
+                         random_state=0)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from([
+    ("ndarray", "entropy"), ("csr", "margin"), ("memmap", "expected_gradient_length"),
+    ("frame", "margin"), ("frame", "expected_gradient_length"), ("memmap", "class_quota"),
+    ("committee", "vote_entropy"), ("committee", "max_disagreement"),
+]), st.integers(1, 200), st.sampled_from([1, 2]))
+def test_learners_score_in_chunks_like_one_shot(tmp_path, case, chunk, n_jobs):
+    kind, strategy = case
+    pool_kind = "ndarray" if kind == "committee" else kind
+    pool = make_pool(pool_kind, _X, tmp_path)
+    learner = _learner_for(kind, strategy, chunk, n_jobs, tmp_path)
+    idx, _ = learner.query(pool, n_instances=3)
+    reference = _learner_for(kind, strategy, 10_000, 1, tmp_path)
+    expected_idx, _ = reference.query(pool, n_instances=3)
     np.testing.assert_allclose(learner.last_scores_, reference.last_scores_, rtol=1e-10)
-    np.testing.assert_array_equal(learner.last_query_, idx)
+    np.testing.assert_array_equal(idx, expected_idx)
 
 
 @pytest.mark.parametrize("n_jobs", [1, 4])

@@ -257,3 +257,21 @@ def test_frame_pools_use_the_pipelines_encoded_features(tmp_path):
     feats = feats.toarray() if hasattr(feats, "toarray") else feats
     lab = lab.toarray() if hasattr(lab, "toarray") else lab
     np.testing.assert_array_equal(idx, k_center_greedy(feats, 4, lab))
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_expected_gradient_length_uses_the_final_models_inputs(fit_intercept):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from alwild import scores as S
+
+    X, y = DATA["clf"]
+    model = make_pipeline(StandardScaler(), LogisticRegression(fit_intercept=fit_intercept,
+                                                               max_iter=500))
+    learner = ActiveLearner(model, "egl", X[:N_LABELLED], y[:N_LABELLED])
+    pool = X[N_LABELLED:] * 10.0  # raw and scaled features give different lengths
+    learner.query(pool, n_instances=2)
+    scaled = model[0].transform(pool)
+    expected = S.expected_gradient_length(model.predict_proba(pool), scaled, fit_intercept)
+    np.testing.assert_allclose(learner.last_scores_, expected, rtol=1e-12)
