@@ -67,6 +67,8 @@ def _memmap_reader(X: np.memmap) -> Callable[[int, int], np.ndarray] | None:
     # inherits its parent's offset); other memmaps are read through the mapping.
     if not isinstance(X.base, mmap.mmap) or X.filename is None:
         return None
+    if X.mode == "c":  # copy-on-write: changes live in the mapping, not in the file
+        return None
     if not X.flags.c_contiguous or X.ndim != 2:
         return None
     filename, offset = X.filename, X.offset
