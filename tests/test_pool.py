@@ -205,3 +205,20 @@ def test_query_never_copies_the_pool(kind, strategy, tmp_path):
     # a copy of the dense pool is 1x its bytes; of the sparse one (data + indices) 1.5x
     limit = 1.0 if kind == "csr" else 0.5
     assert peak < limit * _BIG.nbytes, f"peak {peak / _BIG.nbytes:.2f}x the pool's bytes"
+
+
+def test_a_copy_on_write_memmap_is_read_as_changed(tmp_path):
+    path = tmp_path / "cow.dat"
+    np.arange(12.0).reshape(6, 2).tofile(path)
+    for mmap_mode in ("c", "r+"):
+        mm = np.memmap(path, dtype=float, mode=mmap_mode, shape=(6, 2))
+        mm[0] = [100.0, -100.0]
+        glued = np.concatenate([rows for _, _, rows in iter_chunks(mm, 4)])
+        np.testing.assert_array_equal(glued, np.asarray(mm))
+    loaded = np.lib.format.open_memmap(tmp_path / "cow.npy", mode="w+", shape=(5, 2))
+    loaded[:] = 1.0
+    loaded.flush()
+    cow = np.load(tmp_path / "cow.npy", mmap_mode="c")
+    cow[3] = 9.0
+    glued = np.concatenate([rows for _, _, rows in iter_chunks(cow, 2)])
+    np.testing.assert_array_equal(glued[3], [9.0, 9.0])
