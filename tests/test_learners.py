@@ -454,3 +454,18 @@ def test_a_prefitted_estimator_is_used_without_labelled_data():
     assert learner.X_training.shape == (6, 4)
     refit = LogisticRegression(max_iter=500).fit(POOL[:6], Y_POOL[:6])
     np.testing.assert_allclose(learner.estimator.coef_, refit.coef_)
+
+
+def test_bagging_with_one_label_per_class():
+    """Early on a bootstrap sample often holds a single class: it is redrawn, not fitted."""
+    two = np.array([np.flatnonzero(y == 0)[0], np.flatnonzero(y == 1)[0]])
+    members = [ActiveLearner(KNeighborsClassifier(1), X_training=X[two], y_training=y[two],
+                             random_state=s) for s in range(6)]
+    committee = Committee(members, "vote_entropy")
+    for _ in range(5):
+        committee.rebag()
+        for member in committee:
+            fitted_y = member.estimator._y
+            assert np.unique(fitted_y).size == 2
+    committee.teach(POOL[:1], Y_POOL[:1], bootstrap=True)
+    assert all(m.y_training.size == 3 for m in committee)
