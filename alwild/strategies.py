@@ -51,6 +51,9 @@ __all__ = [
 ]
 
 
+_INTERNAL = {"label", "utility", "needs", "kind"}  # fields the registry sets, not users
+
+
 def _rng(random_state) -> np.random.Generator:
     if isinstance(random_state, np.random.Generator):
         return random_state
@@ -82,7 +85,16 @@ class Strategy(abc.ABC):
 
     def with_params(self, **params) -> Strategy:
         """A copy with some parameters changed (``tradeoff=0.1``, ``n_candidates=50``...)."""
-        return dataclasses.replace(self, **params) if params else self
+        if not params:
+            return self
+        allowed = sorted(f.name for f in dataclasses.fields(self) if f.name not in _INTERNAL)
+        unknown = sorted(set(params) - set(allowed))
+        if unknown:
+            raise TypeError(
+                f"strategy {self.name!r} has no parameter {', '.join(map(repr, unknown))}; "
+                f"it takes {', '.join(allowed) if allowed else 'no parameters'}"
+            )
+        return dataclasses.replace(self, **params)
 
     def __call__(
         self,
@@ -385,7 +397,7 @@ def get_strategy(spec: str | Strategy | Callable, **params) -> Strategy | Callab
         if key not in _REGISTRY:
             names = ", ".join(available_strategies())
             raise ValueError(f"unknown strategy {spec!r}; choose one of: {names}")
-        return _REGISTRY[key](**params)
+        return _REGISTRY[key]().with_params(**params)
     if callable(spec):
         return spec
     raise TypeError(
