@@ -275,3 +275,21 @@ def test_expected_gradient_length_uses_the_final_models_inputs(fit_intercept):
     scaled = model[0].transform(pool)
     expected = S.expected_gradient_length(model.predict_proba(pool), scaled, fit_intercept)
     np.testing.assert_allclose(learner.last_scores_, expected, rtol=1e-12)
+
+
+def test_unknown_strategy_parameters_name_the_ones_it_takes():
+    with pytest.raises(TypeError, match="strategy 'class_quota' has no parameter 'rare_shar'; "
+                                        "it takes rare_share"):
+        get_strategy("class_quota", rare_shar=0.5)
+    with pytest.raises(TypeError, match="'entropy' has no parameter 'beta'; it takes no "
+                                        "parameters"):
+        get_strategy("entropy", beta=2.0)
+    with pytest.raises(TypeError, match="'max_UCB' has no parameter 'kind'; it takes beta, "
+                                        "tradeoff"):
+        get_strategy("max_UCB", kind="pi")
+    X, y = DATA["clf"]
+    learner = ActiveLearner(LogisticRegression(), "class_quota", X[:N_LABELLED], y[:N_LABELLED])
+    with pytest.raises(TypeError, match="has no parameter 'share'"):
+        learner.query(X[N_LABELLED:], 2, share=0.5)
+    learner.query(X[N_LABELLED:], 2, rare_share=0.9)
+    assert learner.query_strategy.rare_share == 0.3, "query parameters apply to that query only"
