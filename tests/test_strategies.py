@@ -295,3 +295,52 @@ def test_unknown_strategy_parameters_name_the_ones_it_takes():
         learner.query(X[N_LABELLED:], 2, share=0.5)
     learner.query(X[N_LABELLED:], 2, rare_share=0.9)
     assert learner.query_strategy.rare_share == 0.3, "query parameters apply to that query only"
+
+
+@pytest.mark.parametrize("loss", ["log", "01"])
+def test_expected_error_reduction_against_a_direct_computation(loss):
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression as LR
+
+    X, y = DATA["clf"]
+    X_lab, y_lab, pool = X[:N_LABELLED], y[:N_LABELLED], X[N_LABELLED:N_LABELLED + 30]
+    strategy = get_strategy("expected_error_reduction", loss=loss, n_candidates=5, n_eval=1000)
+    learner = ActiveLearner(LR(max_iter=500), strategy, X_lab, y_lab, random_state=0)
+    idx, _ = learner.query(pool, n_instances=2)
+    scores = learner.last_scores_
+    candidates = np.flatnonzero(np.isfinite(scores))
+    assert candidates.size == 5 and np.isneginf(np.delete(scores, candidates)).all()
+    proba = learner.predict_proba(pool)
+    for c in candidates:
+        expected_loss = 0.0
+        for j, label in enumerate(learner.classes_):
+            est = clone(LR(max_iter=500)).fit(np.vstack([X_lab, pool[c]]), np.r_[y_lab, label])
+            future = est.predict_proba(pool)  # evaluated on the whole pool (n_eval >= 30)
+            per_row = (-(future * np.log(future)).sum(axis=1) if loss == "log"
+                       else 1.0 - future.max(axis=1))
+            expected_loss += proba[c, j] * per_row.mean()
+        assert scores[c] == pytest.approx(-expected_loss, rel=1e-9)
+    assert set(idx.tolist()) == set(candidates[np.argsort(-scores[candidates])[:2]].tolist())
+
+
+def test_batch_strategies_are_wired_to_their_selectors():
+    from alwild import scores as S
+    from alwild import select
+
+    X, y = DATA["clf"]
+    X_lab, y_lab, pool = X[:N_LABELLED], y[:N_LABELLED], X[N_LABELLED:]
+
+    def learner(name, **params):
+        return ActiveLearner(LogisticRegression(max_iter=500), get_strategy(name, **params),
+                             X_lab, y_lab, random_state=0)
+
+    proba = learner("entropy").predict_proba(pool)
+    ranked = learner("ranked_batch").query(pool, 6)[0]
+    np.testing.assert_array_equal(
+        ranked, select.ranked_batch(S.least_confident(proba), pool, 6, X_lab))
+    coreset = learner("coreset").query(pool, 6)[0]
+    np.testing.assert_array_equal(coreset, select.k_center_greedy(pool, 6, X_lab))
+    margin = S.margin(proba)
+    clustered = learner("cluster_margin", n_candidates=20).query(pool, 4)[0]
+    assert set(clustered.tolist()) <= set(np.argsort(-margin)[:20].tolist())
+    assert np.unique(clustered).size == 4
