@@ -321,3 +321,20 @@ def test_a_committee_keeps_every_member_in_step_when_one_refit_fails():
     sizes = {m.y_training.shape[0] for m in committee}
     assert sizes == {N_LABELLED}, f"members disagree on the labelled set: {sizes}"
     _assert_intact(committee, before)
+
+
+@pytest.mark.parametrize("strategy", ["max_EI", "max_PI", "max_UCB"])
+def test_nonfinite_rows_are_named_for_the_bayesian_optimizer(strategy):
+    grid = np.linspace(0, 1, 30).reshape(-1, 1)
+    opt = BayesianOptimizer(GaussianProcessRegressor(), strategy, X_training=grid[[0, 29]],
+                            y_training=np.array([0.0, 1.0]))
+    before = (opt.X_training.copy(), opt.predict(grid))
+    bad = grid.copy()
+    bad[[4, 17]] = np.inf
+    with pytest.raises(ValueError, match=r"first bad rows: \[4, 17\]"):
+        opt.query(bad)
+    np.testing.assert_array_equal(opt.X_training, before[0])
+    np.testing.assert_array_equal(opt.predict(grid), before[1])
+    idx, rows = opt.query(grid)
+    opt.teach(rows, rows.ravel())
+    assert opt.y_training.size == 3
