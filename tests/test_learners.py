@@ -169,7 +169,7 @@ def test_a_single_class_waits_for_the_second_before_training():
 
 def test_cold_start_modes_are_checked():
     with pytest.raises(ValueError, match="cold_start must be one of"):
-        ActiveLearner(LogisticRegression(), cold_start="kmeans")
+        ActiveLearner(LogisticRegression(), cold_start="farthest")
 
 
 def test_committee_cold_start_then_training():
