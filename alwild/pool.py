@@ -28,6 +28,7 @@ __all__ = [
     "iter_chunks",
     "map_chunks",
     "nonfinite_rows",
+    "raise_if_nonfinite",
     "DEFAULT_CHUNK_SIZE",
 ]
 
@@ -84,6 +85,8 @@ class _MemmapFile:
         if not isinstance(X, np.memmap) or not isinstance(X.base, mmap.mmap):
             return None
         if X.filename is None or not X.flags.c_contiguous or X.ndim != 2:
+            return None
+        if X.mode == "c":  # copy-on-write: changes live in the mapping, not in the file
             return None
         return cls(X)
 
@@ -155,10 +158,10 @@ def map_chunks(
         try:
             values = fn(rows)
         except ValueError as err:
-            _raise_if_nonfinite(rows, start, err)
+            raise_if_nonfinite(rows, start, err)
             raise
         if np.isnan(values).any():
-            _raise_if_nonfinite(rows, start, None)
+            raise_if_nonfinite(rows, start, None)
         out[start:stop] = values
 
     if jobs == 1 or n <= chunk_size:
@@ -176,7 +179,8 @@ def map_chunks(
     return out
 
 
-def _raise_if_nonfinite(rows, start: int, cause: Exception | None) -> None:
+def raise_if_nonfinite(rows, start: int = 0, cause: Exception | None = None) -> None:
+    """Raise a ValueError naming the first rows (offset by ``start``) with NaN or infinity."""
     bad = nonfinite_rows(rows)
     if bad:
         where = [start + b for b in bad]

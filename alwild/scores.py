@@ -72,8 +72,8 @@ def margin(proba: np.ndarray) -> np.ndarray:
 
 
 def _entropy_rows(p: np.ndarray) -> np.ndarray:
-    # xlogy semantics (0 log 0 = 0) without a Python loop; maximum() avoids log(0);
-    # "0.0 -" rather than unary minus so that a certain prediction scores 0.0, not -0.0.
+    # xlogy semantics (0 log 0 = 0) without a Python loop; maximum() avoids log(0).
+    # ``0.0 -`` rather than unary minus: a certain row scores 0.0, not -0.0.
     return 0.0 - np.einsum("ij,ij->i", p, np.log(np.maximum(p, _TINY)))
 
 

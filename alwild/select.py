@@ -145,10 +145,16 @@ def top_k(
     return best_idx
 
 
-def _row_sq_norms(X) -> np.ndarray:
-    if sparse.issparse(X):
-        return np.asarray(X.multiply(X).sum(axis=1), dtype=float).ravel()
-    return np.einsum("ij,ij->i", X, X, dtype=float)
+def _row_sq_norms(X, block: int = 4096) -> np.ndarray:
+    if not sparse.issparse(X):
+        return np.einsum("ij,ij->i", X, X, dtype=float)
+    # by row blocks: multiply() of a whole sparse pool allocates about three copies of it
+    X = X.tocsr()
+    out = np.empty(X.shape[0])
+    for i in range(0, X.shape[0], block):
+        rows = X[i : i + block]
+        out[i : i + block] = np.asarray(rows.multiply(rows).sum(axis=1)).ravel()
+    return out
 
 
 def _dense(X) -> np.ndarray:
@@ -332,11 +338,12 @@ def class_quota(
     ``predicted`` holds each pool row's predicted class index. The rare classes are
     those with the fewest ``class_counts`` (default: how often each class is predicted in
     the pool). ``round(rare_share * k)`` picks go round-robin to the rarest classes, each
-    taking its highest-scoring row; the rest of the batch is plain top-k.
+    taking its highest-scoring row; the rest of the batch is plain top-k. The reserved
+    picks come first.
 
     >>> class_quota(np.array([0.9, 0.8, 0.1]), np.array([0, 0, 1]), 2, rare_share=0.5,
     ...             random_state=0).tolist()
-    [0, 2]
+    [2, 0]
     """
     scores = np.asarray(scores, dtype=float)
     predicted = np.asarray(predicted)

@@ -24,7 +24,7 @@ import numpy as np
 
 from alwild import scores as S
 from alwild import select
-from alwild.pool import DEFAULT_CHUNK_SIZE, map_chunks, n_rows, take_rows
+from alwild.pool import DEFAULT_CHUNK_SIZE, map_chunks, n_rows, raise_if_nonfinite, take_rows
 from alwild.support import (
     append_rows,
     best_observed,
@@ -50,6 +50,9 @@ __all__ = [
     "get_strategy",
     "available_strategies",
 ]
+
+
+_INTERNAL = {"label", "utility", "needs", "kind"}  # fields the registry sets, not users
 
 
 def _rng(random_state) -> np.random.Generator:
@@ -83,7 +86,16 @@ class Strategy(abc.ABC):
 
     def with_params(self, **params) -> Strategy:
         """A copy with some parameters changed (``tradeoff=0.1``, ``n_candidates=50``...)."""
-        return dataclasses.replace(self, **params) if params else self
+        if not params:
+            return self
+        allowed = sorted(f.name for f in dataclasses.fields(self) if f.name not in _INTERNAL)
+        unknown = sorted(set(params) - set(allowed))
+        if unknown:
+            raise TypeError(
+                f"strategy {self.name!r} has no parameter {', '.join(map(repr, unknown))}; "
+                f"it takes {', '.join(allowed) if allowed else 'no parameters'}"
+            )
+        return dataclasses.replace(self, **params)
 
     def __call__(
         self,
@@ -143,6 +155,7 @@ def _egl(model, rows):
 _CHECKS = {
     "proba": require_proba,
     "committee": require_committee,
+    "votes": lambda model, name: require_committee(model, name, proba=False),
     "std": require_std,
     "mc": require_mc,
 }
@@ -175,7 +188,7 @@ class ScoreStrategy(TopKStrategy):
 
     @property
     def needs_committee(self) -> bool:  # type: ignore[override]
-        return self.needs == "committee"
+        return self.needs in ("committee", "votes")
 
     def check(self, model: Any) -> None:
         _CHECKS[self.needs](model, self.label)
@@ -320,6 +333,13 @@ class ExpectedErrorReduction(Strategy):
             )
 
     def select(self, model, X_pool, n_instances, rng):
+        try:
+            return self._select(model, X_pool, n_instances, rng)
+        except ValueError as err:  # rows are predicted and refitted outside map_chunks
+            raise_if_nonfinite(X_pool, 0, err)
+            raise
+
+    def _select(self, model, X_pool, n_instances, rng):
         from sklearn.base import clone
 
         n = n_rows(X_pool)
@@ -386,7 +406,7 @@ def get_strategy(spec: str | Strategy | Callable, **params) -> Strategy | Callab
         if key not in _REGISTRY:
             names = ", ".join(available_strategies())
             raise ValueError(f"unknown strategy {spec!r}; choose one of: {names}")
-        return _REGISTRY[key](**params)
+        return _REGISTRY[key]().with_params(**params)
     if callable(spec):
         return spec
     raise TypeError(
@@ -405,7 +425,7 @@ register("margin", _score("margin", _proba_utility(S.margin), "proba"),
          aliases=("margin_sampling",))
 register("entropy", _score("entropy", _proba_utility(S.entropy), "proba"),
          aliases=("entropy_sampling",))
-register("vote_entropy", _score("vote_entropy", _vote_entropy, "committee"),
+register("vote_entropy", _score("vote_entropy", _vote_entropy, "votes"),
          aliases=("vote_entropy_sampling",))
 register("consensus_entropy", _score("consensus_entropy", _consensus_entropy, "committee"),
          aliases=("consensus_entropy_sampling",))

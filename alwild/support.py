@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from alwild.pool import raise_if_nonfinite
+
 __all__ = [
     "require_proba",
     "require_committee",
@@ -24,6 +26,9 @@ __all__ = [
     "best_observed",
     "append_rows",
 ]
+
+
+_FINITE_BLOCK = 4096
 
 
 def _estimator(model: Any) -> Any:
@@ -49,15 +54,17 @@ def require_proba(model: Any, strategy: str) -> None:
         )
 
 
-def require_committee(model: Any, strategy: str) -> None:
-    """Raise unless ``model`` is a committee of several classifiers."""
+def require_committee(model: Any, strategy: str, proba: bool = True) -> None:
+    """Raise unless ``model`` is a committee of classifiers (with ``predict_proba``
+    unless ``proba=False``: vote entropy needs only the members' votes)."""
     if not hasattr(model, "member_proba"):
         raise TypeError(
             f"strategy {strategy!r} measures disagreement between committee members, but "
             f"got a single {type(model).__name__}: use Committee([learner1, learner2, ...], "
             f"query_strategy={strategy!r}), or a single-model strategy such as 'entropy'"
         )
-    require_proba(model, strategy)
+    if proba:
+        require_proba(model, strategy)
 
 
 def require_std(model: Any, strategy: str) -> None:
@@ -104,6 +111,7 @@ def features_of(model: Any, X) -> np.ndarray | sparse.spmatrix:
 
     For a scikit-learn ``Pipeline`` these are the output of every step but the last, so
     a DataFrame with categorical columns becomes the model's own encoded features.
+    Rows whose features hold NaN or infinity are named in a ValueError.
     """
     transformer = _transformer(model)
     if transformer is not None:
@@ -111,14 +119,18 @@ def features_of(model: Any, X) -> np.ndarray | sparse.spmatrix:
     if isinstance(X, (pd.DataFrame, pd.Series)):
         X = X.to_numpy()
     if sparse.issparse(X):
-        return X.tocsr()
-    X = np.asarray(X)
-    if not np.issubdtype(X.dtype, np.number):
-        raise TypeError(
-            "distance-based selection needs numeric features: use a Pipeline whose first "
-            "steps encode the data (e.g. a ColumnTransformer), or a score-based strategy"
-        )
-    return X.reshape(X.shape[0], -1).astype(float, copy=False)
+        X = X.tocsr()
+    else:
+        X = np.asarray(X)
+        if not np.issubdtype(X.dtype, np.number):
+            raise TypeError(
+                "distance-based selection needs numeric features: use a Pipeline whose first "
+                "steps encode the data (e.g. a ColumnTransformer), or a score-based strategy"
+            )
+        X = X.reshape(X.shape[0], -1).astype(float, copy=False)
+    for start in range(0, X.shape[0], _FINITE_BLOCK):  # bounded temporaries
+        raise_if_nonfinite(X[start : start + _FINITE_BLOCK], start)
+    return X
 
 
 def labelled_features(model: Any):

@@ -145,6 +145,7 @@ def test_cold_start_on_a_frame_with_an_unfitted_pipeline():
     learner = ActiveLearner(frame_pipeline(LogisticRegression()), "entropy", random_state=0)
     idx, rows = learner.query(frame, n_instances=3)
     assert np.unique(idx).size == 3 and rows.shape == (3, frame.shape[1])
+    assert learner.last_strategy_ == "cold_start:random"  # the pipeline cannot encode yet
 
 
 def test_a_single_class_waits_for_the_second_before_training():
@@ -168,7 +169,7 @@ def test_a_single_class_waits_for_the_second_before_training():
 
 def test_cold_start_modes_are_checked():
     with pytest.raises(ValueError, match="cold_start must be one of"):
-        ActiveLearner(LogisticRegression(), cold_start="kmeans")
+        ActiveLearner(LogisticRegression(), cold_start="farthest")
 
 
 def test_committee_cold_start_then_training():
@@ -342,8 +343,129 @@ def test_bayesian_optimizer_acquisitions(strategy, score, params):
 
 def test_improvement_acquisition_needs_an_observation():
     opt = BayesianOptimizer(GaussianProcessRegressor(), "max_EI")
-    assert opt.get_max() == (None, None)
-    from alwild.acquisition import optimizer_EI
+    assert opt.get_max() == (None, None) and not opt.is_fitted
+    from alwild.acquisition import max_EI, max_UCB
 
-    with pytest.raises(ValueError, match="at least one observed target"):
-        optimizer_EI(opt, GRID)
+    prior = GaussianProcessRegressor()  # predicts from its prior, but has seen nothing
+    with pytest.raises(ValueError, match="at least one observed target: teach the learner"):
+        max_EI(prior, GRID)
+    assert max_UCB(prior, GRID, n_instances=2).size == 2
+
+
+def test_vote_entropy_needs_only_votes():
+    from sklearn.svm import LinearSVC
+
+    members = [ActiveLearner(LinearSVC(C=c), X_training=X_LAB, y_training=Y_LAB)
+               for c in (0.01, 1.0, 100.0)]
+    committee = Committee(members, "vote_entropy")
+    committee.query(POOL, n_instances=3)
+    np.testing.assert_allclose(committee.last_scores_, S.vote_entropy(
+        np.searchsorted(committee.classes_, committee.vote(POOL)), 3))
+    committee.query_strategy = __import__("alwild").get_strategy("consensus_entropy")
+    with pytest.raises(TypeError, match="'consensus_entropy' needs class probabilities"):
+        committee.query(POOL)
+
+
+# ------------------------------------------------------------- other pools and labels
+
+
+@pytest.mark.parametrize("kind", ["ndarray", "csr", "frame", "memmap"])
+def test_teach_keeps_the_labelled_set_in_the_pools_type(kind, tmp_path):
+    from tests.pools import make_pool
+
+    lab = X_LAB if kind == "memmap" else make_pool(kind, X_LAB, tmp_path)
+    pool = make_pool(kind, POOL, tmp_path)
+    est = frame_pipeline(LogisticRegression(max_iter=500)) if kind == "frame" else \
+        LogisticRegression(max_iter=500)
+    learner = ActiveLearner(est, "margin", lab, Y_LAB)
+    idx, rows = learner.query(pool, n_instances=4)
+    learner.teach(rows, Y_POOL[idx])
+    assert type(learner.X_training) is type(lab)
+    assert learner.X_training.shape[0] == N_LABELLED + 4
+    from sklearn.base import clone
+
+    refit = clone(est).fit(learner.X_training, learner.y_training)
+    np.testing.assert_allclose(learner.predict_proba(pool), refit.predict_proba(pool))
+
+
+def test_a_pool_of_texts_with_a_text_pipeline():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline
+
+    words = np.array(["apple pie", "apple tart", "pear pie", "car engine", "car wheel",
+                      "bus engine", "apple juice", "train wheel", "pear juice", "bus stop"])
+    labels = np.array([0, 0, 0, 1, 1, 1, 0, 1, 0, 1])
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression())
+    cold = ActiveLearner(model, "entropy", random_state=0)
+    idx, rows = cold.query(list(words), n_instances=2)  # unfitted pipeline: random cold start
+    assert cold.last_strategy_ == "cold_start:random" and len(rows) == 2
+    learner = ActiveLearner(model, "entropy", list(words[[0, 3]]), labels[[0, 3]])
+    for strategy in ("entropy", "coreset", "ranked_batch", "cluster_margin"):
+        learner.query_strategy = __import__("alwild").get_strategy(strategy)
+        idx, rows = learner.query(list(words[1:]), n_instances=3)
+        assert rows == [words[1:][i] for i in idx] and np.unique(idx).size == 3
+    learner.teach(rows, labels[1:][idx])
+    assert learner.X_training == list(words[[0, 3]]) + rows
+
+
+@pytest.mark.parametrize("strategy", ["class_quota", "expected_error_reduction", "margin"])
+def test_string_class_labels(strategy):
+    names = np.array(["cat", "dog", "emu"])[y]
+    strategy = __import__("alwild").get_strategy(strategy)
+    if strategy.name == "expected_error_reduction":
+        strategy = strategy.with_params(n_candidates=5, n_eval=30)
+    learner = ActiveLearner(LogisticRegression(max_iter=500), strategy, X_LAB, names[:N_LABELLED])
+    idx, rows = learner.query(POOL, n_instances=3)
+    learner.teach(rows, names[N_LABELLED:][idx])
+    assert learner.classes_.tolist() == ["cat", "dog", "emu"]
+
+
+def test_string_class_labels_in_a_committee():
+    names = np.array(["cat", "dog", "emu"])[y]
+    members = [ActiveLearner(DecisionTreeClassifier(max_depth=d, random_state=0),
+                             X_training=X_LAB, y_training=names[:N_LABELLED]) for d in (1, 3)]
+    committee = Committee(members, "vote_entropy")
+    committee.query(POOL, n_instances=2)
+    assert set(committee.vote(POOL).ravel()) <= {"cat", "dog", "emu"}
+    assert committee.last_scores_.max() > 0
+
+
+def test_bayesian_optimizer_best_point_of_a_frame():
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": np.linspace(0, 1, 5), "b": np.arange(5.0)})
+    opt = BayesianOptimizer(GaussianProcessRegressor(), X_training=frame,
+                            y_training=np.array([0.0, 3.0, 1.0, 2.0, 0.0]))
+    x_best, y_best = opt.get_max()
+    assert y_best == 3.0
+    pd.testing.assert_series_equal(x_best, frame.iloc[1])
+
+
+def test_a_prefitted_estimator_is_used_without_labelled_data():
+    clf = LogisticRegression(max_iter=500).fit(X_LAB, Y_LAB)
+    learner = ActiveLearner(clf, "entropy")
+    assert learner.X_training is None and learner.is_fitted
+    idx, _ = learner.query(POOL, n_instances=3)
+    assert learner.last_strategy_ == "entropy"
+    assert set(idx.tolist()) == set(np.argsort(-S.entropy(clf.predict_proba(POOL)))[:3].tolist())
+    with pytest.raises(ValueError, match="the pool has 3 features but the learner was trained "):
+        learner.query(POOL[:, :3])
+    learner.teach(POOL[:6], Y_POOL[:6])
+    assert learner.X_training.shape == (6, 4)
+    refit = LogisticRegression(max_iter=500).fit(POOL[:6], Y_POOL[:6])
+    np.testing.assert_allclose(learner.estimator.coef_, refit.coef_)
+
+
+def test_bagging_with_one_label_per_class():
+    """Early on a bootstrap sample often holds a single class: it is redrawn, not fitted."""
+    two = np.array([np.flatnonzero(y == 0)[0], np.flatnonzero(y == 1)[0]])
+    members = [ActiveLearner(KNeighborsClassifier(1), X_training=X[two], y_training=y[two],
+                             random_state=s) for s in range(6)]
+    committee = Committee(members, "vote_entropy")
+    for _ in range(5):
+        committee.rebag()
+        for member in committee:
+            fitted_y = member.estimator._y
+            assert np.unique(fitted_y).size == 2
+    committee.teach(POOL[:1], Y_POOL[:1], bootstrap=True)
+    assert all(m.y_training.size == 3 for m in committee)

@@ -11,7 +11,7 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from alwild import scores as S
-from alwild.learners import ActiveLearner
+from alwild.learners import ActiveLearner, Committee
 from alwild.pool import iter_chunks, map_chunks, n_features, n_rows, nonfinite_rows, take_rows
 from tests.pools import (
     N_LABELLED,
@@ -73,7 +73,8 @@ _X, _y = classification_data(n=150)
 _CLF = LogisticRegression(max_iter=500).fit(_X[:N_LABELLED], _y[:N_LABELLED])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(["ndarray", "csr", "memmap"]), st.integers(1, 200), st.sampled_from([1, 3]))
 def test_chunked_scoring_equals_one_shot_for_any_chunk_size(tmp_path, kind, chunk, n_jobs):
     pool = make_pool(kind, _X, tmp_path)
@@ -84,19 +85,37 @@ def test_chunked_scoring_equals_one_shot_for_any_chunk_size(tmp_path, kind, chun
     np.testing.assert_allclose(both, _CLF.predict_proba(pool)[:, :2], rtol=1e-12)
 
 
-@settings(max_examples=15, deadline=None)
-@given(st.integers(1, 200), st.sampled_from(["entropy", "margin", "expected_gradient_length"]))
-def test_learner_scores_a_frame_pool_in_chunks_like_one_shot(chunk, strategy):
-    frame = as_frame(_X)
-    model = frame_pipeline(LogisticRegression(max_iter=500))
-    learner = ActiveLearner(model, strategy, frame.iloc[:N_LABELLED], _y[:N_LABELLED],
-                            chunk_size=chunk, random_state=0)
-    learner.query(frame, n_instances=3)
-    reference = ActiveLearner(model, strategy, frame.iloc[:N_LABELLED], _y[:N_LABELLED],
-                              chunk_size=10_000, random_state=0)
-    idx, _ = reference.query(frame, n_instances=3)
+def _learner_for(kind, strategy, chunk, n_jobs, tmp_path):
+    if kind == "frame":
+        model = frame_pipeline(LogisticRegression(max_iter=500))
+        lab = as_frame(_X[:N_LABELLED])
+    else:
+        model, lab = LogisticRegression(max_iter=500), _X[:N_LABELLED]
+    if kind == "committee":
+        members = [ActiveLearner(LogisticRegression(C=c, max_iter=500), X_training=lab,
+                                 y_training=_y[:N_LABELLED]) for c in (0.1, 10.0)]
+        return Committee(members, strategy, chunk_size=chunk, n_jobs=n_jobs, random_state=0)
+    return ActiveLearner(model, strategy, lab, _y[:N_LABELLED], chunk_size=chunk, n_jobs=n_jobs,
+                         random_state=0)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from([
+    ("ndarray", "entropy"), ("csr", "margin"), ("memmap", "expected_gradient_length"),
+    ("frame", "margin"), ("frame", "expected_gradient_length"), ("memmap", "class_quota"),
+    ("committee", "vote_entropy"), ("committee", "max_disagreement"),
+]), st.integers(1, 200), st.sampled_from([1, 2]))
+def test_learners_score_in_chunks_like_one_shot(tmp_path, case, chunk, n_jobs):
+    kind, strategy = case
+    pool_kind = "ndarray" if kind == "committee" else kind
+    pool = make_pool(pool_kind, _X, tmp_path)
+    learner = _learner_for(kind, strategy, chunk, n_jobs, tmp_path)
+    idx, _ = learner.query(pool, n_instances=3)
+    reference = _learner_for(kind, strategy, 10_000, 1, tmp_path)
+    expected_idx, _ = reference.query(pool, n_instances=3)
     np.testing.assert_allclose(learner.last_scores_, reference.last_scores_, rtol=1e-10)
-    np.testing.assert_array_equal(learner.last_query_, idx)
+    np.testing.assert_array_equal(idx, expected_idx)
 
 
 @pytest.mark.parametrize("n_jobs", [1, 4])
@@ -162,3 +181,44 @@ def test_n_rows_and_n_features():
     assert (n_rows(_X), n_features(_X)) == (150, _X.shape[1])
     assert (n_rows(["a", "b"]), n_features(["a", "b"])) == (2, None)
     assert n_features(as_frame(_X)) == _X.shape[1] + 1
+
+
+_BIG = np.random.default_rng(0).normal(size=(60_000, 32))
+
+
+@pytest.mark.parametrize("kind", ["ndarray", "memmap", "csr"])
+@pytest.mark.parametrize("strategy", ["entropy", "class_quota", "coreset", "ranked_batch"])
+def test_query_never_copies_the_pool(kind, strategy, tmp_path):
+    """Peak allocation during a query stays far below the pool's size (a copy is >= 1x)."""
+    import tracemalloc
+
+    pool = make_pool(kind, _BIG, tmp_path) if kind != "csr" else sparse.csr_matrix(_BIG)
+    rng = np.random.default_rng(1)
+    learner = ActiveLearner(LogisticRegression(), strategy, rng.normal(size=(40, 32)),
+                            np.arange(40) % 3, chunk_size=1024, n_jobs=2)
+    tracemalloc.start()
+    try:
+        learner.query(pool, n_instances=5)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # a copy of the dense pool is 1x its bytes; of the sparse one (data + indices) 1.5x
+    limit = 1.0 if kind == "csr" else 0.5
+    assert peak < limit * _BIG.nbytes, f"peak {peak / _BIG.nbytes:.2f}x the pool's bytes"
+
+
+def test_a_copy_on_write_memmap_is_read_as_changed(tmp_path):
+    path = tmp_path / "cow.dat"
+    np.arange(12.0).reshape(6, 2).tofile(path)
+    for mmap_mode in ("c", "r+"):
+        mm = np.memmap(path, dtype=float, mode=mmap_mode, shape=(6, 2))
+        mm[0] = [100.0, -100.0]
+        glued = np.concatenate([rows for _, _, rows in iter_chunks(mm, 4)])
+        np.testing.assert_array_equal(glued, np.asarray(mm))
+    loaded = np.lib.format.open_memmap(tmp_path / "cow.npy", mode="w+", shape=(5, 2))
+    loaded[:] = 1.0
+    loaded.flush()
+    cow = np.load(tmp_path / "cow.npy", mmap_mode="c")
+    cow[3] = 9.0
+    glued = np.concatenate([rows for _, _, rows in iter_chunks(cow, 2)])
+    np.testing.assert_array_equal(glued[3], [9.0, 9.0])

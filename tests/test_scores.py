@@ -49,6 +49,13 @@ def test_entropy_by_hand():
     np.testing.assert_allclose(S.entropy(proba), [2 * LN2, 1.5 * LN2, 0.0])
 
 
+def test_a_certain_row_scores_positive_zero():
+    certain = np.array([[1.0, 0.0], [0.0, 1.0]])
+    for value in (S.entropy(certain), S.vote_entropy(np.array([[1, 1]]), 2),
+                  S.consensus_entropy(certain[None])):
+        assert not np.signbit(value).any(), value
+
+
 def test_vote_entropy_by_hand():
     votes = np.array([[0, 0, 1, 2], [1, 1, 1, 1], [0, 1, 0, 1]])
     np.testing.assert_allclose(S.vote_entropy(votes, 3), [1.5 * LN2, 0.0, LN2])
@@ -297,7 +304,7 @@ finite = st.floats(-50, 50)
 
 
 @settings(max_examples=80, deadline=None)
-@given(finite, st.floats(0, 20), finite, st.floats(0, 5))
+@given(finite, st.just(0.0) | st.floats(1e-100, 20), finite, st.floats(0, 5))
 def test_acquisition_bounds(mean, std, best, tradeoff):
     m, s = np.array([mean]), np.array([std])
     pi = S.probability_of_improvement(m, s, best, tradeoff)

@@ -106,9 +106,19 @@ class ActiveLearner(QueryMixin):
             )
             return
         if bootstrap:
-            idx = self._rng.choice(_n_labels(y), _n_labels(y), replace=True)
+            idx = self._bootstrap_indices(y)
             X, y = take_rows(X, idx), y[idx]
         self.estimator.fit(X, y, **fit_kwargs)
+
+    def _bootstrap_indices(self, y: np.ndarray, tries: int = 100) -> np.ndarray:
+        """A bootstrap sample a classifier can learn from: redrawn while it holds a single
+        class (likely with few labels); the whole set if that keeps happening."""
+        n = _n_labels(y)
+        for _ in range(tries):
+            idx = self._rng.choice(n, n, replace=True)
+            if not is_classifier(self.estimator) or np.unique(y[idx]).size > 1:
+                return idx
+        return np.arange(n)
 
     def fit(self, X, y, bootstrap: bool = False, **fit_kwargs) -> ActiveLearner:
         """Replace the labelled set with ``(X, y)`` and fit."""

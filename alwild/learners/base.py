@@ -8,6 +8,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 
 from alwild import select, select_balanced
 from alwild.pool import DEFAULT_CHUNK_SIZE, n_features, n_rows, take_rows
@@ -83,18 +84,19 @@ class QueryMixin:
         seen = np.asarray(y) if y is not None else np.array([])
         return [c for c in self.known_classes.tolist() if c not in set(seen.tolist())]
 
-    def _cold_start_pick(self, X_pool, n_instances: int) -> np.ndarray:
+    def _cold_start_pick(self, X_pool, n_instances: int) -> tuple[np.ndarray, str]:
+        """The pick before the model can be trusted, and which cold start made it."""
         if self.cold_start in ("diversity", "kmeans"):
             try:
                 feats = features_of(self, X_pool)
                 labelled = labelled_features(self) if self.is_fitted else None
-            except Exception:  # an unfitted pipeline cannot transform; raw data may not be numeric
+            except (NotFittedError, TypeError):  # unfitted pipeline; raw data not numeric
                 feats = None
             if feats is not None and (self.cold_start == "diversity" or labelled is not None):
-                return select.k_center_greedy(feats, n_instances, labelled, self._rng)
+                return select.k_center_greedy(feats, n_instances, labelled, self._rng), "diversity"
             if feats is not None:
-                return select_balanced.kmeans_seeds(feats, n_instances, self._rng)
-        return self._rng.choice(n_rows(X_pool), n_instances, replace=False)
+                return select_balanced.kmeans_seeds(feats, n_instances, self._rng), "kmeans"
+        return self._rng.choice(n_rows(X_pool), n_instances, replace=False), "random"
 
     def query(self, X_pool, n_instances: int = 1, return_metrics: bool = False, **query_kwargs):
         """Choose the ``n_instances`` most informative rows of ``X_pool``.
@@ -104,10 +106,12 @@ class QueryMixin:
         ``last_scores_``. Before the model can be trained (no labels yet, or a single
         class) the pick falls back to ``cold_start``: farthest-first diversity on the
         features (``"diversity"``, default), the rows nearest k-means centres
-        (``"kmeans"``: stratified seeds) or uniform ``"random"``. With ``known_classes``
-        declared, the cold start goes on until every one of them has been labelled
-        (farthest-first from the labelled rows), so uncertainty is only trusted once
-        the model has seen each class.
+        (``"kmeans"``: stratified seeds) or uniform ``"random"``; diversity becomes
+        random while the features cannot be computed (an unfitted pipeline, raw text).
+        With ``known_classes`` declared, the cold start goes on until every one of them
+        has been labelled (farthest-first from the labelled rows), so uncertainty is only
+        trusted once the model has seen each class. ``last_strategy_`` records which
+        pick was made.
         """
         strategy = self.query_strategy
         if query_kwargs and isinstance(strategy, Strategy):
@@ -118,7 +122,8 @@ class QueryMixin:
         if isinstance(strategy, Strategy) and strategy.needs_model and (
             not self.is_fitted or self.unseen_classes()
         ):
-            idx, used = self._cold_start_pick(X_pool, n_instances), f"cold_start:{self.cold_start}"
+            idx, mode = self._cold_start_pick(X_pool, n_instances)
+            used = f"cold_start:{mode}"
         elif isinstance(strategy, Strategy):
             strategy.check(self)
             idx, scores = strategy.select(self, X_pool, n_instances, self._rng)

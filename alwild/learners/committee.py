@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -62,9 +63,21 @@ class _CommitteeBase(QueryMixin):
         return self.learner_list[0].y_training
 
     def teach(self, X, y, bootstrap: bool = False, only_new: bool = False, **fit_kwargs) -> None:
-        """Teach every member; with ``bootstrap=True`` each fits on its own bootstrap sample."""
-        for member in self.learner_list:
-            member.teach(X, y, bootstrap=bootstrap, only_new=only_new, **fit_kwargs)
+        """Teach every member; with ``bootstrap=True`` each fits on its own bootstrap sample.
+
+        If one member fails to refit, every member is put back as it was, so the members
+        never disagree on the labelled set.
+        """
+        saved = []
+        try:
+            for member in self.learner_list:
+                saved.append((member, member.X_training, member.y_training,
+                              copy.deepcopy(member.estimator)))
+                member.teach(X, y, bootstrap=bootstrap, only_new=only_new, **fit_kwargs)
+        except Exception:
+            for member, X_old, y_old, estimator in saved:
+                member.X_training, member.y_training, member.estimator = X_old, y_old, estimator
+            raise
 
     def rebag(self, **fit_kwargs) -> None:
         """Refit every member on a fresh bootstrap sample of its labelled data (bagging)."""

@@ -31,6 +31,12 @@ class BayesianOptimizer(ActiveLearner):
         super().__init__(estimator, query_strategy, **kwargs)
 
     @property
+    def is_fitted(self) -> bool:
+        """Fitted and with at least one observation (a GP can predict from its prior, but
+        improvement is measured against the best value seen)."""
+        return self.y_max is not None and super().is_fitted
+
+    @property
     def y_max(self) -> float | None:
         if self.y_training is None or len(self.y_training) == 0:
             return None
@@ -38,9 +44,11 @@ class BayesianOptimizer(ActiveLearner):
 
     @property
     def X_max(self):
+        """The best labelled row (a DataFrame gives a Series)."""
         if self.y_max is None:
             return None
-        return take_rows(self.X_training, np.array([int(np.argmax(self.y_training))]))[0]
+        row = take_rows(self.X_training, np.array([int(np.argmax(self.y_training))]))
+        return row.iloc[0] if hasattr(row, "iloc") else row[0]
 
     def get_max(self) -> tuple[Any, float | None]:
         """The best labelled point and its value."""
