@@ -49,9 +49,12 @@ def _learner(emb, y, chunk_size: int) -> ActiveLearner:
     return ActiveLearner(clf, "bald", chunk_size=chunk_size, n_jobs=1, random_state=0)
 
 
+def _labelled(y: np.ndarray) -> np.ndarray:
+    return np.random.default_rng(0).choice(y.shape[0], 105, replace=False)
+
+
 def round_seconds(emb: np.ndarray, y: np.ndarray, repeats: int = 3) -> list[float]:
-    rng = np.random.default_rng(0)
-    lab = rng.choice(emb.shape[0], 105, replace=False)
+    lab = _labelled(y)
     pool = _pool(emb, 10_000)
     learner = _learner(emb, y, chunk_size=4096)
     times = []
@@ -65,7 +68,8 @@ def round_seconds(emb: np.ndarray, y: np.ndarray, repeats: int = 3) -> list[floa
 
 def mc_peak_bytes(emb: np.ndarray, y: np.ndarray, n_pool: int, chunk_size: int) -> int:
     learner = _learner(emb, y, chunk_size)
-    learner.fit(emb[:105], y[:105])
+    lab = _labelled(y)
+    learner.fit(emb[lab], y[lab])
     pool = _pool(emb, n_pool, seed=1)
     tracemalloc.start()
     learner.query(pool, n_instances=10)

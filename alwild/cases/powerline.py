@@ -55,6 +55,13 @@ class FrameSet:
     positive: str
     negative: str = "normal"
 
+    def subset(self, idx: np.ndarray) -> FrameSet:
+        """The frames ``idx`` (in that order) with their boxes."""
+        idx = np.asarray(idx, dtype=np.intp)
+        files = [self.files[i] for i in idx]
+        boxes = self.boxes[self.boxes["file"].isin(set(files))]
+        return FrameSet(files, self.y[idx], self.groups[idx], boxes, self.positive, self.negative)
+
 
 def load_frames(data_dir: str | PathLike) -> FrameSet:
     """Read ``manifest.csv`` (``file,label`` + ``group`` or ``base_image``) and the boxes.
@@ -130,10 +137,7 @@ def embed_frames(frames: FrameSet, cache_dir: str | PathLike | None):
 
     result = EfficientNetLite0().embed_files(frames.files, cache_dir)
     if not result.ok.all():
-        keep = np.flatnonzero(result.ok)
-        kept = {frames.files[i] for i in keep}
-        frames = FrameSet([frames.files[i] for i in keep], frames.y[keep], frames.groups[keep],
-                          frames.boxes[frames.boxes["file"].isin(kept)], frames.positive)
+        frames = frames.subset(np.flatnonzero(result.ok))
     return frames, result
 
 
