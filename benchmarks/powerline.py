@@ -84,10 +84,26 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "runs" / "powerline-bench"))
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--strategies", default=",".join(CaseConfig.strategies))
+    parser.add_argument("--seed-set", default="10,5", help="normal,anomaly frames to start")
+    parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument("--budget", type=int, default=105)
+    parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-campaign", action="store_true")
     args = parser.parse_args()
 
-    frames = load_frames(args.data)
+    if not args.skip_speed:
+        speed(args.data)
+    if not args.skip_campaign:
+        normal, defect = (int(v) for v in args.seed_set.split(","))
+        cfg = CaseConfig(strategies=tuple(args.strategies.split(",")), seeds=args.seeds,
+                         seed_normal=normal, seed_defect=defect, batch=args.batch,
+                         budget=args.budget)
+        print("[4] label efficiency")
+        powerline_campaign(args.data, args.out, cfg, ROOT / "runs" / "embedding-cache")
+
+
+def speed(data: str) -> None:
+    frames = load_frames(data)
     with tempfile.TemporaryDirectory() as cache:
         _, cold = embed_frames(frames, cache)
         frames, warm = embed_frames(frames, cache)
@@ -108,11 +124,6 @@ def main() -> None:
     print(f"[3] peak NumPy memory of MC scoring, chunk {chunk} rows: "
           + ", ".join(f"pool {n:,}: {peaks[n] / 1e6:.2f} MB (T x pool x C would be "
                       f"{full[n] / 1e6:.1f} MB)" for n in peaks))
-
-    if not args.skip_campaign:
-        cfg = CaseConfig(strategies=tuple(args.strategies.split(",")), seeds=args.seeds)
-        print("[4] label efficiency")
-        powerline_campaign(args.data, args.out, cfg, ROOT / "runs" / "embedding-cache")
 
 
 if __name__ == "__main__":
