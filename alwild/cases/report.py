@@ -87,9 +87,9 @@ def plot_learning_curves(
         x = g.index.get_level_values("labels")
         half = 1.96 * g["std"].fillna(0) / np.sqrt(g["count"])
         style = {"color": "black", "linestyle": "--"} if name == "random" else {}
-        ax.plot(x, g["mean"], marker="o", markersize=3, label=name, **style)
-        ax.fill_between(x, g["mean"] - half, g["mean"] + half, alpha=0.15,
-                        color=style.get("color"))
+        (line,) = ax.plot(x, g["mean"], marker="o", markersize=3, label=name, **style)
+        ax.fill_between(x, g["mean"] - half, g["mean"] + half, alpha=0.12,
+                        color=line.get_color())
     ax.axhline(full_ba, color="grey", linewidth=1)
     ax.axhline(target_share * full_ba, color="red", linewidth=1, linestyle=":")
     ax.text(curves["labels"].min(), full_ba, " all training labels", va="bottom", fontsize=8)
