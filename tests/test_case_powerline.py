@@ -92,6 +92,17 @@ def test_campaign_loop_learns_and_records_every_round(embedded):
     assert curves.ba.between(0, 1).all() and (result.full.full_ba > 0.5).all()
 
 
+def test_stop_at_target_ends_each_run_at_the_target_or_the_budget(embedded):
+    frames, emb = embedded
+    cfg = CaseConfig(strategies=("entropy", "random"), seeds=2, seed_normal=3, seed_defect=3,
+                     batch=5, budget=21, max_epochs=30, stop_at_target=True, target_share=0.5)
+    curves = run_case(frames, emb.embeddings, cfg).curves
+    for _, run in curves.groupby(["seed", "strategy"]):
+        last = run.iloc[-1]
+        assert last.ba >= last.target or last.labels == 21
+        assert (run.iloc[:-1].ba < run.iloc[:-1].target).all()
+
+
 def test_labels_to_target_and_savings_by_hand():
     rows = []
     for seed, (a_hit, r_hit) in enumerate([(25, 45), (35, 45), (25, 35)]):
