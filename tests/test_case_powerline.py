@@ -16,6 +16,7 @@ from alwild.cases.powerline import (
     _split,
     embed_frames,
     load_frames,
+    resolve_backbone,
     run_case,
 )
 from alwild.cases.report import labels_to_target, savings_table
@@ -101,6 +102,24 @@ def test_stop_at_target_ends_each_run_at_the_target_or_the_budget(embedded):
         last = run.iloc[-1]
         assert last.ba >= last.target or last.labels == 21
         assert (run.iloc[:-1].ba < run.iloc[:-1].target).all()
+
+
+def test_small_cnn_fallback_runs_the_case_on_pixels(monkeypatch):
+    import importlib.util
+
+    frames = _small_set()
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None
+                        if name.startswith("efficientnet") else real_find_spec(name, *a))
+    assert resolve_backbone("auto") == "cnn"
+    frames, pixels = embed_frames(frames, None, "auto")
+    assert pixels.embeddings.shape == (40, 3, 64, 64)
+    cfg = CaseConfig(strategies=("bald", "coreset"), seeds=1, seed_normal=3, seed_defect=3,
+                     batch=5, budget=11, cnn_epochs=2)
+    curves = run_case(frames, pixels.embeddings, cfg).curves
+    assert sorted(curves.labels.unique()) == [6, 11]
+    with pytest.raises(ValueError, match="unknown backbone"):
+        resolve_backbone("resnet")
 
 
 def test_labels_to_target_and_savings_by_hand():

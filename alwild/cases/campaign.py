@@ -14,7 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from alwild.cases.powerline import CaseConfig, embed_frames, load_frames, run_case
+from alwild.cases.powerline import (
+    CaseConfig,
+    embed_frames,
+    load_frames,
+    resolve_backbone,
+    run_case,
+)
 from alwild.cases.report import plot_learning_curves, savings_table
 from alwild.vision.contact_sheet import contact_sheet
 from alwild.vision.export import write_coco, write_yolo
@@ -50,9 +56,14 @@ def powerline_campaign(
     frames = load_frames(data_dir)
     echo(f"{len(frames.files)} frames ({int(frames.y.sum())} {frames.positive}, "
          f"{int((frames.y == 0).sum())} normal) in {len(set(frames.groups))} groups")
-    frames, emb = embed_frames(frames, cache_dir)
-    echo(f"embeddings: {emb.seconds:.2f} s ({emb.n_cached} of {emb.ok.size} from the cache"
-         f"{f', {len(emb.skipped)} unreadable skipped' if emb.skipped else ''})")
+    backbone = resolve_backbone(cfg.backbone)
+    frames, emb = embed_frames(frames, cache_dir, backbone)
+    skipped = f", {len(emb.skipped)} unreadable skipped" if emb.skipped else ""
+    if backbone == "cnn":
+        echo(f"pixels for the small CNN trained from scratch: {emb.seconds:.2f} s{skipped}")
+    else:
+        echo(f"EfficientNet-Lite0 embeddings: {emb.seconds:.2f} s ({emb.n_cached} of "
+             f"{emb.ok.size} from the cache{skipped})")
 
     def progress(seed: int, name: str, ba: float) -> None:
         echo(f"  seed {seed:>2} {name:<16} balanced accuracy at budget {ba:.3f}")

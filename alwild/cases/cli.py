@@ -23,7 +23,7 @@ def run_powerline(args: argparse.Namespace) -> int:
             f"{data} has no manifest.csv: pass --data with a folder laid out like the "
             "power-line set (manifest.csv with file,label,group; boxes.csv; images/)"
         )
-    cfg = CaseConfig(batch=args.batch)
+    cfg = CaseConfig(batch=args.batch, backbone=args.backbone)
     if args.strategies:
         cfg.strategies = tuple(s.strip() for s in args.strategies.split(",") if s.strip())
     cfg.seeds = args.seeds or cfg.seeds

