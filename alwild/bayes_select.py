@@ -6,8 +6,8 @@ embeddings) and return the indices of a batch, best first.
 >>> import numpy as np
 >>> mc = np.array([[[0.9, 0.1], [0.5, 0.5], [0.1, 0.9]],
 ...                [[0.1, 0.9], [0.5, 0.5], [0.9, 0.1]]])
->>> batchbald(mc, 1).tolist()
-[0]
+>>> sorted(batchbald(mc, 2, random_state=0).tolist())   # row 1: the samples agree
+[0, 2]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from alwild.scores import _as_member_proba
+from alwild.select import _check_k, _rng
 
 __all__ = [
     "batchbald",
@@ -25,19 +26,6 @@ __all__ = [
 ]
 
 _TINY = np.finfo(np.float64).tiny
-
-
-def _rng(random_state) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    return np.random.default_rng(random_state)
-
-
-def _check_batch(k: int, n: int) -> None:
-    if n == 0:
-        raise ValueError("cannot select from an empty pool: add unlabelled samples first")
-    if not 1 <= k <= n:
-        raise ValueError(f"asked for {k} samples but the pool has {n}: choose k between 1 and {n}")
 
 
 def _mean_member_entropy(mc_proba: np.ndarray) -> np.ndarray:
@@ -89,7 +77,7 @@ def batchbald(
     """
     mc_proba = _as_member_proba(mc_proba).astype(np.float64, copy=False)
     t, n, c = mc_proba.shape
-    _check_batch(k, n)
+    _check_k(k, n)
     rng = _rng(random_state)
     cond_entropy = _mean_member_entropy(mc_proba)
     config_proba = np.ones((t, 1))
@@ -184,7 +172,7 @@ def kmeans_pp_seeds(
     """
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0]
-    _check_batch(k, n)
+    _check_k(k, n)
     rng = _rng(random_state)
     sq_norm = np.einsum("ij,ij->i", X, X)
     picks = [int(np.argmax(sq_norm))]

@@ -73,7 +73,7 @@ def test_sampled_joint_entropy_is_close_to_exact():
 def test_batchbald_rejects_bad_input():
     with pytest.raises(ValueError, match=r"\(n_members, n_samples, n_classes\)"):
         B.batchbald(np.ones((3, 2)), 1)
-    with pytest.raises(ValueError, match="pool has 7"):
+    with pytest.raises(ValueError, match="the pool has 7"):
         B.batchbald(_mc(0), 8)
 
 

@@ -1,4 +1,8 @@
-"""``alwild demo``: a short, real active-learning run printed as a learning-curve table."""
+"""``alwild demo``: a short, real active-learning run printed as a learning-curve table.
+
+``alwild demo powerline [--data DIR]`` runs the drone power-line inspection case instead
+(see ``alwild.cases``); without ``--data`` it uses the shipped CC BY insulator crops.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,35 @@ from alwild.quickcurve import BUILTIN, learning_curves
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="entropy vs margin vs random on a builtin dataset")
+    p = sub.add_parser("demo", help="entropy vs margin vs random on a builtin dataset; "
+                       "'demo powerline' runs the power-line inspection case")
+    p.add_argument("target", nargs="?", choices=["powerline"],
+                   help="a case study to run instead of the builtin learning curve")
+    p.add_argument("--data", help="powerline: folder with manifest.csv (default: shipped set)")
+    p.add_argument("--out", default="runs/powerline", help="powerline: output folder")
+    p.add_argument("--cache", help="powerline: embedding cache (default ~/.cache/alwild)")
+    p.add_argument("--backbone", default="auto", choices=["auto", "efficientnet", "cnn"],
+                   help="powerline: frozen EfficientNet-Lite0 or a small CNN from scratch")
     p.add_argument("--dataset", default="digits", choices=sorted(BUILTIN))
-    p.add_argument("--strategies", default="entropy,margin,random")
-    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--strategies", default=None,
+                   help="default entropy,margin,random (powerline: entropy,bald,coreset,"
+                   "cluster_margin,random)")
+    p.add_argument("--seeds", type=int, default=None, help="default 3 (powerline: 10)")
     p.add_argument("--init", type=int, default=20)
     p.add_argument("--batch", type=int, default=10)
-    p.add_argument("--budget", type=int, default=150)
+    p.add_argument("--budget", type=int, default=None,
+                   help="labels to stop at (default 150 extra; powerline: 105 in all)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.target == "powerline":
+        from alwild.cases.cli import run_powerline
+
+        return run_powerline(args)
+    args.budget = 150 if args.budget is None else args.budget
+    args.seeds = 3 if args.seeds is None else args.seeds
+    args.strategies = args.strategies or "entropy,margin,random"
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     start = time.perf_counter()
     rows = learning_curves(args.dataset, strategies, args.seeds, args.init, args.batch,

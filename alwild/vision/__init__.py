@@ -1,0 +1,1 @@
+"""Image data for active learning: readers, an embedding cache, export, contact sheets."""
