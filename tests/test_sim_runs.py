@@ -16,7 +16,7 @@ from alwild.sim import SCENARIOS, SimConfig, load_dataset, parse_arms, prepare, 
 from alwild.sim.arms import Arm, FirstTieBreak
 from alwild.sim.pool_run import initial_positions, run_pool
 from alwild.sim.report import labels_to_reach, savings, t_interval
-from alwild.sim.reproduce import Claim, Experiment, run_experiments
+from alwild.sim.reproduce import Claim, Experiment, results_from_folder, run_experiments
 from alwild.sim.reproduce_report import discussion, verdict, write_report
 
 IRIS = prepare(load_dataset("iris"))
@@ -187,3 +187,8 @@ def test_reproduce_report_on_a_tiny_experiment(tmp_path):
     assert "| iris: uncertainty, start | 58.6 |" in text
     assert (tmp_path / "iris_paper.png").exists() and (tmp_path / "titanic_holdout.png").exists()
     assert verdict([0.7, 0.8], 0.9) == "above every seed"
+    again = results_from_folder(tmp_path, tiny)
+    pd.testing.assert_frame_equal(again["iris", "paper"].curves.reset_index(drop=True),
+                                  pd.read_csv(tmp_path / "iris_paper_curves.csv"))
+    with pytest.raises(FileNotFoundError, match="no complete `alwild reproduce` run"):
+        results_from_folder(tmp_path / "nothing", tiny)

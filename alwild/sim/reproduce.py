@@ -17,13 +17,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
 
 from alwild.sim.arms import Arm
 from alwild.sim.config import PROTOCOLS, SimConfig
 from alwild.sim.datasets import load_dataset
 from alwild.sim.runner import SimResult, n_tasks, prepare, simulate
 
-__all__ = ["Claim", "Experiment", "EXPERIMENTS", "run_experiments", "total_tasks"]
+__all__ = ["Claim", "Experiment", "EXPERIMENTS", "run_experiments", "total_tasks",
+           "results_from_folder"]
 
 UNCERTAINTY = Arm("uncertainty", "least_confident")
 COMMITTEE = Arm("committee_2rf", "vote_entropy", committee_size=2)
@@ -86,6 +90,32 @@ def total_tasks(seeds: list[int], experiments=EXPERIMENTS) -> int:
     return sum(n_tasks(e.arms, seeds) for e in experiments) * len(PROTOCOLS)
 
 
+def _config(exp: Experiment, protocol: str) -> SimConfig:
+    return SimConfig(model=exp.model, init=exp.init, budget=exp.budget, protocol=protocol,
+                     metrics=("accuracy",))
+
+
+def results_from_folder(folder: Path, experiments=EXPERIMENTS) -> dict[tuple[str, str],
+                                                                       SimResult]:
+    """The results of an earlier run, read back from its curves and ceilings CSVs."""
+    results = {}
+    for exp in experiments:
+        for protocol in PROTOCOLS:
+            stem = Path(folder) / f"{exp.dataset}_{protocol}"
+            try:
+                curves = pd.read_csv(f"{stem}_curves.csv")
+                ceilings = pd.read_csv(f"{stem}_ceilings.csv")
+            except FileNotFoundError as err:
+                raise FileNotFoundError(
+                    f"{folder} holds no complete `alwild reproduce` run ({err.filename} is "
+                    "missing): run `alwild reproduce --out FOLDER` first"
+                ) from err
+            seeds = tuple(int(s) for s in sorted(ceilings["seed"].unique()))
+            results[exp.dataset, protocol] = SimResult(curves, ceilings, _config(exp, protocol),
+                                                       exp.arms, seeds)
+    return results
+
+
 def run_experiments(seeds: list[int], n_jobs: int = -1,
                     on_done: Callable[[], None] | None = None,
                     experiments=EXPERIMENTS) -> dict[tuple[str, str], SimResult]:
@@ -93,9 +123,7 @@ def run_experiments(seeds: list[int], n_jobs: int = -1,
     results = {}
     for exp in experiments:
         data = prepare(load_dataset(exp.dataset))
-        for protocol in ("paper", "holdout"):
-            config = SimConfig(model=exp.model, init=exp.init, budget=exp.budget,
-                               protocol=protocol, metrics=("accuracy",))
-            results[exp.dataset, protocol] = simulate(data, exp.arms, config, seeds,
-                                                      n_jobs=n_jobs, on_done=on_done)
+        for protocol in PROTOCOLS:
+            results[exp.dataset, protocol] = simulate(data, exp.arms, _config(exp, protocol),
+                                                      seeds, n_jobs=n_jobs, on_done=on_done)
     return results

@@ -108,7 +108,7 @@ def _marks(exp: Experiment, init: int) -> dict:
     for claim in exp.claims:
         if claim.at_most or "pool_not_shrunk" in claim.arm or claim.arm.startswith("acq_gp_c"):
             continue
-        marks.setdefault(f"study: {claim.arm}", []).append((init + claim.queries, claim.value))
+        marks.setdefault(claim.arm, []).append((init + claim.queries, claim.value))
     return marks
 
 
