@@ -192,3 +192,12 @@ def test_reproduce_report_on_a_tiny_experiment(tmp_path):
                                   pd.read_csv(tmp_path / "iris_paper_curves.csv"))
     with pytest.raises(FileNotFoundError, match="no complete `alwild reproduce` run"):
         results_from_folder(tmp_path / "nothing", tiny)
+
+
+def test_a_class_with_one_row_cannot_be_split(capsys, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("x,y\n" + "".join(f"{i},{'a' if i % 2 else 'b'}\n" for i in range(30))
+                    + "99,c\n")
+    code, io = _cli(capsys, str(path), "--target", "y", "--model", "nb", "--budget", "3",
+                    "--quiet", "--out", str(tmp_path / "o"))
+    assert code == 2 and "single labelled row" in io.err and "--protocol paper" in io.err
