@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         write_manifest(args.out / "manifest.json", command,
                        {"experiments": [e.dataset for e in EXPERIMENTS],
                         "load": [load_before, load_after]},
-                       seeds, [a for e in EXPERIMENTS for a in e.arms], seconds)
+                       seeds, [a for e in EXPERIMENTS for a in e.arms_for("paper")], seconds)
     table = Table(title="The study's numbers against ours (mean over seeds, %)",
                   title_justify="left")
     for col in ("claim", "study", "protocol", "ours", "verdict"):

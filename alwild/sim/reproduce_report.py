@@ -32,7 +32,7 @@ def claim_values(result: SimResult, claim: Claim) -> np.ndarray:
 
 
 def verdict(values, claimed: float) -> str:
-    """Where a single-run number lies among the seeds."""
+    """Where a single-run number lies among the seeds (``values`` must not be empty)."""
     v = np.asarray(values, dtype=float)
     if claimed < v.min() - 1e-9:
         return "below every seed"
@@ -54,7 +54,8 @@ def _claims_table(exp: Experiment, results: dict) -> list[str]:
         cells = []
         for protocol in ("paper", "holdout"):
             vals = claim_values(results[exp.dataset, protocol], claim)
-            cells += [_cell(vals), verdict(vals, claim.value)]
+            cells += [_cell(vals), verdict(vals, claim.value)] if vals.size else \
+                ["not run under this protocol", "–"]
         lines.append(f"| {exp.dataset}: {claim.text} | {claim.value * 100:.1f} | "
                      + " | ".join(cells) + " |")
     return lines
@@ -149,6 +150,8 @@ def summary_frame(results: dict[tuple[str, str], SimResult], experiments) -> pd.
         for claim in exp.claims:
             for protocol in ("paper", "holdout"):
                 vals = claim_values(results[exp.dataset, protocol], claim)
+                if not vals.size:
+                    continue
                 rows.append({"dataset": exp.dataset, "claim": claim.text, "arm": claim.arm,
                              "protocol": protocol, "study": claim.value,
                              "mean": float(vals.mean()), "min": float(vals.min()),
