@@ -13,6 +13,8 @@ entropy and least-confident against random on iris, wine, breast_cancer, digits 
 labels to reach 98% of each seed's ceiling (the model fitted on every pool label).
 
     PYTHONPATH=.:benchmarks python benchmarks/label_efficiency.py --part peers --ours runs/reproduce
+
+(scikit-activeml's curves are cached in ``--cache``; a run without ``--ours`` makes only them.)
     PYTHONPATH=.:benchmarks python benchmarks/label_efficiency.py --part random
 """
 
@@ -59,24 +61,38 @@ def _fmt(trio, scale=100.0):
     return f"{trio[0] * scale:+.1f} [{trio[1] * scale:+.1f}, {trio[2] * scale:+.1f}]"
 
 
-def peers(seeds, ours_dir: Path | None, jobs: int) -> None:
+def _theirs(data, dataset, budget, seeds, jobs, cache: Path) -> pd.DataFrame:
+    path = cache / f"skactiveml_{dataset}_holdout_curves.csv"
+    if path.exists():
+        theirs = pd.read_csv(path)
+        if set(seeds) <= set(theirs["seed"]):
+            return theirs[theirs["seed"].isin(seeds)]
+    t0 = time.perf_counter()
+    rows = Parallel(n_jobs=jobs)(
+        delayed(_peer_run)(data, dataset, arm.name, arm.committee_size > 0, s, budget)
+        for arm in (UNCERTAINTY, COMMITTEE) for s in seeds)
+    print(f"scikit-activeml loops on {dataset}: {time.perf_counter() - t0:.0f}s")
+    theirs = pd.DataFrame([r for run in rows for r in run])
+    cache.mkdir(parents=True, exist_ok=True)
+    theirs.to_csv(path, index=False)
+    return theirs
+
+
+def peers(seeds, ours_dir: Path | None, jobs: int, cache: Path) -> None:
     for dataset, budget in PEER_SETUPS.items():
         data = prepare(load_dataset(dataset))
-        csv = ours_dir / f"{dataset}_holdout_curves.csv" if ours_dir else None
-        if csv is not None and csv.exists():
+        theirs = _theirs(data, dataset, budget, seeds, jobs, cache)
+        if ours_dir is None:
+            continue
+        csv = ours_dir / f"{dataset}_holdout_curves.csv"
+        if csv.exists():
             ours = pd.read_csv(csv)
             ours = ours[ours["seed"].isin(seeds)]
         else:
             config = SimConfig(model="rf", init=10, budget=budget, metrics=("accuracy",))
             ours = simulate(data, [UNCERTAINTY, COMMITTEE], config, seeds, n_jobs=jobs).curves
-        t0 = time.perf_counter()
-        rows = Parallel(n_jobs=jobs)(
-            delayed(_peer_run)(data, dataset, arm.name, arm.committee_size > 0, s, budget)
-            for arm in (UNCERTAINTY, COMMITTEE) for s in seeds)
-        theirs = pd.DataFrame([r for run in rows for r in run])
         print(f"\n{dataset} / holdout / RandomForest(100), 10 random starting rows, "
-              f"{budget} queries, {len(seeds)} seeds (scikit-activeml loops took "
-              f"{time.perf_counter() - t0:.0f}s)")
+              f"{budget} queries, {len(seeds)} seeds")
         print("| strategy | q | alwild % (mean ± CI) | scikit-activeml % | alwild − skactiveml "
               "(paired, 95% CI) |")
         print("|---|---|---|---|---|")
@@ -130,14 +146,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--part", choices=("peers", "random"), required=True)
     parser.add_argument("--seeds", type=int, default=30)
-    parser.add_argument("--ours", type=Path, help="an `alwild reproduce` run folder")
+    parser.add_argument("--ours", type=Path,
+                        help="an `alwild reproduce` run folder (alwild's curves are computed "
+                             "here when it lacks them); without it, only the peer runs")
+    parser.add_argument("--cache", type=Path, default=Path("runs/label_efficiency"),
+                        help="where scikit-activeml's curves are kept between runs")
     parser.add_argument("--jobs", type=int, default=-1)
     args = parser.parse_args()
     seeds = list(range(args.seeds))
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     t0 = time.perf_counter()
     if args.part == "peers":
-        peers(seeds, args.ours, args.jobs)
+        peers(seeds, args.ours, args.jobs, args.cache)
     else:
         against_random(seeds, args.jobs)
     print(f"\ntotal {time.perf_counter() - t0:.0f}s, load average {os.getloadavg()[0]:.1f}")

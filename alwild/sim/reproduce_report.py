@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from alwild.sim.datasets import load_dataset
 from alwild.sim.plots import plot_curves
+from alwild.sim.pool_run import initial_positions, split_rows
 from alwild.sim.report import t_interval
 from alwild.sim.reproduce import Claim, Experiment
 from alwild.sim.runner import SimResult
@@ -171,11 +173,22 @@ def _mean(result: SimResult, arm: str, queries: int, fn=np.mean) -> float:
                     ["accuracy"]))
 
 
+def _missing_class(result: SimResult, y: np.ndarray) -> int:
+    """Seeds whose starting rows lack a class (the seeds' draws, redone)."""
+    count = 0
+    for seed in result.seeds:
+        pool, _ = split_rows(y, result.config, seed)
+        start = initial_positions(y[pool], result.config, np.random.default_rng(seed))
+        count += len(np.unique(y[pool][start])) < len(np.unique(y))
+    return count
+
+
 def discussion(results: dict[tuple[str, str], SimResult]) -> list[str]:
     """Where and why the study's numbers differ from ours, with the figures computed here."""
     ip, ih = results["iris", "paper"], results["iris", "holdout"]
     tp, th = results["titanic", "paper"], results["titanic", "holdout"]
     n = ip.curves["seed"].nunique()
+    missing = _missing_class(ip, load_dataset("iris").y)
     not_k150 = [v for v in (96.2, 97.8, 63.1, 95.8, 87.2, 94.8, 58.6)
                 if abs(round(v * 1.5) / 1.5 - v) > 0.05]
     t_end = tp.config.init + tp.config.budget
@@ -215,7 +228,8 @@ def discussion(results: dict[tuple[str, str], SimResult]) -> list[str]:
         "paper-protocol number is flattered by the rows the model has already seen.",
         f"* **Iris start (58.6%).** Our paper-protocol start averages "
         f"{_mean(ip, 'uncertainty', 0) * 100:.1f}% and its lowest seed is "
-        f"{_mean(ip, 'uncertainty', 0, np.min) * 100:.1f}% (a start that misses a class). "
+        f"{_mean(ip, 'uncertainty', 0, np.min) * 100:.1f}%; {missing} of {n} "
+        "seeds start from 10 rows that miss a class. "
         f"Several study numbers cannot be k/150 ({', '.join(f'{v}' for v in not_k150)}), "
         "so not all of them were computed on the 150 rows: scoring on the rows still in the "
         "pool would give such fractions (for example 58.6% = 82/140).",
@@ -238,7 +252,11 @@ def discussion(results: dict[tuple[str, str], SimResult]) -> list[str]:
         f"{g_mean * 100:+.1f} points [{g_low * 100:+.1f}, {g_high * 100:+.1f}] (paper "
         f"protocol) and {h_mean * 100:+.1f} [{h_low * 100:+.1f}, {h_high * 100:+.1f}] "
         f"(holdout); {int((gap >= 0.057).sum())} of {gap.size} seeds (holdout: "
-        f"{int((hgap >= 0.057).sum())}) reach the study's +5.7 points, so its conclusion "
-        "that committees suit skewed binary data rests on single-run noise.",
+        f"{int((hgap >= 0.057).sum())}) reach the study's +5.7 points. "
+        + ("Neither protocol's interval lies above zero, so the study's conclusion that "
+           "committees suit skewed binary data rests on a single run."
+           if max(g_low, h_low) <= 0 else
+           "At least one protocol's interval lies above zero: the committee's lead is real "
+           "here, though smaller than the study's."),
         "",
     ]
