@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from alwild.learners import StreamLearner
 from alwild.stream import BudgetManager, RollingAccuracyDrift, get_policy
 
-__all__ = ["drifting_stream", "run_stream", "plot_stream", "stream_summary"]
+__all__ = ["drifting_stream", "run_stream", "run_drifting", "plot_stream", "stream_summary"]
 
 
 def drifting_stream(
@@ -54,7 +54,10 @@ def drifting_stream(
 
 
 def _policy(name: str, share: float):
-    return get_policy("random", rate=share) if name == "random" else get_policy(name)
+    # random asks twice as often as the share and the budget holds it to the share, so it
+    # spends as many labels as the other policies (asking at exactly the share would leave
+    # labels unspent whenever the coin flips ran ahead of the window)
+    return get_policy("random", rate=min(1.0, 2 * share)) if name == "random" else get_policy(name)
 
 
 def run_stream(
@@ -69,11 +72,13 @@ def run_stream(
     block: int = 10,
     train_window: int | None = 300,
     drift: bool = True,
+    shuffle: bool = False,
 ) -> pd.DataFrame:
     """Tidy rows (policy, seed, items, labels, allowed, rolling_accuracy, drifts) every
-    ``checkpoint`` items. ``random`` asks with probability ``share``; every policy is
+    ``checkpoint`` items. ``random`` asks at random (see ``_policy``); every policy is
     held to the same :class:`~alwild.stream.BudgetManager` (``share`` over ``window``
-    items). For a table, each seed shuffles the row order (a synthetic stream keeps it).
+    items). With ``shuffle`` each seed plays the rows in its own random order (for a
+    table without a natural order); otherwise seeds only change the policies' coin flips.
     """
     X, y = np.asarray(X, dtype=float), np.asarray(y)
     if X.shape[0] != y.shape[0]:
@@ -81,21 +86,23 @@ def run_stream(
     estimator = estimator if estimator is not None else LogisticRegression(warm_start=True)
     rows = []
     for seed in seeds:
+        order = np.random.default_rng(seed).permutation(len(y)) if shuffle else None
+        X_s, y_s = (X[order], y[order]) if shuffle else (X, y)
         for name in policies:
             learner = StreamLearner(
                 clone(estimator), _policy(name, share), BudgetManager(share, window),
                 random_state=seed, train_window=train_window,
                 drift=RollingAccuracyDrift() if drift else None, classes=np.unique(y),
             )
-            correct = np.zeros(X.shape[0], dtype=bool)
-            for start in range(0, X.shape[0], block):
-                stop = min(start + block, X.shape[0])
-                pred, query, _ = learner.ask(X[start:stop], now=float(start))
-                correct[start:stop] = pred == y[start:stop]
+            correct = np.zeros(len(y_s), dtype=bool)
+            for start in range(0, len(y_s), block):
+                stop = min(start + block, len(y_s))
+                pred, query, _ = learner.ask(X_s[start:stop], now=float(start))
+                correct[start:stop] = pred == y_s[start:stop]
                 if query.any():
-                    learner.teach(X[start:stop][query], y[start:stop][query])
+                    learner.teach(X_s[start:stop][query], y_s[start:stop][query])
                 for t in range(start + 1, stop + 1):
-                    if t % checkpoint == 0 or t == X.shape[0]:
+                    if t % checkpoint == 0 or t == len(y_s):
                         rows.append({
                             "policy": name, "seed": seed, "items": t,
                             "labels": int(learner.budget.spent) if t == stop else None,
@@ -106,6 +113,15 @@ def run_stream(
     frame = pd.DataFrame(rows)
     frame["labels"] = frame.groupby(["policy", "seed"])["labels"].bfill()
     return frame
+
+
+def run_drifting(seeds: Sequence[int] = range(5), n: int = 6000, **kwargs) -> pd.DataFrame:
+    """:func:`run_stream` on a fresh :func:`drifting_stream` per seed."""
+    frames = []
+    for seed in seeds:
+        X, y = drifting_stream(n, seed=seed)
+        frames.append(run_stream(X, y, seeds=[seed], **kwargs))
+    return pd.concat(frames, ignore_index=True)
 
 
 def stream_summary(frame: pd.DataFrame) -> pd.DataFrame:
