@@ -31,14 +31,13 @@ from alwild.sim.imbalance_scenario import labels_until_minority, make_imbalanced
 from alwild.sim.report import aulc, t_interval
 from alwild.sim.stream_scenario import run_drifting
 
-SINGLE = ["margin", "entropy", "least_confident", "density_weighted", "cluster_stratified",
-          "epsilon_greedy", "coreset"]
+SINGLE = ["margin", "entropy", "density_weighted", "cluster_stratified"]
 # dataset: (budget after 10 starting labels, batch)
-POOL_TASKS = {"iris": (40, 5), "wine": (40, 5), "breast_cancer": (60, 5), "digits": (150, 10),
+POOL_TASKS = {"iris": (40, 5), "wine": (40, 5), "breast_cancer": (60, 5), "digits": (100, 10),
               "titanic": (60, 5)}
-IMBALANCE_TASKS = {"breast_cancer": (120, 5), "digits": (150, 5)}
-IMBALANCE_ARMS = ["least_confident", "margin", "class_quota", "cluster_stratified",
-                  "epsilon_greedy", "density_weighted", "auto", "random"]
+IMBALANCE_TASKS = {"breast_cancer": (100, 5), "digits": (100, 5)}
+IMBALANCE_ARMS = ["least_confident", "class_quota", "cluster_stratified", "epsilon_greedy",
+                  "density_weighted", "auto", "random"]
 
 
 def ci(values) -> str:
