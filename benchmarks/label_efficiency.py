@@ -45,8 +45,8 @@ def ci(values) -> str:
     return f"{mean * 100:6.2f} ± {(high - low) / 2 * 100:4.2f}"
 
 
-def pool_figures(seeds: list[int], jobs: int, quick: bool) -> pd.DataFrame:
-    rows = []
+def pool_figures(seeds: list[int], jobs: int, quick: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows, every = [], {}
     arms = parse_arms(",".join(["auto", *SINGLE, "random"]))
     for name, (budget, batch) in POOL_TASKS.items():
         if quick:
@@ -60,6 +60,7 @@ def pool_figures(seeds: list[int], jobs: int, quick: bool) -> pd.DataFrame:
         area = aulc(curves, "accuracy").pivot(index="seed", columns="strategy", values="aulc")
         final = (curves[curves["labels"] == curves["labels"].max()]
                  .pivot(index="seed", columns="strategy", values="accuracy"))
+        every[name] = area.mean() * 100
         for metric, table in (("AULC", area), ("final", final)):
             best = max(SINGLE, key=lambda s: table[s].mean())
             b_mean, b_low, b_high = t_interval(table[best])
@@ -78,7 +79,7 @@ def pool_figures(seeds: list[int], jobs: int, quick: bool) -> pd.DataFrame:
         arms_used = _auto_arms(data, config, seeds[:3])
         print(f"  {name}: {time.perf_counter() - start:.0f} s; auto's arms (3 seeds): {arms_used}",
               flush=True)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), pd.DataFrame(every).T.round(2)
 
 
 def _auto_arms(data, config, seeds) -> str:
@@ -174,7 +175,10 @@ def main() -> None:
           "regression; mean ± 95% CI half-width over seeds\n")
     if args.only in (None, "pool"):
         print("1. auto vs the best single strategy vs random (accuracy %)", flush=True)
-        print(pool_figures(seeds, args.jobs, args.quick).to_string(index=False), "\n")
+        verdicts, every = pool_figures(seeds, args.jobs, args.quick)
+        print(verdicts.to_string(index=False), "\n")
+        print("   AULC % of every arm (mean over seeds)")
+        print(every.to_string(), "\n")
     if args.only in (None, "imbalance"):
         print("2. imbalance: labels until the first 5 rare-class rows are labelled", flush=True)
         print(imbalance_figures(seeds, args.jobs, args.quick).to_string(index=False), "\n")
