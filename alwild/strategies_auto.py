@@ -1,8 +1,8 @@
 """``strategy="auto"``: rules from the data's shape, then a bandit that adapts.
 
 How it decides. Each query round it follows one *arm* — by default ``margin`` and
-``cluster_stratified`` (any registered strategies can be given) — drawn by Thompson sampling from a Beta
-posterior per arm, and lets that strategy choose the batch.
+``cluster_stratified`` (any registered strategies can be given) — drawn by Thompson
+sampling from a Beta posterior per arm, and lets that strategy choose the batch.
 
 * **Prior from the data's shape.** ``margin`` is the favourite — uncertainty was the
   best default on balanced data in the reference study and in our benchmarks — unless,

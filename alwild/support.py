@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import sparse
 
 __all__ = [
+    "estimator_is_fitted",
     "require_proba",
     "require_committee",
     "require_std",
@@ -24,6 +25,23 @@ __all__ = [
     "best_observed",
     "append_rows",
 ]
+
+
+def estimator_is_fitted(estimator: Any) -> bool:
+    """Whether a scikit-learn estimator has been fitted.
+
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> estimator_is_fitted(LogisticRegression())
+    False
+    """
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    return True
 
 
 def _estimator(model: Any) -> Any:

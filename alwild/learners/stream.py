@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
 
 from alwild.scores import UNCERTAINTIES, normalised_uncertainty
 from alwild.stream import BudgetManager, RollingAccuracyDrift, StreamPolicy, get_policy
+from alwild.support import estimator_is_fitted
 
 __all__ = ["StreamLearner"]
 
@@ -117,11 +117,7 @@ class StreamLearner:
 
     @property
     def is_fitted(self) -> bool:
-        try:
-            check_is_fitted(self.estimator)
-        except NotFittedError:
-            return False
-        return True
+        return estimator_is_fitted(self.estimator)
 
     @property
     def X_training(self) -> np.ndarray | None:

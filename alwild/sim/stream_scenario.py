@@ -75,10 +75,11 @@ def run_stream(
     shuffle: bool = False,
 ) -> pd.DataFrame:
     """Tidy rows (policy, seed, items, labels, allowed, rolling_accuracy, drifts) at the end
-    of the first block past every ``checkpoint`` items. ``random`` asks at random (see ``_policy``); every policy is
-    held to the same :class:`~alwild.stream.BudgetManager` (``share`` over ``window``
-    items). With ``shuffle`` each seed plays the rows in its own random order (for a
-    table without a natural order); otherwise seeds only change the policies' coin flips.
+    of the first block past every ``checkpoint`` items. ``random`` asks at random (see
+    ``_policy``); every policy is held to the same
+    :class:`~alwild.stream.BudgetManager` (``share`` over ``window`` items). With
+    ``shuffle`` each seed plays the rows in its own random order (for a table without a
+    natural order); otherwise seeds only change the policies' coin flips.
     """
     X, y = np.asarray(X, dtype=float), np.asarray(y)
     if X.shape[0] != y.shape[0]:
