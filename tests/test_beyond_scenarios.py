@@ -99,6 +99,16 @@ def test_cli_imbalance_prints_the_rare_class_table(tmp_path, capsys):
     assert "labels until 5" in capsys.readouterr().out
 
 
+def test_simulate_shows_which_arm_auto_used_when(tmp_path, capsys):
+    assert main(["simulate", "iris", "--strategies", "auto,random", "--model", "logreg",
+                 "--budget", "10", "--batch", "5", "--seeds", "2", "--jobs", "1", "--quiet",
+                 "--out", str(tmp_path)]) == 0
+    assert "auto's" in capsys.readouterr().out  # rich may wrap the title
+    curves = pd.read_csv(tmp_path / "curves.csv")
+    used = curves[(curves["strategy"] == "auto") & (curves["labels"] > 10)]["used"]
+    assert used.str.match(r"auto:(margin|cluster_stratified)$").all()
+
+
 @pytest.mark.parametrize("argv, message", [
     (["drift", "--scenario", "stream", "--share", "0"], "--share must be in (0, 1]"),
     (["drift", "--scenario", "stream", "--policies", "psychic"], "unknown stream policies"),

@@ -18,7 +18,12 @@ from alwild.sim.models import MODELS, check_model_name
 from alwild.sim.outputs import write_outputs
 from alwild.sim.report import labels_to_reach, savings, summary_table
 from alwild.sim.runner import n_tasks, prepare, seed_list, simulate
-from alwild.sim.scenario_commands import STANDALONE, add_arguments, minority_table
+from alwild.sim.scenario_commands import (
+    STANDALONE,
+    add_arguments,
+    auto_arms_table,
+    minority_table,
+)
 from alwild.sim.scenarios import SCENARIOS, prepare_for
 from alwild.sim.tables import progress_bar, savings_table, summary_rich
 
@@ -120,5 +125,8 @@ def run(args: argparse.Namespace) -> int:
                                     args.cost_per_label, 0.98))
     if args.scenario == "imbalance":
         console.print(minority_table(result.curves))
+    arms_used = auto_arms_table(result.curves)
+    if arms_used is not None:
+        console.print(arms_used)
     console.print(f"Outputs in [bold]{folder}[/] ({seconds:.1f} s)")
     return 0

@@ -77,7 +77,8 @@ def run_imbalance(data: SimData, arm: Arm, seed: int, config: SimConfig) -> list
             recall = recall_score(y[evaluation] == minority, pred == minority, zero_division=0)
             rows.append({"strategy": arm.name, "seed": seed, "labels": config.init + asked,
                          **score_labels(y[evaluation], pred, config.metrics),
-                         "minority_recall": float(recall), "minority_found": found})
+                         "minority_recall": float(recall), "minority_found": found,
+                         "used": learner.last_strategy_})
             if asked >= config.budget or remaining.size == 0:
                 return rows
             k = min(config.batch, config.budget - asked, remaining.size)

@@ -28,7 +28,7 @@ from alwild.sim.stream_scenario import plot_stream, run_drifting, run_stream, st
 from alwild.sim.synthesis_scenario import TASKS, run_synthesis
 from alwild.stream import available_policies
 
-__all__ = ["STANDALONE", "add_arguments", "minority_table"]
+__all__ = ["STANDALONE", "add_arguments", "minority_table", "auto_arms_table"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -138,6 +138,25 @@ def minority_table(curves: pd.DataFrame, k: int = 5) -> Table:
         mine = last[last["strategy"] == strategy]
         bal = _ci_cell(mine["balanced_accuracy"]) if "balanced_accuracy" in mine else "–"
         table.add_row(strategy, f"{shown} ({got:.0%})", _ci_cell(mine["minority_recall"]), bal)
+    return table
+
+
+def auto_arms_table(curves: pd.DataFrame) -> Table | None:
+    """Which strategy ``auto`` followed for the batch ending at each label count: the
+    arms' shares over seeds (None when no arm ran ``auto``)."""
+    if "used" not in curves:
+        return None
+    mine = curves[curves["used"].astype(str).str.startswith("auto:")]
+    if mine.empty:
+        return None
+    shares = (mine.assign(arm=mine["used"].str.slice(5))
+              .groupby("labels")["arm"].value_counts(normalize=True).unstack(fill_value=0))
+    table = Table(title="auto's arm per batch (share of seeds)", title_justify="left")
+    table.add_column("labels", justify="right")
+    for arm in shares.columns:
+        table.add_column(arm, justify="right")
+    for labels, row in shares.iterrows():
+        table.add_row(str(labels), *(f"{v:.0%}" for v in row))
     return table
 
 
