@@ -16,6 +16,7 @@ from scipy import sparse
 from alwild.pool import raise_if_nonfinite
 
 __all__ = [
+    "estimator_is_fitted",
     "require_proba",
     "require_committee",
     "require_std",
@@ -29,6 +30,23 @@ __all__ = [
 
 
 _FINITE_BLOCK = 4096
+
+
+def estimator_is_fitted(estimator: Any) -> bool:
+    """Whether a scikit-learn estimator has been fitted.
+
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> estimator_is_fitted(LogisticRegression())
+    False
+    """
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    return True
 
 
 def _estimator(model: Any) -> Any:

@@ -46,7 +46,7 @@ def test_every_policy_respects_the_budget(policy):
 
 
 def test_variable_uncertainty_asks_for_uncertain_items():
-    X, y = blobs(1500, 1)
+    X, y = blobs(800, 1)
     asked, passed = [], []
     sl = StreamLearner(LogisticRegression(), "variable_uncertainty", 0.1, random_state=0)
     for x_i, y_i in zip(X, y, strict=True):
@@ -126,8 +126,8 @@ def test_train_window_keeps_only_recent_labels():
 
 
 def test_drift_is_detected_and_the_model_recovers_faster_than_without():
-    X1, y1 = blobs(600, 7)
-    X2, y2 = blobs(300, 8, flip=True)
+    X1, y1 = blobs(400, 7)
+    X2, y2 = blobs(250, 8, flip=True)
     X_test, y_test = blobs(500, 9, flip=True)
     scores = {}
     for name, drift in [("handled", RollingAccuracyDrift(window=15, min_drop=0.3)),
@@ -139,7 +139,7 @@ def test_drift_is_detected_and_the_model_recovers_faster_than_without():
         play(sl, X2, y2)
         scores[name] = sl.score(X_test, y_test)
         if drift is not None:
-            assert len(sl.drifts_) == 1 and 600 < sl.drifts_[0] < 700
+            assert len(sl.drifts_) == 1 and 400 < sl.drifts_[0] < 500
     assert scores["handled"] > 0.9 > 0.5 > scores["ignored"]
 
 

@@ -18,7 +18,13 @@ from alwild.sim.models import MODELS, check_model_name
 from alwild.sim.outputs import write_outputs
 from alwild.sim.report import labels_to_reach, savings, summary_table
 from alwild.sim.runner import n_tasks, prepare, seed_list, simulate
-from alwild.sim.scenarios import SCENARIOS
+from alwild.sim.scenario_commands import (
+    STANDALONE,
+    add_arguments,
+    auto_arms_table,
+    minority_table,
+)
+from alwild.sim.scenarios import SCENARIOS, prepare_for
 from alwild.sim.tables import progress_bar, savings_table, summary_rich
 
 
@@ -39,7 +45,9 @@ def register(sub) -> None:
     p.add_argument("--committee-size", type=int, default=2)
     p.add_argument("--keep-queried", action="store_true",
                    help="leave queried rows in the pool (they can be asked for again)")
-    p.add_argument("--scenario", default="pool", choices=sorted(SCENARIOS))
+    p.add_argument("--scenario", default="pool", choices=sorted([*SCENARIOS, *STANDALONE]),
+                   help="pool (default), imbalance (one class cut to 3%%), stream (data: "
+                        "'drift' or a table), synthesis (data: linear, ring or breast_cancer)")
     p.add_argument("--init", type=int, default=10, help="starting labelled rows")
     p.add_argument("--init-mode", default="random", choices=INIT_MODES)
     p.add_argument("--budget", type=int, default=50, help="labels to query after the start")
@@ -57,6 +65,7 @@ def register(sub) -> None:
     p.add_argument("--jobs", type=int, default=-1, help="parallel processes (-1: all cores)")
     p.add_argument("--out", type=Path, help="run folder (default runs/simulate-DATA-TIME)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -73,6 +82,8 @@ def _label_points(config: SimConfig, given: str) -> list[int]:
 
 def run(args: argparse.Namespace) -> int:
     console = Console()
+    if args.scenario in STANDALONE:
+        return STANDALONE[args.scenario](args, console)
     check_model_name(args.model)
     metrics = tuple(m.strip() for m in args.metrics.split(",") if m.strip())
     config = SimConfig(model=args.model, init=args.init, init_mode=args.init_mode,
@@ -85,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.data, args.target, drop)
     for note in dataset.notes:
         console.print(f"[yellow]note:[/] {note}")
-    data = prepare(dataset)
+    data = prepare_for(args.scenario, prepare(dataset))
     at = _label_points(config, args.at)
     seeds = seed_list(args.seeds)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
@@ -112,5 +123,10 @@ def run(args: argparse.Namespace) -> int:
         reach = labels_to_reach(result.curves, result.ceilings, main, 0.98)
         console.print(savings_table(savings(reach, result.curves), args.seconds_per_label,
                                     args.cost_per_label, 0.98))
+    if args.scenario == "imbalance":
+        console.print(minority_table(result.curves))
+    arms_used = auto_arms_table(result.curves)
+    if arms_used is not None:
+        console.print(arms_used)
     console.print(f"Outputs in [bold]{folder}[/] ({seconds:.1f} s)")
     return 0

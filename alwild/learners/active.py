@@ -8,12 +8,11 @@ from typing import Any
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
 
 from alwild.learners.base import QueryMixin
 from alwild.pool import DEFAULT_CHUNK_SIZE, n_features, n_rows, take_rows
 from alwild.strategies import Strategy
-from alwild.support import append_rows
+from alwild.support import append_rows, estimator_is_fitted
 
 __all__ = ["ActiveLearner"]
 
@@ -83,11 +82,7 @@ class ActiveLearner(QueryMixin):
     @property
     def is_fitted(self) -> bool:
         """Whether the estimator has been fitted."""
-        try:
-            check_is_fitted(self.estimator)
-        except NotFittedError:
-            return False
-        return True
+        return estimator_is_fitted(self.estimator)
 
     @property
     def classes_(self) -> np.ndarray:

@@ -28,12 +28,12 @@ from collections import deque
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone, is_classifier
+from sklearn.base import is_classifier
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
 
 from alwild.scores import UNCERTAINTIES, normalised_uncertainty
 from alwild.stream import BudgetManager, RollingAccuracyDrift, StreamPolicy, get_policy
+from alwild.support import estimator_is_fitted
 
 __all__ = ["StreamLearner"]
 
@@ -117,11 +117,7 @@ class StreamLearner:
 
     @property
     def is_fitted(self) -> bool:
-        try:
-            check_is_fitted(self.estimator)
-        except NotFittedError:
-            return False
-        return True
+        return estimator_is_fitted(self.estimator)
 
     @property
     def X_training(self) -> np.ndarray | None:
@@ -220,14 +216,13 @@ class StreamLearner:
         self._y.extend(recent_y)
 
     def _refit(self) -> None:
+        """Refit in place (estimators with ``warm_start`` continue from their last fit)."""
         y = np.array(self._y)
         if np.unique(y).size < 2:
             return
-        model = clone(self.estimator)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=UserWarning)
-            model.fit(np.array(self._X), y)
-        self.estimator = model
+            self.estimator.fit(np.array(self._X), y)
 
     def predict(self, X) -> np.ndarray:
         if not self.is_fitted:

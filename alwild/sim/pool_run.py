@@ -110,6 +110,7 @@ def run_pool(data: SimData, arm: Arm, seed: int, config: SimConfig) -> list[dict
             pred = predict_labels(learner, arm, X[evaluation], data.n_classes)
             rows.append({"strategy": arm.name, "seed": seed, "labels": config.init + asked,
                          "distinct_labels": len(set(labelled)),
+                         "used": getattr(learner, "last_strategy_", None),
                          **score_labels(y[evaluation], pred, config.metrics),
                          **extra_scores(learner, arm, X[evaluation], y[evaluation])})
             if asked >= config.budget:
