@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alwild.app import queue
+from alwild.app import leases
 from alwild.app.auth import create_user, new_api_token
 from alwild.app.deps import DB, Admin, Caller
 from alwild.app.labels import Conflict, Submission, disagreements, submit_label
@@ -102,7 +102,7 @@ def project_queue(slug: str, caller: Caller, db: DB):
 def claim(slug: str, caller: Caller, db: DB):
     """Lease the next item of the round to the caller."""
     proj = project_for(db, caller.user, slug)
-    item = queue.claim_next(db, proj, caller.user)
+    item = leases.claim_next(db, proj, caller.user)
     db.commit()
     if item is None:
         return Response(status_code=204)
@@ -131,7 +131,7 @@ def get_media(uid: str, request: Request, caller: Caller,
 def renew_lease(uid: str, caller: Caller, db: DB) -> dict:
     """Keep the caller's lease alive while they work."""
     item, proj = item_for(db, caller.user, uid)
-    expires = queue.renew(db, proj, caller.user, item)
+    expires = leases.renew(db, proj, caller.user, item)
     db.commit()
     return {"lease_expires": expires}
 
@@ -140,7 +140,7 @@ def renew_lease(uid: str, caller: Caller, db: DB) -> dict:
 def skip_item(uid: str, caller: Caller, db: DB) -> dict:
     """Give the item back; it is not offered to the caller again."""
     item, _ = item_for(db, caller.user, uid)
-    queue.skip(db, item, caller.user)
+    leases.skip(db, item, caller.user)
     db.commit()
     return {"skipped": uid}
 

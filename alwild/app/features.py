@@ -78,8 +78,8 @@ def model_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
         as_num = pd.to_numeric(values, errors="coerce")
         if as_num.notna().sum() == values.notna().sum() and values.notna().any():
             whole = as_num.dropna()
-            looks_like_id = (len(frame) > 2 and whole.is_unique and (whole % 1 == 0).all()
-                             and whole.is_monotonic_increasing)
+            looks_like_id = (len(frame) > 2 and values.notna().all() and whole.is_unique
+                             and (whole % 1 == 0).all() and whole.is_monotonic_increasing)
             if not looks_like_id:
                 numeric.append(col)
         elif 1 < values.nunique() <= MAX_CATEGORIES:

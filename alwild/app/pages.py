@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alwild.app import queue
+from alwild.app import leases
 from alwild.app.auth import authenticate, create_user, new_api_token, sign_session
 from alwild.app.chart import curve_geometry
 from alwild.app.deps import DB, SESSION_COOKIE, Admin, Caller, Who, who_optional
@@ -100,7 +100,7 @@ def queue_page(slug: str, request: Request, caller: Caller,
 def next_item(slug: str, request: Request, caller: Caller,
               db: DB):
     project = project_for(db, caller.user, slug)
-    item = queue.claim_next(db, project, caller.user)
+    item = leases.claim_next(db, project, caller.user)
     db.commit()
     if item is not None:
         return RedirectResponse(f"/p/{slug}/items/{item.uid}", status_code=303)
@@ -118,8 +118,8 @@ def item_page(slug: str, uid: str, request: Request, caller: Caller,
     mine = db.scalar(select(Label.id).where(Label.item_id == item.id,
                                             Label.user_id == caller.user.id))
     taken_by_other = False
-    if mine is None and not queue.holds_lease(item, caller.user):
-        taken_by_other = not queue.claim_item(db, project, caller.user, item)
+    if mine is None and not leases.holds_lease(item, caller.user):
+        taken_by_other = not leases.claim_item(db, project, caller.user, item)
         db.commit()
     data = item_dict(db, item, project, caller.user)
     prog = progress(db, project)

@@ -23,7 +23,9 @@ class AccessDenied(PermissionError):
 
 
 def slugify(name: str) -> str:
-    """>>> slugify("Insulator frames (boxes)")
+    """A URL-safe project id from a name.
+
+    >>> slugify("Insulator frames (boxes)")
     'insulator-frames-boxes'
     """
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")

@@ -125,7 +125,7 @@ class ModelOut(BaseModel):
 
 class ProgressOut(BaseModel):
     labels: int
-    items: int
+    n_items: int
     budget_left: int
     labels_this_round: int
     round: RoundOut | None

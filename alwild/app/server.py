@@ -14,8 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alwild.app.deps import Caller, NeedLogin
 from alwild.app.labels import Conflict
+from alwild.app.leases import LeaseError
 from alwild.app.projects import AccessDenied, NotFound
-from alwild.app.queue import LeaseError
 from alwild.app.registry import UnsafeModelFile
 from alwild.app.worker import RetrainWorker
 from alwild.app.workspace import Workspace
