@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from alwild.app import leases
 from alwild.app.auth import create_user, new_api_token
-from alwild.app.deps import DB, Admin, Caller
+from alwild.app.deps import DB, Admin, Caller, transactional
 from alwild.app.labels import Conflict, Submission, disagreements, submit_label
 from alwild.app.media import media_file
 from alwild.app.models import Label, Membership, User
@@ -46,17 +46,20 @@ ERRORS = {401: {"model": Message}, 404: {"model": Message}}
 
 
 @router.get("/health", tags=["meta"])
+@transactional
 def health() -> dict:
     """Liveness check (no login needed)."""
     return {"status": "ok"}
 
 
 @router.get("/me", response_model=UserOut, responses=ERRORS, tags=["users"])
+@transactional
 def me(caller: Caller) -> dict:
     return {"username": caller.user.username, "role": caller.user.role}
 
 
 @router.post("/tokens", response_model=TokenOut, responses=ERRORS, tags=["users"])
+@transactional
 def make_token(caller: Caller, db: DB) -> dict:
     """A new API token for the caller (shown once; only its hash is kept)."""
     token = new_api_token(db, caller.user, "api")
@@ -65,17 +68,20 @@ def make_token(caller: Caller, db: DB) -> dict:
 
 
 @router.get("/projects", response_model=list[ProjectOut], responses=ERRORS, tags=["projects"])
+@transactional
 def projects(caller: Caller, db: DB) -> list[dict]:
     return [project_dict(p) for p in visible_projects(db, caller.user)]
 
 
 @router.get("/projects/{slug}", response_model=ProjectOut, responses=ERRORS, tags=["projects"])
+@transactional
 def project(slug: str, caller: Caller, db: DB) -> dict:
     return project_dict(project_for(db, caller.user, slug))
 
 
 @router.patch("/projects/{slug}", response_model=ProjectOut, responses=ERRORS,
               tags=["admin"])
+@transactional
 def update_project(slug: str, body: ProjectSettings, request: Request,
                    caller: Admin, db: DB) -> dict:
     """Change strategy, batch size, retrain interval, budget, overlap or lease length."""
@@ -91,6 +97,7 @@ def update_project(slug: str, body: ProjectSettings, request: Request,
 
 @router.get("/projects/{slug}/queue", response_model=list[QueueEntry], responses=ERRORS,
             tags=["labelling"])
+@transactional
 def project_queue(slug: str, caller: Caller, db: DB):
     """The current round's open items, most informative first."""
     return queue_entries(db, project_for(db, caller.user, slug))
@@ -99,6 +106,7 @@ def project_queue(slug: str, caller: Caller, db: DB):
 @router.post("/projects/{slug}/claim", response_model=ItemOut,
              responses={**ERRORS, 204: {"description": "nothing left to label this round"}},
              tags=["labelling"])
+@transactional
 def claim(slug: str, caller: Caller, db: DB):
     """Lease the next item of the round to the caller."""
     proj = project_for(db, caller.user, slug)
@@ -110,6 +118,7 @@ def claim(slug: str, caller: Caller, db: DB):
 
 
 @router.get("/items/{uid}", response_model=ItemOut, responses=ERRORS, tags=["labelling"])
+@transactional
 def get_item(uid: str, caller: Caller, db: DB) -> dict:
     item, proj = item_for(db, caller.user, uid)
     return item_dict(db, item, proj, caller.user)
@@ -117,6 +126,7 @@ def get_item(uid: str, caller: Caller, db: DB) -> dict:
 
 @router.get("/items/{uid}/media", response_class=FileResponse, responses=ERRORS,
             tags=["labelling"])
+@transactional
 def get_media(uid: str, request: Request, caller: Caller,
               db: DB):
     """The item's image, from the workspace's media root only."""
@@ -128,6 +138,7 @@ def get_media(uid: str, request: Request, caller: Caller,
 
 @router.post("/items/{uid}/lease", responses={**ERRORS, 409: {"model": Message}},
              tags=["labelling"])
+@transactional
 def renew_lease(uid: str, caller: Caller, db: DB) -> dict:
     """Keep the caller's lease alive while they work."""
     item, proj = item_for(db, caller.user, uid)
@@ -137,6 +148,7 @@ def renew_lease(uid: str, caller: Caller, db: DB) -> dict:
 
 
 @router.post("/items/{uid}/skip", responses=ERRORS, tags=["labelling"])
+@transactional
 def skip_item(uid: str, caller: Caller, db: DB) -> dict:
     """Give the item back; it is not offered to the caller again."""
     item, _ = item_for(db, caller.user, uid)
@@ -148,6 +160,7 @@ def skip_item(uid: str, caller: Caller, db: DB) -> dict:
 @router.post("/items/{uid}/labels", response_model=LabelOut,
              responses={**ERRORS, 400: {"model": Message}, 409: {"model": ConflictOut}},
              tags=["labelling"])
+@transactional
 def post_label(uid: str, body: LabelIn, request: Request, caller: Caller,
                db: DB):
     """Save a label. Committed before the answer; a replayed ``request_id`` returns the
@@ -179,6 +192,7 @@ def post_label(uid: str, body: LabelIn, request: Request, caller: Caller,
 
 @router.get("/items/{uid}/labels", response_model=list[LabelOut], responses=ERRORS,
             tags=["labelling"])
+@transactional
 def item_labels(uid: str, caller: Caller, db: DB):
     """All labels of an item (admins) or the caller's own (annotators)."""
     item, _ = item_for(db, caller.user, uid)
@@ -190,11 +204,13 @@ def item_labels(uid: str, caller: Caller, db: DB):
 
 @router.get("/projects/{slug}/progress", response_model=ProgressOut, responses=ERRORS,
             tags=["projects"])
+@transactional
 def project_progress(slug: str, caller: Caller, db: DB):
     return progress(db, project_for(db, caller.user, slug))
 
 
 @router.post("/projects/{slug}/retrain", status_code=202, responses=ERRORS, tags=["admin"])
+@transactional
 def retrain(slug: str, request: Request, caller: Admin,
             db: DB) -> dict:
     """Queue a retrain in the background; returns at once."""
@@ -204,6 +220,7 @@ def retrain(slug: str, request: Request, caller: Admin,
 
 
 @router.get("/projects/{slug}/review", responses=ERRORS, tags=["admin"])
+@transactional
 def review(slug: str, caller: Admin,
            db: DB) -> list[dict]:
     """Items whose annotators disagree (with overlap > 1)."""
@@ -214,6 +231,7 @@ def review(slug: str, caller: Admin,
 
 @router.post("/users", response_model=UserOut, status_code=201,
              responses={**ERRORS, 400: {"model": Message}}, tags=["admin"])
+@transactional
 def add_user(body: UserIn, caller: Admin,
              db: DB) -> dict:
     """Create an account; its generated password is returned once."""
@@ -223,6 +241,7 @@ def add_user(body: UserIn, caller: Admin,
 
 
 @router.post("/projects/{slug}/members", status_code=201, responses=ERRORS, tags=["admin"])
+@transactional
 def add_member(slug: str, body: MemberIn, caller: Admin,
                db: DB) -> dict:
     """Let an annotator work on this project."""

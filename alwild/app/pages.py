@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from alwild.app import leases
 from alwild.app.auth import authenticate, create_user, new_api_token, sign_session
 from alwild.app.chart import curve_geometry
-from alwild.app.deps import DB, SESSION_COOKIE, Admin, Caller, Who, who_optional
+from alwild.app.deps import DB, SESSION_COOKIE, Admin, Caller, Who, transactional, who_optional
 from alwild.app.labels import disagreements
 from alwild.app.models import Item, Label, Membership, Project, User
 from alwild.app.projects import NotFound, check_strategy, project_for, visible_projects
@@ -44,6 +44,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
+@transactional
 def login_page(request: Request, caller: MaybeCaller, next: str = "/"):
     if caller is not None and caller.via == "session":
         return RedirectResponse(_safe_next(next), status_code=303)
@@ -54,6 +55,7 @@ def login_page(request: Request, caller: MaybeCaller, next: str = "/"):
 
 
 @router.post("/login", response_class=HTMLResponse)
+@transactional
 def login(request: Request, db: DB, username: FormStr = "", password: FormStr = "",
           csrf: FormStr = "", next: FormStr = "/"):
     pre = request.cookies.get(PRE_COOKIE)
@@ -74,6 +76,7 @@ def login(request: Request, db: DB, username: FormStr = "", password: FormStr = 
 
 
 @router.post("/logout")
+@transactional
 def logout(caller: Caller):
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(SESSION_COOKIE)
@@ -81,6 +84,7 @@ def logout(caller: Caller):
 
 
 @router.get("/", response_class=HTMLResponse)
+@transactional
 def home(request: Request, caller: Caller, db: DB):
     rows = []
     for p in visible_projects(db, caller.user):
@@ -89,6 +93,7 @@ def home(request: Request, caller: Caller, db: DB):
 
 
 @router.get("/p/{slug}", response_class=HTMLResponse)
+@transactional
 def queue_page(slug: str, request: Request, caller: Caller,
                db: DB):
     project = project_for(db, caller.user, slug)
@@ -97,6 +102,7 @@ def queue_page(slug: str, request: Request, caller: Caller,
 
 
 @router.get("/p/{slug}/next")
+@transactional
 def next_item(slug: str, request: Request, caller: Caller,
               db: DB):
     project = project_for(db, caller.user, slug)
@@ -109,6 +115,7 @@ def next_item(slug: str, request: Request, caller: Caller,
 
 
 @router.get("/p/{slug}/items/{uid}", response_class=HTMLResponse)
+@transactional
 def item_page(slug: str, uid: str, request: Request, caller: Caller,
               db: DB):
     project = project_for(db, caller.user, slug)
@@ -132,6 +139,7 @@ def item_page(slug: str, uid: str, request: Request, caller: Caller,
 
 
 @router.get("/p/{slug}/progress", response_class=HTMLResponse)
+@transactional
 def progress_page(slug: str, request: Request, caller: Caller,
                   db: DB):
     project = project_for(db, caller.user, slug)
@@ -155,12 +163,14 @@ def _admin_context(db: Session) -> dict:
 
 
 @router.get("/admin", response_class=HTMLResponse)
+@transactional
 def admin_page(request: Request, caller: Admin,
                db: DB):
     return _render(request, "admin.html", caller, shown=None, **_admin_context(db))
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
+@transactional
 def admin_add_user(request: Request, caller: Admin, db: DB, username: FormStr,
                    role: FormStr = "annotator", project: FormStr = ""):
     user, password = create_user(db, username, role)
@@ -173,6 +183,7 @@ def admin_add_user(request: Request, caller: Admin, db: DB, username: FormStr,
 
 
 @router.post("/admin/members")
+@transactional
 def admin_add_member(username: FormStr, project: FormStr,
                      caller: Admin, db: DB):
     proj = project_for(db, caller.user, project)
@@ -186,6 +197,7 @@ def admin_add_member(username: FormStr, project: FormStr,
 
 
 @router.post("/admin/tokens", response_class=HTMLResponse)
+@transactional
 def admin_token(request: Request, caller: Admin,
                 db: DB):
     token = new_api_token(db, caller.user, "admin page")
@@ -196,6 +208,7 @@ def admin_token(request: Request, caller: Admin,
 
 
 @router.post("/admin/p/{slug}/settings")
+@transactional
 def admin_settings(slug: str, strategy: FormStr, batch_size: FormInt,
                    retrain_every: FormInt, budget: FormInt,
                    overlap: FormInt, caller: Admin,
@@ -213,6 +226,7 @@ def admin_settings(slug: str, strategy: FormStr, batch_size: FormInt,
 
 
 @router.post("/admin/p/{slug}/retrain")
+@transactional
 def admin_retrain(slug: str, request: Request, caller: Admin,
                   db: DB):
     proj = project_for(db, caller.user, slug)

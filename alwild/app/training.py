@@ -123,6 +123,8 @@ def train_project(ws: Workspace, project_id: int) -> TrainResult:
 def _train(ws: Workspace, project_id: int) -> TrainResult:
     start = time.perf_counter()
     snap = _snapshot(ws, project_id)
+    if snap.ids.size == 0:
+        raise ValueError("the project has no items yet: run `alwild ingest DIR DATA` first")
     has_label = np.array([t is not None for t in snap.targets], dtype=bool)
     y_all = np.array([t if t is not None else "" for t in snap.targets], dtype=object)
     train_mask = has_label & (snap.split == "pool")

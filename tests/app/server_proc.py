@@ -75,3 +75,19 @@ class Server:
                 self.proc.wait(20)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def add_token_users(ws, project_id: int, n: int, prefix: str = "client") -> list[str]:
+    """``n`` annotators of the project who can only use API tokens (no password login)."""
+    from alwild.app.auth import new_api_token
+    from alwild.app.models import Membership, User
+
+    tokens = []
+    with ws.session() as db, db.begin():
+        for i in range(n):
+            user = User(username=f"{prefix}{i}", password_hash="!", role="annotator")
+            db.add(user)
+            db.flush()
+            db.add(Membership(project_id=project_id, user_id=user.id))
+            tokens.append(new_api_token(db, user))
+    return tokens
