@@ -15,7 +15,14 @@ from alwild.disagreement import (
     max_std_sampling,
     vote_entropy_sampling,
 )
-from alwild.learners import ActiveLearner, BayesianOptimizer, Committee, CommitteeRegressor
+from alwild.learners import (
+    ActiveLearner,
+    BayesianOptimizer,
+    Committee,
+    CommitteeRegressor,
+    StreamLearner,
+    SynthesisLearner,
+)
 from alwild.strategies import Strategy, available_strategies, get_strategy, register
 from alwild.uncertainty import entropy_sampling, margin_sampling, uncertainty_sampling
 
@@ -27,6 +34,8 @@ __all__ = [
     "Committee",
     "CommitteeRegressor",
     "Strategy",
+    "StreamLearner",
+    "SynthesisLearner",
     "available_strategies",
     "consensus_entropy_sampling",
     "entropy_sampling",

@@ -28,6 +28,8 @@ __all__ = [
     "expected_error",
     "expected_gradient_length",
     "random_scores",
+    "normalised_uncertainty",
+    "UNCERTAINTIES",
 ]
 
 _TINY = np.finfo(np.float64).tiny
@@ -270,3 +272,27 @@ def random_scores(n_samples: int, random_state: np.random.Generator | int | None
     (3,)
     """
     return np.random.default_rng(random_state).random(n_samples)
+
+
+UNCERTAINTIES = ("least_confident", "margin", "entropy")
+
+
+def normalised_uncertainty(proba: np.ndarray, kind: str = "least_confident") -> np.ndarray:
+    """A least-confident, margin or entropy score rescaled to ``[0, 1]`` (1 = uniform prediction).
+
+    >>> normalised_uncertainty(np.array([[0.5, 0.5], [0.9, 0.1]]), "margin").round(3)
+    array([1. , 0.2])
+    """
+    proba = np.asarray(proba, dtype=float)
+    n_classes = proba.shape[1]
+    if n_classes < 2:
+        return np.zeros(proba.shape[0])
+    if kind == "least_confident":
+        raw, top = least_confident(proba), 1.0 - 1.0 / n_classes
+    elif kind == "margin":
+        raw, top = margin(proba), 1.0
+    elif kind == "entropy":
+        raw, top = entropy(proba), np.log(n_classes)
+    else:
+        raise ValueError(f"unknown uncertainty {kind!r}; choose one of {UNCERTAINTIES}")
+    return np.clip(raw / top, 0.0, 1.0)

@@ -415,3 +415,6 @@ register("coreset", CoreSet, aliases=("k_center", "k_center_greedy"))
 register("cluster_margin", ClusterMargin)
 register("class_quota", ClassQuota)
 register("expected_error_reduction", ExpectedErrorReduction, aliases=("eer",))
+
+# Strategies defined in their own modules register themselves on import.
+from alwild import strategies_auto, strategies_balanced  # noqa: E402, F401, I001

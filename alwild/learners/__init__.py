@@ -3,5 +3,14 @@
 from alwild.learners.active import ActiveLearner
 from alwild.learners.committee import Committee, CommitteeRegressor
 from alwild.learners.optimizer import BayesianOptimizer
+from alwild.learners.stream import StreamLearner
+from alwild.learners.synthesis import SynthesisLearner
 
-__all__ = ["ActiveLearner", "BayesianOptimizer", "Committee", "CommitteeRegressor"]
+__all__ = [
+    "ActiveLearner",
+    "BayesianOptimizer",
+    "Committee",
+    "CommitteeRegressor",
+    "StreamLearner",
+    "SynthesisLearner",
+]

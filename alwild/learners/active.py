@@ -28,8 +28,10 @@ class ActiveLearner(QueryMixin):
     Parameters mirror modAL's: ``estimator``, ``query_strategy`` (a name such as
     ``"entropy"``, a strategy object, or a function ``(learner, X, n_instances)``),
     ``X_training`` and ``y_training``. Beyond modAL: ``chunk_size`` and ``n_jobs`` for
-    bounded-memory pool scoring, ``cold_start`` for the pick before any model exists,
-    and ``random_state`` for reproducible tie-breaking.
+    bounded-memory pool scoring, ``cold_start`` for the pick before any model exists
+    (``"diversity"``, ``"kmeans"`` or ``"random"``), ``known_classes`` to keep the cold
+    start going until each class has a label, and ``random_state`` for reproducible
+    tie-breaking.
 
     >>> import numpy as np
     >>> from sklearn.linear_model import LogisticRegression
@@ -53,11 +55,13 @@ class ActiveLearner(QueryMixin):
         n_jobs: int | None = None,
         cold_start: str = "diversity",
         random_state: int | np.random.Generator | None = None,
+        known_classes=None,
         **fit_kwargs,
     ) -> None:
         self.estimator = estimator
         self.on_transformed = on_transformed
         self._init_query(query_strategy, chunk_size, n_jobs, cold_start, random_state)
+        self.known_classes = None if known_classes is None else np.asarray(known_classes)
         self.X_training = None
         self.y_training = None
         if (X_training is None) != (y_training is None):

@@ -9,14 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from alwild import select
+from alwild import select, select_balanced
 from alwild.pool import DEFAULT_CHUNK_SIZE, n_features, n_rows, take_rows
 from alwild.strategies import Strategy, get_strategy
-from alwild.support import features_of
+from alwild.support import features_of, labelled_features
 
 __all__ = ["QueryMixin", "COLD_START_MODES"]
 
-COLD_START_MODES = ("diversity", "random")
+COLD_START_MODES = ("diversity", "kmeans", "random")
 
 
 class QueryMixin:
@@ -29,6 +29,7 @@ class QueryMixin:
     chunk_size: int = DEFAULT_CHUNK_SIZE
     n_jobs: int | None = None
     cold_start: str = "diversity"
+    known_classes: np.ndarray | None = None
 
     def _init_query(self, query_strategy, chunk_size, n_jobs, cold_start, random_state) -> None:
         if cold_start not in COLD_START_MODES:
@@ -74,14 +75,25 @@ class QueryMixin:
                 "pass pool rows with the same columns, in the same order, as the training data"
             )
 
+    def unseen_classes(self) -> list:
+        """Declared ``known_classes`` that no labelled sample has yet."""
+        if self.known_classes is None:
+            return []
+        y = getattr(self, "y_training", None)
+        seen = np.asarray(y) if y is not None else np.array([])
+        return [c for c in self.known_classes.tolist() if c not in set(seen.tolist())]
+
     def _cold_start_pick(self, X_pool, n_instances: int) -> np.ndarray:
-        if self.cold_start == "diversity":
+        if self.cold_start in ("diversity", "kmeans"):
             try:
                 feats = features_of(self, X_pool)
+                labelled = labelled_features(self) if self.is_fitted else None
             except Exception:  # an unfitted pipeline cannot transform; raw data may not be numeric
                 feats = None
+            if feats is not None and (self.cold_start == "diversity" or labelled is not None):
+                return select.k_center_greedy(feats, n_instances, labelled, self._rng)
             if feats is not None:
-                return select.k_center_greedy(feats, n_instances, None, self._rng)
+                return select_balanced.kmeans_seeds(feats, n_instances, self._rng)
         return self._rng.choice(n_rows(X_pool), n_instances, replace=False)
 
     def query(self, X_pool, n_instances: int = 1, return_metrics: bool = False, **query_kwargs):
@@ -91,7 +103,11 @@ class QueryMixin:
         ``return_metrics=True``). The scores of every pool row are kept in
         ``last_scores_``. Before the model can be trained (no labels yet, or a single
         class) the pick falls back to ``cold_start``: farthest-first diversity on the
-        features (``"diversity"``, default) or uniform ``"random"``.
+        features (``"diversity"``, default), the rows nearest k-means centres
+        (``"kmeans"``: stratified seeds) or uniform ``"random"``. With ``known_classes``
+        declared, the cold start goes on until every one of them has been labelled
+        (farthest-first from the labelled rows), so uncertainty is only trusted once
+        the model has seen each class.
         """
         strategy = self.query_strategy
         if query_kwargs and isinstance(strategy, Strategy):
@@ -99,12 +115,14 @@ class QueryMixin:
             query_kwargs = {}
         self._check_pool(X_pool, n_instances)
         scores = None
-        if isinstance(strategy, Strategy) and strategy.needs_model and not self.is_fitted:
+        if isinstance(strategy, Strategy) and strategy.needs_model and (
+            not self.is_fitted or self.unseen_classes()
+        ):
             idx, used = self._cold_start_pick(X_pool, n_instances), f"cold_start:{self.cold_start}"
         elif isinstance(strategy, Strategy):
             strategy.check(self)
             idx, scores = strategy.select(self, X_pool, n_instances, self._rng)
-            used = strategy.name
+            used = getattr(strategy, "used_name", strategy.name)
         else:
             idx = _call_foreign(strategy, self, X_pool, n_instances, query_kwargs)
             used = getattr(strategy, "__name__", type(strategy).__name__)

@@ -1,0 +1,117 @@
+"""One pool-based run: one arm, one seed, labels asked one batch at a time.
+
+Each seed fixes the split, the starting rows, the estimators' ``random_state`` and the
+strategy's tie-breaking, so every arm of a seed starts from the same labelled rows.
+
+>>> import numpy as np
+>>> from alwild.sim.arms import Arm
+>>> from alwild.sim.config import SimConfig, SimData
+>>> X = np.r_[np.zeros((20, 1)), np.ones((20, 1))]; y = np.r_[np.zeros(20), np.ones(20)]
+>>> data = SimData("toy", X, y.astype(int), ("a", "b"))
+>>> rows = run_pool(data, Arm("entropy", "entropy", model="logreg"), 0,
+...                 SimConfig(init=4, budget=2, init_mode="stratified"))
+>>> [r["labels"] for r in rows]
+[4, 5, 6]
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+from sklearn.model_selection import train_test_split
+
+from alwild.sim.arms import Arm, build_learner, extra_scores, predict_labels
+from alwild.sim.config import SimConfig, SimData
+
+__all__ = ["run_pool", "split_rows", "initial_positions", "score_labels", "check_budget"]
+
+_METRIC_FNS = {
+    "accuracy": accuracy_score,
+    "balanced_accuracy": balanced_accuracy_score,
+    "f1_macro": lambda y, p: f1_score(y, p, average="macro", zero_division=0),
+}
+
+
+def score_labels(y_true: np.ndarray, y_pred: np.ndarray, metrics: tuple[str, ...]) -> dict:
+    """The chosen metrics of a prediction, as a dict."""
+    return {m: float(_METRIC_FNS[m](y_true, y_pred)) for m in metrics}
+
+
+def split_rows(y: np.ndarray, config: SimConfig, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(pool, evaluation)`` row indices for the configured protocol."""
+    rows = np.arange(len(y))
+    if config.protocol == "paper":
+        return rows, rows
+    counts = np.bincount(y)
+    if counts[counts > 0].min() < 2:
+        raise ValueError(
+            "a class has a single labelled row, so a stratified holdout split cannot put it "
+            "on both sides: drop that class, add rows, or use --protocol paper"
+        )
+    pool, test = train_test_split(rows, test_size=config.test_size, stratify=y,
+                                  random_state=seed)
+    return np.sort(pool), np.sort(test)
+
+
+def initial_positions(y_pool: np.ndarray, config: SimConfig,
+                      rng: np.random.Generator) -> np.ndarray:
+    """Positions (into the pool) of the starting labelled rows."""
+    n = config.init
+    if config.init_mode == "random":
+        return np.sort(rng.choice(len(y_pool), n, replace=False))
+    classes = np.unique(y_pool)
+    if n < len(classes):
+        raise ValueError(
+            f"--init {n} is smaller than the number of classes ({len(classes)}): a "
+            f"stratified start needs one row of each class; use --init {len(classes)} or "
+            "more, or --init-mode random"
+        )
+    first = np.array([rng.choice(np.flatnonzero(y_pool == c)) for c in classes])
+    rest = np.setdiff1d(np.arange(len(y_pool)), first)
+    return np.sort(np.r_[first, rng.choice(rest, n - len(classes), replace=False)])
+
+
+def check_budget(n_rows: int, config: SimConfig) -> None:
+    """Raise if the pool cannot supply ``init + budget`` distinct rows."""
+    pool = n_rows if config.protocol == "paper" else n_rows - int(np.ceil(n_rows *
+                                                                        config.test_size))
+    if config.init + config.budget > pool:
+        raise ValueError(
+            f"--init {config.init} plus --budget {config.budget} is larger than the pool "
+            f"({pool} rows under --protocol {config.protocol}): lower --budget to at most "
+            f"{max(pool - config.init, 0)}"
+        )
+
+
+def run_pool(data: SimData, arm: Arm, seed: int, config: SimConfig) -> list[dict]:
+    """Learning-curve rows (one per label count) of ``arm`` on ``data`` for one seed."""
+    pool, evaluation = split_rows(data.y, config, seed)
+    rng = np.random.default_rng(seed)
+    start = initial_positions(data.y[pool], config, rng)
+    labelled = list(pool[start])
+    remaining = np.delete(pool, start)
+    X, y = data.X, data.y
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        learner = build_learner(arm, config.model, X[labelled], y[labelled], seed)
+        asked = 0
+        while True:
+            pred = predict_labels(learner, arm, X[evaluation], data.n_classes)
+            rows.append({"strategy": arm.name, "seed": seed, "labels": config.init + asked,
+                         "distinct_labels": len(set(labelled)),
+                         **score_labels(y[evaluation], pred, config.metrics),
+                         **extra_scores(learner, arm, X[evaluation], y[evaluation])})
+            if asked >= config.budget:
+                return rows
+            k = min(config.batch, config.budget - asked, remaining.size)
+            idx, _ = learner.query(X[remaining], n_instances=k)
+            chosen = remaining[idx]
+            learner.teach(X[chosen], y[chosen].astype(float)
+                          if arm.kind == "class_index_regressor" else y[chosen])
+            labelled.extend(chosen.tolist())
+            asked += k
+            if arm.shrink_pool:
+                remaining = np.delete(remaining, idx)

@@ -1,0 +1,92 @@
+"""Registered strategies that keep rare classes in view and correct sampling bias.
+
+``cluster_stratified``, ``epsilon_greedy`` and ``density_weighted`` (uncertainty with
+class quotas is ``class_quota`` in :mod:`alwild.strategies`). All score the pool with
+entropy in bounded-memory chunks and hand the scores to a pure selector from
+:mod:`alwild.select_balanced`.
+
+>>> from alwild.strategies import get_strategy
+>>> get_strategy("epsilon_greedy", epsilon=0.2).epsilon
+0.2
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from alwild import scores as S
+from alwild import select
+from alwild import select_balanced as B
+from alwild.pool import n_rows, take_rows
+from alwild.strategies import Strategy, _proba_utility, _score_pool, register
+from alwild.support import features_of, require_proba
+
+__all__ = ["ClusterStratified", "EpsilonGreedy", "DensityWeighted"]
+
+_DENSITY_REFERENCE = 1000
+
+
+@dataclasses.dataclass(frozen=True)
+class _EntropyBased(Strategy):
+    def check(self, model):
+        require_proba(model, self.name)
+
+    def _entropy(self, model, X_pool) -> np.ndarray:
+        return _score_pool(model, _proba_utility(S.entropy), X_pool)
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterStratified(_EntropyBased):
+    """Entropy within k-means clusters of the pool, picks spread round-robin over clusters.
+
+    ``n_clusters`` defaults to the batch size.
+    """
+
+    name = "cluster_stratified"
+    n_clusters: int | None = None
+
+    def select(self, model, X_pool, n_instances, rng):
+        scores = self._entropy(model, X_pool)
+        feats = features_of(model, X_pool)
+        idx = B.cluster_stratified(scores, feats, n_instances, self.n_clusters, rng)
+        return idx, scores
+
+
+@dataclasses.dataclass(frozen=True)
+class EpsilonGreedy(_EntropyBased):
+    """Entropy sampling where an ``epsilon`` share of picks explores uniformly at random."""
+
+    name = "epsilon_greedy"
+    epsilon: float = 0.1
+
+    def select(self, model, X_pool, n_instances, rng):
+        scores = self._entropy(model, X_pool)
+        return B.epsilon_greedy(scores, n_instances, self.epsilon, rng), scores
+
+
+@dataclasses.dataclass(frozen=True)
+class DensityWeighted(_EntropyBased):
+    """Information density (Settles & Craven 2008): entropy × density^beta.
+
+    Density is the mean Gaussian-kernel similarity to a random sample of at most 1,000
+    pool rows, so outliers with high uncertainty do not win on uncertainty alone.
+    """
+
+    name = "density_weighted"
+    beta: float = 1.0
+
+    def select(self, model, X_pool, n_instances, rng):
+        entropy = self._entropy(model, X_pool)
+        n = n_rows(X_pool)
+        ref_idx = np.sort(rng.choice(n, min(n, _DENSITY_REFERENCE), replace=False))
+        feats = features_of(model, X_pool)
+        ref = features_of(model, take_rows(X_pool, ref_idx))
+        scores = entropy * B.density(feats, ref) ** self.beta
+        return select.top_k(scores, n_instances, rng), scores
+
+
+register("cluster_stratified", ClusterStratified, aliases=("stratified",))
+register("epsilon_greedy", EpsilonGreedy, aliases=("epsilon",))
+register("density_weighted", DensityWeighted, aliases=("information_density",))
