@@ -3,7 +3,9 @@ JavaScript. Every route except ``/api/health`` needs a login or an API token."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,12 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from alwild.app import leases
 from alwild.app.auth import create_user, new_api_token
 from alwild.app.deps import DB, Admin, Caller, transactional
+from alwild.app.ingest import MAX_FILE_BYTES, store_image, store_row
 from alwild.app.labels import Conflict, Submission, disagreements, submit_label
 from alwild.app.media import media_file
 from alwild.app.models import Label, Membership, User
 from alwild.app.projects import check_strategy, project_for, visible_projects
 from alwild.app.schemas import (
     ConflictOut,
+    IntakeOut,
     ItemOut,
     LabelIn,
     LabelOut,
@@ -26,10 +30,12 @@ from alwild.app.schemas import (
     ProjectOut,
     ProjectSettings,
     QueueEntry,
+    RowIn,
     TokenOut,
     UserIn,
     UserOut,
 )
+from alwild.app.training import project_kind
 from alwild.app.views import (
     item_dict,
     item_for,
@@ -42,6 +48,7 @@ from alwild.app.views import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api")
+FormStr = Annotated[str, Form()]
 ERRORS = {401: {"model": Message}, 404: {"model": Message}}
 
 
@@ -115,6 +122,44 @@ def claim(slug: str, caller: Caller, db: DB):
     if item is None:
         return Response(status_code=204)
     return item_dict(db, item, proj, caller.user)
+
+
+def _intake(request: Request, db, proj, item) -> dict:
+    if item is None:
+        return {"uid": "", "queued": False, "score": None, "guess": None, "duplicate": True,
+                "budget": None}
+    db.flush()
+    return request.app.state.intake.decide(db, proj, item)
+
+
+@router.post("/items", response_model=IntakeOut, status_code=201,
+             responses={**ERRORS, 400: {"model": Message}}, tags=["stream"])
+@transactional
+def post_row(body: RowIn, request: Request, caller: Admin, db: DB) -> dict:
+    """Streaming intake of one table row: scored now, queued only if the stream policy
+    asks for its label within the project's label budget."""
+    proj = project_for(db, caller.user, body.project)
+    if project_kind(db, proj) != "row":
+        raise ValueError(f"project {proj.slug!r} holds images: POST the file to "
+                         "/api/items/image")
+    item = store_row(db, proj, body.data, holdout_share=0.0, source="stream")
+    return _intake(request, db, proj, item)
+
+
+@router.post("/items/image", response_model=IntakeOut, status_code=201,
+             responses={**ERRORS, 400: {"model": Message}, 413: {"model": Message}},
+             tags=["stream"])
+@transactional
+def post_image(request: Request, caller: Admin, db: DB, project: FormStr,
+               file: UploadFile) -> dict:
+    """Streaming intake of one image (typed by its content, not its name)."""
+    proj = project_for(db, caller.user, project)
+    if project_kind(db, proj) != "image":
+        raise ValueError(f"project {proj.slug!r} holds table rows: POST JSON to /api/items")
+    data = file.file.read(MAX_FILE_BYTES + 1)
+    item = store_image(request.app.state.ws, db, proj, data, file.filename or "upload",
+                       holdout_share=0.0, source="stream")
+    return _intake(request, db, proj, item)
 
 
 @router.get("/items/{uid}", response_model=ItemOut, responses=ERRORS, tags=["labelling"])

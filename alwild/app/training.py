@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, insert, select, update
 
-from alwild.app.features import make_estimator
+from alwild.app.features import make_estimator, records_frame
 from alwild.app.labels import frame_target
 from alwild.app.models import Item, Label, ModelVersion, Project, QueryRound, RoundItem, now
 from alwild.app.registry import load_model, save_model
@@ -82,7 +82,7 @@ def _snapshot(ws: Workspace, project_id: int) -> _Snapshot:
             snap.X = np.stack([np.frombuffer(r.features, np.float32) for r in items]) \
                 if items else np.zeros((0, 1), np.float32)
         else:
-            snap.X = pd.DataFrame([r.data for r in items])
+            snap.X = records_frame([r.data for r in items])
     return snap
 
 
