@@ -40,8 +40,9 @@ def make_engine(url: str, immediate: bool = True) -> Engine:
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if not url.startswith("sqlite"):
         return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    in_memory = url in ("sqlite://", "sqlite:///:memory:")
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60},
-                           pool_size=20, max_overflow=40)
+                           **({} if in_memory else {"pool_size": 20, "max_overflow": 40}))
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:
