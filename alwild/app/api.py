@@ -17,7 +17,7 @@ from alwild.app.ingest import MAX_FILE_BYTES, store_image, store_row
 from alwild.app.labels import Conflict, Submission, disagreements, submit_label
 from alwild.app.media import media_file
 from alwild.app.models import Label, Membership, User
-from alwild.app.projects import check_strategy, project_for, visible_projects
+from alwild.app.projects import apply_settings, project_for, visible_projects
 from alwild.app.schemas import (
     ConflictOut,
     IntakeOut,
@@ -93,11 +93,7 @@ def update_project(slug: str, body: ProjectSettings, request: Request,
                    caller: Admin, db: DB) -> dict:
     """Change strategy, batch size, retrain interval, budget, overlap or lease length."""
     proj = project_for(db, caller.user, slug)
-    changes = body.model_dump(exclude_none=True)
-    if "strategy" in changes:
-        changes["strategy"] = check_strategy(changes["strategy"])
-    for key, value in changes.items():
-        setattr(proj, key, value)
+    apply_settings(proj, body.model_dump(exclude_unset=True))
     db.commit()
     return project_dict(proj)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,8 @@ from alwild.app.chart import curve_geometry
 from alwild.app.deps import DB, SESSION_COOKIE, Admin, Caller, Who, transactional, who_optional
 from alwild.app.labels import disagreements
 from alwild.app.models import Item, Label, Membership, Project, User
-from alwild.app.projects import NotFound, check_strategy, project_for, visible_projects
+from alwild.app.projects import NotFound, apply_settings, project_for, visible_projects
+from alwild.app.schemas import ProjectSettings
 from alwild.app.views import item_dict, preview_text, progress, project_dict, queue_entries
 from alwild.strategies import available_strategies
 
@@ -24,7 +26,6 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
-FormInt = Annotated[int, Form()]
 MaybeCaller = Annotated[Who | None, Depends(who_optional)]
 PRE_COOKIE = "alwild_login"
 APP_STRATEGIES = ("entropy", "margin", "least_confident", "random", "coreset",
@@ -208,20 +209,22 @@ def admin_token(request: Request, caller: Admin,
 
 
 @router.post("/admin/p/{slug}/settings")
+async def admin_settings(slug: str, request: Request, caller: Admin, db: DB):
+    form = await request.form()
+    fields = set(ProjectSettings.model_fields) & set(form)
+    values = {k: (form[k] or None) for k in fields}
+    try:
+        settings = ProjectSettings.model_validate(values)
+    except ValidationError as err:
+        raise ValueError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                   for e in err.errors())) from None
+    return await _save_settings(slug, caller, db=db, settings=settings)
+
+
 @transactional
-def admin_settings(slug: str, strategy: FormStr, batch_size: FormInt,
-                   retrain_every: FormInt, budget: FormInt,
-                   overlap: FormInt, caller: Admin,
-                   db: DB):
-    proj = project_for(db, caller.user, slug)
-    for name, value, lo, hi in (("batch_size", batch_size, 1, 1000),
-                                ("retrain_every", retrain_every, 1, 100_000),
-                                ("budget", budget, 0, 10_000_000), ("overlap", overlap, 1, 10)):
-        if not lo <= value <= hi:
-            raise ValueError(f"{name} must be between {lo} and {hi}, got {value}")
-        setattr(proj, name, value)
-    proj.strategy = check_strategy(strategy)
-    db.commit()
+def _save_settings(slug: str, caller: Who, db: Session, settings: ProjectSettings):
+    apply_settings(project_for(db, caller.user, slug), settings.model_dump(exclude_unset=True))
+    return RedirectResponse("/admin", status_code=303)
     return RedirectResponse("/admin", status_code=303)
 
 
