@@ -105,3 +105,13 @@ def test_cli_errors_are_clear(tmp_path, capsys):
     with ws.session() as db:
         assert db.scalar(select(Item)) is None  # the bad file changed nothing
     ws.dispose()
+
+
+def test_ingest_reads_fsspec_urls(tmp_path, capsys):
+    import fsspec
+
+    with fsspec.open("memory://alwild-test/rows.csv", "w") as fh:
+        fh.write("x,y\n1,a\n2,b\n3,a\n")
+    assert main(["init", str(tmp_path / "w"), "--task", "classify", "--labels", "p,q"]) == 0
+    assert main(["ingest", str(tmp_path / "w"), "memory://alwild-test/rows.csv"]) == 0
+    assert "3 items added" in capsys.readouterr().out

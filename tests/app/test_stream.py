@@ -135,3 +135,20 @@ def test_watch_streams_new_files_into_a_live_server(tmp_path):
         stream = db.scalars(select(Item).where(Item.source == "stream")).all()
     ws.dispose()
     assert len(stream) == 6 and all(i.asked is not None for i in stream)
+
+
+def test_image_intake_types_uploads_by_content(sqlite_ws, tmp_path, apps):
+    s = make_setup(sqlite_ws, tmp_path, task="detect")
+    client = apps(sqlite_ws)
+    h = auth(s.admin_token)
+    fake = client.post("/api/items/image", headers=h, data={"project": s.slug},
+                       files={"file": ("frame.jpg", b"<svg onload=alert(1)>", "image/jpeg")})
+    assert fake.status_code == 400 and "does not decode" in fake.json()["detail"]
+    real = (DATA / "insulators" / "images" / "idd_100009_0.jpg").read_bytes()
+    ok = client.post("/api/items/image", headers=h, data={"project": s.slug},
+                     files={"file": ("looks-like.png", real, "image/png")})
+    assert ok.status_code == 201
+    media = client.get(f"/api/items/{ok.json()['uid']}/media", headers=h)
+    assert media.headers["content-type"] == "image/jpeg" and media.content == real
+    with sqlite_ws.session() as db:
+        assert db.scalar(select(Item).where(Item.source == "stream")).media_path.endswith(".jpg")
