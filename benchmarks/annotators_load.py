@@ -5,6 +5,10 @@ Prints p50/p95 latency of claims and submits, and checks: 0 labels lost, 0 items
 two clients, 0 server errors. Usage::
 
     PYTHONPATH=. python benchmarks/annotators_load.py [--clients 20] [--labels 2000]
+        [--retrain-every 20] [--postgres]
+
+``--postgres`` starts a throw-away PostgreSQL (Debian's package, Unix socket only) instead
+of SQLite.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ from alwild.app.workspace import open_workspace  # noqa: E402
 from tests.app.server_proc import Server, add_token_users  # noqa: E402
 
 
-def build(root: Path, n_items: int, clients: int) -> tuple[str, list[str]]:
+def build(root: Path, n_items: int, clients: int, retrain_every: int,
+          db_url: str | None) -> tuple[str, list[str]]:
     """Titanic rows (repeated with a copy number to reach ``n_items``), 20 seed labels."""
     frame = pd.read_csv(ROOT / "alwild" / "data" / "titanic.csv")
     truth = frame.pop("Survived").map({0: "died", 1: "survived"})
@@ -43,10 +48,11 @@ def build(root: Path, n_items: int, clients: int) -> tuple[str, list[str]]:
     big["label"] = pd.concat([truth] * reps, ignore_index=True)
     big.loc[20:, "label"] = None
     big.head(n_items).to_csv(root / "rows.csv", index=False)
-    ws = open_workspace(root / "ws", create=True)
+    ws = open_workspace(root / "ws", db_url=db_url, create=True)
     with ws.session() as db, db.begin():
         project = create_project(db, "Load", "classify", ["died", "survived"], "margin",
-                                 batch_size=n_items, retrain_every=20, budget=10 * n_items)
+                                 batch_size=n_items, retrain_every=retrain_every,
+                                 budget=10 * n_items)
         ingest(ws, db, project, str(root / "rows.csv"), label_column="label",
                holdout_share=0.0)
         pid, slug = project.id, project.slug
@@ -56,9 +62,9 @@ def build(root: Path, n_items: int, clients: int) -> tuple[str, list[str]]:
     return slug, tokens
 
 
-def run(clients: int, labels: int) -> dict:
+def run(clients: int, labels: int, retrain_every: int = 20, db_url: str | None = None) -> dict:
     root = Path(tempfile.mkdtemp(prefix="alwild-load-"))
-    slug, tokens = build(root, labels + 200, clients)
+    slug, tokens = build(root, labels + 200, clients, retrain_every, db_url)
     server = Server(root / "ws").start()
     lat = {"claim": [], "submit": []}
     claims: dict[str, set[int]] = defaultdict(set)
@@ -141,8 +147,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--labels", type=int, default=2000)
+    parser.add_argument("--retrain-every", type=int, default=20)
+    parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
-    r = run(args.clients, args.labels)
+    stop = None
+    db_url = None
+    if args.postgres:
+        from tests.app.pg import new_database, start_postgres
+
+        admin_url, stop = start_postgres()
+        db_url = new_database(admin_url)
+    try:
+        r = run(args.clients, args.labels, args.retrain_every, db_url)
+    finally:
+        if stop:
+            stop()
+    print(f"database {'PostgreSQL' if args.postgres else 'SQLite (WAL)'}, retrain every "
+          f"{args.retrain_every} labels")
     print(f"{r['clients']} clients, {r['labels_acked']} labels acknowledged in "
           f"{r['wall_s']:.1f} s ({r['labels_per_s']:.0f} labels/s), "
           f"{r['model_versions']} model versions trained meanwhile")
