@@ -179,3 +179,15 @@ def test_a_model_file_that_the_app_did_not_write_is_not_loaded(ws, tmp_path):
         load_model(ws.models_root, mv.path, mv.digest, ws.secret_key)
     with pytest.raises(UnsafeModelFile, match="leaves"):
         load_model(ws.models_root, "../secret.key", mv.digest, ws.secret_key)
+
+
+def test_no_item_is_handed_out_once_the_label_budget_is_spent(ws, tmp_path):
+    s = make_setup(ws, tmp_path, n=60, seed_labels=20, budget=2)
+    train_project(ws, s.project_id)
+    with ws.session() as db:
+        project, ann = db.get(Project, s.project_id), _user(db, "ann")
+        for k in range(2):  # the 20 imported seed labels do not count
+            item = leases.claim_next(db, project, ann)
+            submit_label(db, project, item, ann, Submission(f"b{k}", "died"))
+            db.commit()
+        assert leases.claim_next(db, project, ann) is None
