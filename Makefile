@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | sha1sum | cut -c1-12)
 
-.PHONY: demo test setup lint clean
+.PHONY: demo test setup lint clean app-system-deps
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,12 +19,19 @@ $(STAMP): pyproject.toml Makefile
 setup: $(STAMP)
 
 demo: setup
-	$(BIN)/alwild demo
+	$(BIN)/alwild serve-demo
 
 lint: setup
 	$(BIN)/ruff check alwild tests benchmarks
 
-test: setup lint
+# The app's browser and PostgreSQL tests need Debian's chromium and postgresql (root only).
+app-system-deps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then need=""; \
+	  [ -x /usr/bin/chromium ] || need="$$need chromium"; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
+	  if [ -n "$$need" ]; then apt-get update -q && apt-get install -y -q $$need; fi; fi
+
+test: setup lint app-system-deps
 	$(BIN)/python -m pytest -q
 
 clean:

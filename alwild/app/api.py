@@ -3,20 +3,24 @@ JavaScript. Every route except ``/api/health`` needs a login or an API token."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alwild.app import queue
+from alwild.app import leases
 from alwild.app.auth import create_user, new_api_token
-from alwild.app.deps import DB, Admin, Caller
+from alwild.app.deps import DB, Admin, Caller, transactional
+from alwild.app.ingest import MAX_FILE_BYTES, store_image, store_row
 from alwild.app.labels import Conflict, Submission, disagreements, submit_label
 from alwild.app.media import media_file
 from alwild.app.models import Label, Membership, User
-from alwild.app.projects import check_strategy, project_for, visible_projects
+from alwild.app.projects import apply_settings, project_for, visible_projects
 from alwild.app.schemas import (
     ConflictOut,
+    IntakeOut,
     ItemOut,
     LabelIn,
     LabelOut,
@@ -26,10 +30,12 @@ from alwild.app.schemas import (
     ProjectOut,
     ProjectSettings,
     QueueEntry,
+    RowIn,
     TokenOut,
     UserIn,
     UserOut,
 )
+from alwild.app.training import project_kind
 from alwild.app.views import (
     item_dict,
     item_for,
@@ -42,21 +48,25 @@ from alwild.app.views import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api")
+FormStr = Annotated[str, Form()]
 ERRORS = {401: {"model": Message}, 404: {"model": Message}}
 
 
 @router.get("/health", tags=["meta"])
+@transactional
 def health() -> dict:
     """Liveness check (no login needed)."""
     return {"status": "ok"}
 
 
 @router.get("/me", response_model=UserOut, responses=ERRORS, tags=["users"])
+@transactional
 def me(caller: Caller) -> dict:
     return {"username": caller.user.username, "role": caller.user.role}
 
 
 @router.post("/tokens", response_model=TokenOut, responses=ERRORS, tags=["users"])
+@transactional
 def make_token(caller: Caller, db: DB) -> dict:
     """A new API token for the caller (shown once; only its hash is kept)."""
     token = new_api_token(db, caller.user, "api")
@@ -65,32 +75,32 @@ def make_token(caller: Caller, db: DB) -> dict:
 
 
 @router.get("/projects", response_model=list[ProjectOut], responses=ERRORS, tags=["projects"])
+@transactional
 def projects(caller: Caller, db: DB) -> list[dict]:
     return [project_dict(p) for p in visible_projects(db, caller.user)]
 
 
 @router.get("/projects/{slug}", response_model=ProjectOut, responses=ERRORS, tags=["projects"])
+@transactional
 def project(slug: str, caller: Caller, db: DB) -> dict:
     return project_dict(project_for(db, caller.user, slug))
 
 
 @router.patch("/projects/{slug}", response_model=ProjectOut, responses=ERRORS,
               tags=["admin"])
+@transactional
 def update_project(slug: str, body: ProjectSettings, request: Request,
                    caller: Admin, db: DB) -> dict:
     """Change strategy, batch size, retrain interval, budget, overlap or lease length."""
     proj = project_for(db, caller.user, slug)
-    changes = body.model_dump(exclude_none=True)
-    if "strategy" in changes:
-        changes["strategy"] = check_strategy(changes["strategy"])
-    for key, value in changes.items():
-        setattr(proj, key, value)
+    apply_settings(proj, body.model_dump(exclude_unset=True))
     db.commit()
     return project_dict(proj)
 
 
 @router.get("/projects/{slug}/queue", response_model=list[QueueEntry], responses=ERRORS,
             tags=["labelling"])
+@transactional
 def project_queue(slug: str, caller: Caller, db: DB):
     """The current round's open items, most informative first."""
     return queue_entries(db, project_for(db, caller.user, slug))
@@ -99,17 +109,57 @@ def project_queue(slug: str, caller: Caller, db: DB):
 @router.post("/projects/{slug}/claim", response_model=ItemOut,
              responses={**ERRORS, 204: {"description": "nothing left to label this round"}},
              tags=["labelling"])
+@transactional
 def claim(slug: str, caller: Caller, db: DB):
     """Lease the next item of the round to the caller."""
     proj = project_for(db, caller.user, slug)
-    item = queue.claim_next(db, proj, caller.user)
+    item = leases.claim_next(db, proj, caller.user)
     db.commit()
     if item is None:
         return Response(status_code=204)
     return item_dict(db, item, proj, caller.user)
 
 
+def _intake(request: Request, db, proj, item) -> dict:
+    if item is None:
+        return {"uid": "", "queued": False, "score": None, "guess": None, "duplicate": True,
+                "budget": None}
+    db.flush()
+    return request.app.state.intake.decide(db, proj, item)
+
+
+@router.post("/items", response_model=IntakeOut, status_code=201,
+             responses={**ERRORS, 400: {"model": Message}}, tags=["stream"])
+@transactional
+def post_row(body: RowIn, request: Request, caller: Admin, db: DB) -> dict:
+    """Streaming intake of one table row: scored now, queued only if the stream policy
+    asks for its label within the project's label budget."""
+    proj = project_for(db, caller.user, body.project)
+    if project_kind(db, proj) != "row":
+        raise ValueError(f"project {proj.slug!r} holds images: POST the file to "
+                         "/api/items/image")
+    item = store_row(db, proj, body.data, holdout_share=0.0, source="stream")
+    return _intake(request, db, proj, item)
+
+
+@router.post("/items/image", response_model=IntakeOut, status_code=201,
+             responses={**ERRORS, 400: {"model": Message}, 413: {"model": Message}},
+             tags=["stream"])
+@transactional
+def post_image(request: Request, caller: Admin, db: DB, project: FormStr,
+               file: UploadFile) -> dict:
+    """Streaming intake of one image (typed by its content, not its name)."""
+    proj = project_for(db, caller.user, project)
+    if project_kind(db, proj) != "image":
+        raise ValueError(f"project {proj.slug!r} holds table rows: POST JSON to /api/items")
+    data = file.file.read(MAX_FILE_BYTES + 1)
+    item = store_image(request.app.state.ws, db, proj, data, file.filename or "upload",
+                       holdout_share=0.0, source="stream")
+    return _intake(request, db, proj, item)
+
+
 @router.get("/items/{uid}", response_model=ItemOut, responses=ERRORS, tags=["labelling"])
+@transactional
 def get_item(uid: str, caller: Caller, db: DB) -> dict:
     item, proj = item_for(db, caller.user, uid)
     return item_dict(db, item, proj, caller.user)
@@ -117,6 +167,7 @@ def get_item(uid: str, caller: Caller, db: DB) -> dict:
 
 @router.get("/items/{uid}/media", response_class=FileResponse, responses=ERRORS,
             tags=["labelling"])
+@transactional
 def get_media(uid: str, request: Request, caller: Caller,
               db: DB):
     """The item's image, from the workspace's media root only."""
@@ -128,19 +179,21 @@ def get_media(uid: str, request: Request, caller: Caller,
 
 @router.post("/items/{uid}/lease", responses={**ERRORS, 409: {"model": Message}},
              tags=["labelling"])
+@transactional
 def renew_lease(uid: str, caller: Caller, db: DB) -> dict:
     """Keep the caller's lease alive while they work."""
     item, proj = item_for(db, caller.user, uid)
-    expires = queue.renew(db, proj, caller.user, item)
+    expires = leases.renew(db, proj, caller.user, item)
     db.commit()
     return {"lease_expires": expires}
 
 
 @router.post("/items/{uid}/skip", responses=ERRORS, tags=["labelling"])
+@transactional
 def skip_item(uid: str, caller: Caller, db: DB) -> dict:
     """Give the item back; it is not offered to the caller again."""
     item, _ = item_for(db, caller.user, uid)
-    queue.skip(db, item, caller.user)
+    leases.skip(db, item, caller.user)
     db.commit()
     return {"skipped": uid}
 
@@ -148,6 +201,7 @@ def skip_item(uid: str, caller: Caller, db: DB) -> dict:
 @router.post("/items/{uid}/labels", response_model=LabelOut,
              responses={**ERRORS, 400: {"model": Message}, 409: {"model": ConflictOut}},
              tags=["labelling"])
+@transactional
 def post_label(uid: str, body: LabelIn, request: Request, caller: Caller,
                db: DB):
     """Save a label. Committed before the answer; a replayed ``request_id`` returns the
@@ -179,6 +233,7 @@ def post_label(uid: str, body: LabelIn, request: Request, caller: Caller,
 
 @router.get("/items/{uid}/labels", response_model=list[LabelOut], responses=ERRORS,
             tags=["labelling"])
+@transactional
 def item_labels(uid: str, caller: Caller, db: DB):
     """All labels of an item (admins) or the caller's own (annotators)."""
     item, _ = item_for(db, caller.user, uid)
@@ -190,11 +245,13 @@ def item_labels(uid: str, caller: Caller, db: DB):
 
 @router.get("/projects/{slug}/progress", response_model=ProgressOut, responses=ERRORS,
             tags=["projects"])
+@transactional
 def project_progress(slug: str, caller: Caller, db: DB):
     return progress(db, project_for(db, caller.user, slug))
 
 
 @router.post("/projects/{slug}/retrain", status_code=202, responses=ERRORS, tags=["admin"])
+@transactional
 def retrain(slug: str, request: Request, caller: Admin,
             db: DB) -> dict:
     """Queue a retrain in the background; returns at once."""
@@ -204,6 +261,7 @@ def retrain(slug: str, request: Request, caller: Admin,
 
 
 @router.get("/projects/{slug}/review", responses=ERRORS, tags=["admin"])
+@transactional
 def review(slug: str, caller: Admin,
            db: DB) -> list[dict]:
     """Items whose annotators disagree (with overlap > 1)."""
@@ -214,6 +272,7 @@ def review(slug: str, caller: Admin,
 
 @router.post("/users", response_model=UserOut, status_code=201,
              responses={**ERRORS, 400: {"model": Message}}, tags=["admin"])
+@transactional
 def add_user(body: UserIn, caller: Admin,
              db: DB) -> dict:
     """Create an account; its generated password is returned once."""
@@ -223,6 +282,7 @@ def add_user(body: UserIn, caller: Admin,
 
 
 @router.post("/projects/{slug}/members", status_code=201, responses=ERRORS, tags=["admin"])
+@transactional
 def add_member(slug: str, body: MemberIn, caller: Admin,
                db: DB) -> dict:
     """Let an annotator work on this project."""

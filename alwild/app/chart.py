@@ -31,5 +31,19 @@ def curve_geometry(points: list[tuple[int, float | None]], width: int = 560,
 
     dots = [{"x": sx(x), "y": sy(y), "labels": x, "acc": f"{y:.3f}"} for x, y in pts]
     geometry.update(polyline=" ".join(f"{d['x']},{d['y']}" for d in dots), dots=dots,
-                    xticks=[{"x": sx(v), "text": str(v)} for v in sorted({x0, x1})])
+                    xticks=[{"x": sx(v), "text": str(v)} for v in _ticks(x0, x1)])
     return geometry
+
+
+def _ticks(lo: int, hi: int, most: int = 6) -> list[int]:
+    """Round tick values from ``lo`` to ``hi``.
+
+    >>> _ticks(19, 24), _ticks(0, 100)
+    ([19, 20, 21, 22, 23, 24], [0, 20, 40, 60, 80, 100])
+    """
+    span = max(hi - lo, 1)
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000,
+                            10000, 100000) if span / s <= most - 1)
+    first = -(-lo // step) * step
+    ticks = list(range(first, hi + 1, step))
+    return ticks if ticks else [lo, hi]

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -14,8 +15,8 @@ from alwild.app.auth import check_csrf, csrf_token, read_session, user_for_token
 from alwild.app.models import User
 from alwild.app.workspace import Workspace
 
-__all__ = ["get_db", "Caller", "Admin", "DB", "Who", "who", "who_optional", "require_admin",
-           "csrf_ok", "SESSION_COOKIE", "NeedLogin"]
+__all__ = ["get_db", "transactional", "Caller", "Admin", "DB", "Who", "who", "who_optional",
+           "require_admin", "csrf_ok", "SESSION_COOKIE", "NeedLogin"]
 
 SESSION_COOKIE = "alwild_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -43,7 +44,33 @@ def workspace(request: Request) -> Workspace:
     return request.app.state.ws
 
 
-def get_db(request: Request) -> Iterator[Session]:
+def transactional(endpoint):
+    """Run a route on the event loop and end its transaction before it returns.
+
+    SQLite has one writer at a time and every transaction here takes the write lock at
+    BEGIN (IMMEDIATE: no failed lock upgrades). Handlers run on the event loop and commit
+    (or roll back, on error) before returning, so a lock is never held across an await
+    point, where another request would wait for it while blocking the loop.
+    """
+
+    @functools.wraps(endpoint)
+    async def run(*args, **kwargs):
+        db = kwargs.get("db")
+        try:
+            result = endpoint(*args, **kwargs)
+        except BaseException:
+            if db is not None:
+                db.rollback()
+            raise
+        if db is not None:
+            db.commit()
+        return result
+
+    return run
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """A session per request (routes end their own transactions: :func:`transactional`)."""
     db = workspace(request).session()
     try:
         yield db
@@ -77,14 +104,20 @@ async def csrf_ok(request: Request, who: Who) -> bool:
     return check_csrf(workspace(request).secret_key, who.nonce or "", given)
 
 
-async def who(request: Request, db: DB) -> Who:
-    """The authenticated caller; 401 for the API, a login redirect for pages; 403 on CSRF."""
+async def identified(request: Request, db: DB) -> Who:
+    """The authenticated caller. Its read transaction ends here (see :func:`transactional`)."""
     found = _identify(request, db)
+    db.commit()
     if found is None:
         if request.url.path.startswith("/api/"):
             raise HTTPException(401, "log in or send an API token (Authorization: Bearer ...)",
                                 {"WWW-Authenticate": "Bearer"})
         raise NeedLogin()
+    return found
+
+
+async def who(request: Request, found: Annotated[Who, Depends(identified)]) -> Who:
+    """The authenticated caller, with the CSRF check for cookie sessions (403 if wrong)."""
     if not await csrf_ok(request, found):
         raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
     return found
@@ -93,11 +126,13 @@ async def who(request: Request, db: DB) -> Who:
 Caller = Annotated[Who, Depends(who)]
 
 
-def who_optional(request: Request, db: DB) -> Who | None:
+async def who_optional(request: Request, db: DB) -> Who | None:
     try:
         return _identify(request, db)
     except HTTPException:
         return None
+    finally:
+        db.commit()
 
 
 def require_admin(caller: Caller) -> Who:

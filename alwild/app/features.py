@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-__all__ = ["image_features", "decode_image", "model_columns", "make_estimator",
+__all__ = ["records_frame", "image_features", "decode_image", "model_columns", "make_estimator",
            "ALLOWED_IMAGE_FORMATS", "MAX_IMAGE_PIXELS"]
 
 ALLOWED_IMAGE_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"),
@@ -23,6 +23,19 @@ MAX_IMAGE_PIXELS = 40_000_000
 THUMB = 16
 BINS = 8
 MAX_CATEGORIES = 20
+
+
+def records_frame(records: list[dict], columns=None) -> pd.DataFrame:
+    """Table rows as a DataFrame with every missing value as NaN (None included), so one
+    row alone and a whole table are encoded the same way.
+
+    >>> records_frame([{"a": None, "b": "x"}], ["b", "a"]).isna().to_numpy().tolist()
+    [[False, True]]
+    """
+    frame = pd.DataFrame.from_records(records)
+    if columns is not None:
+        frame = frame.reindex(columns=list(columns))
+    return frame.astype(object).where(frame.notna(), np.nan).infer_objects()
 
 
 def decode_image(data: bytes) -> Image.Image:
@@ -78,8 +91,8 @@ def model_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
         as_num = pd.to_numeric(values, errors="coerce")
         if as_num.notna().sum() == values.notna().sum() and values.notna().any():
             whole = as_num.dropna()
-            looks_like_id = (len(frame) > 2 and whole.is_unique and (whole % 1 == 0).all()
-                             and whole.is_monotonic_increasing)
+            looks_like_id = (len(frame) > 2 and values.notna().all() and whole.is_unique
+                             and (whole % 1 == 0).all() and whole.is_monotonic_increasing)
             if not looks_like_id:
                 numeric.append(col)
         elif 1 < values.nunique() <= MAX_CATEGORIES:

@@ -75,8 +75,8 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
             return pd.read_parquet(io.BytesIO(data))
         return pd.read_csv(io.BytesIO(data))
     except pd.errors.ParserError as err:
-        raise ValueError(f"{name}: malformed CSV ({err}); fix that line and ingest again"
-                         ) from None
+        raise ValueError(f"{name}: malformed CSV ({str(err).strip()}); fix that line and "
+                         "ingest again") from None
     except (UnicodeDecodeError, pd.errors.EmptyDataError) as err:
         raise ValueError(f"{name}: cannot read the table: {err}") from None
     except Exception as err:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from alwild.app.leases import LeaseError, holds_lease, human_labels, release
 from alwild.app.models import Item, Label, Project, User, now
-from alwild.app.queue import LeaseError, holds_lease, release
 
 __all__ = ["Submission", "Conflict", "submit_label", "check_boxes", "label_summary",
            "disagreements", "frame_target", "MAX_BOXES"]
@@ -148,7 +148,8 @@ def label_summary(db: Session, project: Project) -> dict:
     total = db.scalar(select(func.count(Label.id)).join(Item).where(
         Item.project_id == project.id)) or 0
     items = db.scalar(select(func.count(Item.id)).where(Item.project_id == project.id)) or 0
-    return {"labels": total, "items": items, "budget_left": max(0, project.budget - total)}
+    return {"labels": total, "n_items": items,
+            "budget_left": max(0, project.budget - human_labels(db, project))}
 
 
 def disagreements(db: Session, project: Project) -> list[tuple[Item, list[Label]]]:

@@ -109,6 +109,7 @@ class Item(Base):
     features: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     split: Mapped[str] = mapped_column(String(8), default="pool")  # "pool" or "holdout"
     source: Mapped[str] = mapped_column(String(16), default="ingest")
+    asked: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # stream decision
     queued: Mapped[bool] = mapped_column(Boolean, default=False)
     queue_rank: Mapped[int] = mapped_column(Integer, default=0)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -7,16 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alwild.app import queue
+from alwild.app import leases
 from alwild.app.auth import authenticate, create_user, new_api_token, sign_session
 from alwild.app.chart import curve_geometry
-from alwild.app.deps import DB, SESSION_COOKIE, Admin, Caller, Who, who_optional
+from alwild.app.deps import DB, SESSION_COOKIE, Admin, Caller, Who, transactional, who_optional
 from alwild.app.labels import disagreements
 from alwild.app.models import Item, Label, Membership, Project, User
-from alwild.app.projects import NotFound, check_strategy, project_for, visible_projects
+from alwild.app.projects import NotFound, apply_settings, project_for, visible_projects
+from alwild.app.schemas import ProjectSettings
 from alwild.app.views import item_dict, preview_text, progress, project_dict, queue_entries
 from alwild.strategies import available_strategies
 
@@ -24,7 +26,6 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
-FormInt = Annotated[int, Form()]
 MaybeCaller = Annotated[Who | None, Depends(who_optional)]
 PRE_COOKIE = "alwild_login"
 APP_STRATEGIES = ("entropy", "margin", "least_confident", "random", "coreset",
@@ -44,6 +45,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
+@transactional
 def login_page(request: Request, caller: MaybeCaller, next: str = "/"):
     if caller is not None and caller.via == "session":
         return RedirectResponse(_safe_next(next), status_code=303)
@@ -54,6 +56,7 @@ def login_page(request: Request, caller: MaybeCaller, next: str = "/"):
 
 
 @router.post("/login", response_class=HTMLResponse)
+@transactional
 def login(request: Request, db: DB, username: FormStr = "", password: FormStr = "",
           csrf: FormStr = "", next: FormStr = "/"):
     pre = request.cookies.get(PRE_COOKIE)
@@ -74,6 +77,7 @@ def login(request: Request, db: DB, username: FormStr = "", password: FormStr = 
 
 
 @router.post("/logout")
+@transactional
 def logout(caller: Caller):
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(SESSION_COOKIE)
@@ -81,6 +85,7 @@ def logout(caller: Caller):
 
 
 @router.get("/", response_class=HTMLResponse)
+@transactional
 def home(request: Request, caller: Caller, db: DB):
     rows = []
     for p in visible_projects(db, caller.user):
@@ -89,6 +94,7 @@ def home(request: Request, caller: Caller, db: DB):
 
 
 @router.get("/p/{slug}", response_class=HTMLResponse)
+@transactional
 def queue_page(slug: str, request: Request, caller: Caller,
                db: DB):
     project = project_for(db, caller.user, slug)
@@ -97,10 +103,11 @@ def queue_page(slug: str, request: Request, caller: Caller,
 
 
 @router.get("/p/{slug}/next")
+@transactional
 def next_item(slug: str, request: Request, caller: Caller,
               db: DB):
     project = project_for(db, caller.user, slug)
-    item = queue.claim_next(db, project, caller.user)
+    item = leases.claim_next(db, project, caller.user)
     db.commit()
     if item is not None:
         return RedirectResponse(f"/p/{slug}/items/{item.uid}", status_code=303)
@@ -109,6 +116,7 @@ def next_item(slug: str, request: Request, caller: Caller,
 
 
 @router.get("/p/{slug}/items/{uid}", response_class=HTMLResponse)
+@transactional
 def item_page(slug: str, uid: str, request: Request, caller: Caller,
               db: DB):
     project = project_for(db, caller.user, slug)
@@ -118,8 +126,8 @@ def item_page(slug: str, uid: str, request: Request, caller: Caller,
     mine = db.scalar(select(Label.id).where(Label.item_id == item.id,
                                             Label.user_id == caller.user.id))
     taken_by_other = False
-    if mine is None and not queue.holds_lease(item, caller.user):
-        taken_by_other = not queue.claim_item(db, project, caller.user, item)
+    if mine is None and not leases.holds_lease(item, caller.user):
+        taken_by_other = not leases.claim_item(db, project, caller.user, item)
         db.commit()
     data = item_dict(db, item, project, caller.user)
     prog = progress(db, project)
@@ -132,6 +140,7 @@ def item_page(slug: str, uid: str, request: Request, caller: Caller,
 
 
 @router.get("/p/{slug}/progress", response_class=HTMLResponse)
+@transactional
 def progress_page(slug: str, request: Request, caller: Caller,
                   db: DB):
     project = project_for(db, caller.user, slug)
@@ -155,12 +164,14 @@ def _admin_context(db: Session) -> dict:
 
 
 @router.get("/admin", response_class=HTMLResponse)
+@transactional
 def admin_page(request: Request, caller: Admin,
                db: DB):
     return _render(request, "admin.html", caller, shown=None, **_admin_context(db))
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
+@transactional
 def admin_add_user(request: Request, caller: Admin, db: DB, username: FormStr,
                    role: FormStr = "annotator", project: FormStr = ""):
     user, password = create_user(db, username, role)
@@ -173,6 +184,7 @@ def admin_add_user(request: Request, caller: Admin, db: DB, username: FormStr,
 
 
 @router.post("/admin/members")
+@transactional
 def admin_add_member(username: FormStr, project: FormStr,
                      caller: Admin, db: DB):
     proj = project_for(db, caller.user, project)
@@ -186,6 +198,7 @@ def admin_add_member(username: FormStr, project: FormStr,
 
 
 @router.post("/admin/tokens", response_class=HTMLResponse)
+@transactional
 def admin_token(request: Request, caller: Admin,
                 db: DB):
     token = new_api_token(db, caller.user, "admin page")
@@ -196,23 +209,27 @@ def admin_token(request: Request, caller: Admin,
 
 
 @router.post("/admin/p/{slug}/settings")
-def admin_settings(slug: str, strategy: FormStr, batch_size: FormInt,
-                   retrain_every: FormInt, budget: FormInt,
-                   overlap: FormInt, caller: Admin,
-                   db: DB):
-    proj = project_for(db, caller.user, slug)
-    for name, value, lo, hi in (("batch_size", batch_size, 1, 1000),
-                                ("retrain_every", retrain_every, 1, 100_000),
-                                ("budget", budget, 0, 10_000_000), ("overlap", overlap, 1, 10)):
-        if not lo <= value <= hi:
-            raise ValueError(f"{name} must be between {lo} and {hi}, got {value}")
-        setattr(proj, name, value)
-    proj.strategy = check_strategy(strategy)
-    db.commit()
+async def admin_settings(slug: str, request: Request, caller: Admin, db: DB):
+    form = await request.form()
+    fields = set(ProjectSettings.model_fields) & set(form)
+    values = {k: (form[k] or None) for k in fields}
+    try:
+        settings = ProjectSettings.model_validate(values)
+    except ValidationError as err:
+        raise ValueError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                   for e in err.errors())) from None
+    return await _save_settings(slug, caller, db=db, settings=settings)
+
+
+@transactional
+def _save_settings(slug: str, caller: Who, db: Session, settings: ProjectSettings):
+    apply_settings(project_for(db, caller.user, slug), settings.model_dump(exclude_unset=True))
+    return RedirectResponse("/admin", status_code=303)
     return RedirectResponse("/admin", status_code=303)
 
 
 @router.post("/admin/p/{slug}/retrain")
+@transactional
 def admin_retrain(slug: str, request: Request, caller: Admin,
                   db: DB):
     proj = project_for(db, caller.user, slug)

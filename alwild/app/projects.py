@@ -11,7 +11,7 @@ from alwild.app.models import TASKS, Membership, Project, User
 from alwild.strategies import get_strategy
 
 __all__ = ["create_project", "parse_labels", "visible_projects", "project_for", "can_see",
-           "check_strategy", "AccessDenied", "NotFound", "slugify"]
+           "check_strategy", "apply_settings", "AccessDenied", "NotFound", "slugify"]
 
 
 class NotFound(LookupError):
@@ -23,7 +23,9 @@ class AccessDenied(PermissionError):
 
 
 def slugify(name: str) -> str:
-    """>>> slugify("Insulator frames (boxes)")
+    """A URL-safe project id from a name.
+
+    >>> slugify("Insulator frames (boxes)")
     'insulator-frames-boxes'
     """
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
@@ -66,6 +68,17 @@ def create_project(db: Session, name: str, task: str, labels: list[str],
     db.add(project)
     db.flush()
     return project
+
+
+NULLABLE_SETTINGS = ("stream_max_per_hour", "stream_max_per_day")
+
+
+def apply_settings(project: Project, changes: dict) -> None:
+    """Set checked settings on ``project``; None clears a cap and leaves the rest alone."""
+    for key, value in changes.items():
+        if value is None and key not in NULLABLE_SETTINGS:
+            continue
+        setattr(project, key, check_strategy(value) if key == "strategy" else value)
 
 
 def can_see(db: Session, user: User, project: Project) -> bool:

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["BoxIn", "LabelIn", "LabelOut", "ItemOut", "ProjectOut", "ProjectSettings",
            "QueueEntry", "ProgressOut", "ModelOut", "UserIn", "UserOut", "TokenOut",
-           "MemberIn", "Message", "ConflictOut", "RowIn"]
+           "MemberIn", "Message", "ConflictOut", "RowIn", "IntakeOut"]
 
 
 class Message(BaseModel):
@@ -82,6 +82,9 @@ class ProjectOut(BaseModel):
     lease_seconds: int
     train_state: str
     train_error: str | None
+    stream_share: float
+    stream_max_per_hour: int | None
+    stream_max_per_day: int | None
 
 
 class ProjectSettings(BaseModel):
@@ -92,6 +95,9 @@ class ProjectSettings(BaseModel):
     budget: int | None = Field(default=None, ge=0, le=10_000_000)
     overlap: int | None = Field(default=None, ge=1, le=10)
     lease_seconds: int | None = Field(default=None, ge=10, le=86400)
+    stream_share: float | None = Field(default=None, gt=0, le=1)
+    stream_max_per_hour: int | None = Field(default=None, ge=0, le=10_000_000)
+    stream_max_per_day: int | None = Field(default=None, ge=0, le=10_000_000)
 
 
 class QueueEntry(BaseModel):
@@ -125,7 +131,7 @@ class ModelOut(BaseModel):
 
 class ProgressOut(BaseModel):
     labels: int
-    items: int
+    n_items: int
     budget_left: int
     labels_this_round: int
     round: RoundOut | None
@@ -157,7 +163,25 @@ class TokenOut(BaseModel):
 
 
 class RowIn(BaseModel):
-    """A new table row for streaming intake."""
+    """A new table row for streaming intake into ``project``."""
 
     model_config = ConfigDict(extra="forbid")
-    data: dict
+    project: str = Field(min_length=1, max_length=64)
+    data: dict[str, str | int | float | bool | None] = Field(max_length=500)
+
+
+class StreamBudget(BaseModel):
+    spent: int
+    seen: int
+    used_share: float
+
+
+class IntakeOut(BaseModel):
+    """What the stream policy decided for an arriving item."""
+
+    uid: str
+    queued: bool
+    score: float | None
+    guess: str | None
+    duplicate: bool
+    budget: StreamBudget | None

@@ -13,9 +13,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alwild.app.deps import Caller, NeedLogin
+from alwild.app.intake import StreamIntake
 from alwild.app.labels import Conflict
+from alwild.app.leases import LeaseError
 from alwild.app.projects import AccessDenied, NotFound
-from alwild.app.queue import LeaseError
 from alwild.app.registry import UnsafeModelFile
 from alwild.app.worker import RetrainWorker
 from alwild.app.workspace import Workspace
@@ -134,6 +135,7 @@ def create_app(ws: Workspace, worker: RetrainWorker | None = None) -> FastAPI:
                   openapi_url=None)
     app.state.ws = ws
     app.state.worker = worker or RetrainWorker(ws).start()
+    app.state.intake = StreamIntake(ws)
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.include_router(api.router)
     app.include_router(pages.router)

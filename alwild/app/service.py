@@ -8,7 +8,7 @@ import sys
 from sqlalchemy import select
 
 from alwild.app.auth import create_user
-from alwild.app.models import Project, QueryRound, User
+from alwild.app.models import Item, Project, QueryRound, User
 from alwild.app.workspace import Workspace
 
 __all__ = ["ensure_admin", "projects_without_round", "pick_project", "serve"]
@@ -26,7 +26,8 @@ def ensure_admin(ws: Workspace) -> tuple[str, str] | None:
 def projects_without_round(ws: Workspace) -> list[int]:
     with ws.session() as db:
         have = set(db.scalars(select(QueryRound.project_id).distinct()))
-        return [p for p in db.scalars(select(Project.id)) if p not in have]
+        filled = set(db.scalars(select(Item.project_id).distinct()))
+        return [p for p in db.scalars(select(Project.id)) if p in filled - have]
 
 
 def pick_project(db, slug: str | None) -> Project:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
-from alwild.app.features import make_estimator
+from alwild.app.features import make_estimator, records_frame
 from alwild.app.labels import frame_target
 from alwild.app.models import Item, Label, ModelVersion, Project, QueryRound, RoundItem, now
 from alwild.app.registry import load_model, save_model
@@ -61,15 +61,17 @@ def _majority(labels: list[str]) -> str:
 
 def _snapshot(ws: Workspace, project_id: int) -> _Snapshot:
     with ws.session() as db, db.begin():
+        db.get(Project, project_id).train_state = "training"
+    with ws.reader() as db, db.begin():
         project = db.get(Project, project_id)
         kind = project_kind(db, project)
         items = db.execute(select(Item.id, Item.split, Item.data, Item.features)
                            .where(Item.project_id == project_id).order_by(Item.id)).all()
         answers: dict[int, list[str]] = {}
-        for lab in db.scalars(select(Label).join(Item).where(Item.project_id == project_id)
+        for lab in db.execute(select(Label.item_id, Label.value, Label.boxes).join(Item)
+                              .where(Item.project_id == project_id)
                               .order_by(Label.updated_at)):
             answers.setdefault(lab.item_id, []).append(frame_target(project, lab))
-        project.train_state = "training"
         snap = _Snapshot(kind, project.strategy, project.batch_size, project.overlap,
                          project.changes_since_train,
                          np.array([r.id for r in items], dtype=np.int64),
@@ -80,7 +82,7 @@ def _snapshot(ws: Workspace, project_id: int) -> _Snapshot:
             snap.X = np.stack([np.frombuffer(r.features, np.float32) for r in items]) \
                 if items else np.zeros((0, 1), np.float32)
         else:
-            snap.X = pd.DataFrame([r.data for r in items])
+            snap.X = records_frame([r.data for r in items])
     return snap
 
 
@@ -123,6 +125,8 @@ def train_project(ws: Workspace, project_id: int) -> TrainResult:
 def _train(ws: Workspace, project_id: int) -> TrainResult:
     start = time.perf_counter()
     snap = _snapshot(ws, project_id)
+    if snap.ids.size == 0:
+        raise ValueError("the project has no items yet: run `alwild ingest DIR DATA` first")
     has_label = np.array([t is not None for t in snap.targets], dtype=bool)
     y_all = np.array([t if t is not None else "" for t in snap.targets], dtype=object)
     train_mask = has_label & (snap.split == "pool")
@@ -180,17 +184,28 @@ def _holdout_checks(snap: _Snapshot, has_label, hold_mask) -> list[int]:
     return [int(i) for i in open_ids[: max(1, snap.batch // 10)]]
 
 
+def _save(ws, project_id, learner) -> tuple[int, str, str] | None:
+    """Write the model file before the database transaction (keeps the write lock short)."""
+    if not learner.is_fitted:
+        return None
+    with ws.session() as db:
+        slug = db.get(Project, project_id).slug
+        version = (db.scalar(select(func.max(ModelVersion.version))
+                             .where(ModelVersion.project_id == project_id)) or 0) + 1
+    rel, digest = save_model(learner.estimator, ws.models_root, f"{slug}-v{version}.joblib",
+                             ws.secret_key)
+    return version, rel, digest
+
+
 def _register(ws, project_id, snap, learner, accuracy, n_labels, n_holdout, picked, checks,
               warm, start) -> TrainResult:
+    saved = _save(ws, project_id, learner)
     with ws.session() as db, db.begin():
         project = db.get(Project, project_id)
         version = None
         mv_id = None
-        if learner.is_fitted:
-            version = (db.scalar(select(func.max(ModelVersion.version))
-                                 .where(ModelVersion.project_id == project_id)) or 0) + 1
-            rel, digest = save_model(learner.estimator, ws.models_root,
-                                     f"{project.slug}-v{version}.joblib", ws.secret_key)
+        if saved is not None:
+            version, rel, digest = saved
             mv = ModelVersion(project_id=project_id, version=version, strategy=snap.strategy,
                               n_labels=n_labels, accuracy=accuracy, n_holdout=n_holdout,
                               train_seconds=time.perf_counter() - start, path=rel,
@@ -209,20 +224,21 @@ def _register(ws, project_id, snap, learner, accuracy, n_labels, n_holdout, pick
         db.execute(update(Item).where(Item.project_id == project_id, Item.queued.is_(True),
                                       Item.lease_expires < t)
                    .values(queued=False).execution_options(synchronize_session=False))
-        rank = 0
-        for item_id, score, guess, prob in picked:
-            item = db.get(Item, item_id)
-            if item.n_labels >= snap.overlap:
-                continue
-            item.queued, item.queue_rank, item.round_id = True, rank, rnd.id
-            item.score, item.guess, item.guess_p = score, guess, prob
-            db.add(RoundItem(round_id=rnd.id, item_id=item_id, rank=rank, score=score))
-            rank += 1
-        for item_id in checks:
-            item = db.get(Item, item_id)
-            item.queued, item.queue_rank, item.round_id = True, rank, rnd.id
-            item.score, item.guess, item.guess_p = None, None, None
-            rank += 1
+        wanted = [p[0] for p in picked] + checks
+        done = set(db.scalars(select(Item.id).where(Item.id.in_(wanted),
+                                                    Item.n_labels >= snap.overlap)))
+        rows = [{"id": i, "score": s, "guess": g, "guess_p": p}
+                for i, s, g, p in picked if i not in done]
+        rows += [{"id": i, "score": None, "guess": None, "guess_p": None}
+                 for i in checks if i not in done]
+        for rank, row in enumerate(rows):
+            row.update(queued=True, queue_rank=rank, round_id=rnd.id)
+        if rows:
+            db.execute(update(Item), rows)
+            n_scored = len(rows) - len([i for i in checks if i not in done])
+            db.execute(insert(RoundItem), [{"round_id": rnd.id, "item_id": r["id"],
+                                            "rank": r["queue_rank"], "score": r["score"]}
+                                           for r in rows[:n_scored]])
         project.changes_since_train = max(0, project.changes_since_train - snap.changes)
         project.train_state, project.train_error = "idle", None
     return TrainResult(version, accuracy, n_labels, number, len(picked),

@@ -45,7 +45,8 @@ def item_dict(db: Session, item: Item, project: Project, user: User) -> dict:
 
 def project_dict(project: Project) -> dict:
     keys = ("slug", "name", "task", "labels", "strategy", "batch_size", "retrain_every",
-            "budget", "overlap", "lease_seconds", "train_state", "train_error")
+            "budget", "overlap", "lease_seconds", "train_state", "train_error", "stream_share",
+            "stream_max_per_hour", "stream_max_per_day")
     return {k: getattr(project, k) for k in keys}
 
 

@@ -27,8 +27,9 @@ __all__ = ["Workspace", "open_workspace", "make_engine", "SETTINGS_FILE"]
 SETTINGS_FILE = "alwild.json"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, full sync, foreign keys and IMMEDIATE writes.
+def make_engine(url: str, immediate: bool = True) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, full sync, foreign keys and IMMEDIATE writes
+    (``immediate=False``: plain deferred transactions, for long read-only snapshots).
 
     >>> make_engine("sqlite://").dialect.name
     'sqlite'
@@ -39,7 +40,9 @@ def make_engine(url: str) -> Engine:
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if not url.startswith("sqlite"):
         return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+    in_memory = url in ("sqlite://", "sqlite:///:memory:")
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60},
+                           **({} if in_memory else {"pool_size": 20, "max_overflow": 40}))
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:
@@ -53,7 +56,7 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -66,6 +69,7 @@ class Workspace:
     db_url: str
     engine: Engine = field(repr=False)
     sessions: sessionmaker = field(repr=False)
+    readers: sessionmaker = field(repr=False)
 
     @property
     def media_root(self) -> Path:
@@ -91,8 +95,14 @@ class Workspace:
     def session(self) -> Session:
         return self.sessions()
 
+    def reader(self) -> Session:
+        """A session for read-only snapshots; on SQLite it does not take the write lock."""
+        return self.readers()
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.readers.kw["bind"] is not self.engine:
+            self.readers.kw["bind"].dispose()
 
 
 def open_workspace(root: str | os.PathLike, db_url: str | None = None,
@@ -122,6 +132,9 @@ def open_workspace(root: str | os.PathLike, db_url: str | None = None,
         (root / sub).mkdir(exist_ok=True)
     engine = make_engine(settings["db"])
     Base.metadata.create_all(engine)
-    ws = Workspace(root, settings["db"], engine, sessionmaker(engine, expire_on_commit=False))
+    read_engine = engine if engine.dialect.name != "sqlite" else make_engine(settings["db"],
+                                                                                immediate=False)
+    ws = Workspace(root, settings["db"], engine, sessionmaker(engine, expire_on_commit=False),
+                   sessionmaker(read_engine, expire_on_commit=False))
     ws.secret_key  # noqa: B018 - generate on first use
     return ws

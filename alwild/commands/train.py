@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import argparse
 
+from alwild.commands._workspace import add_project_arguments, open_project
+
 
 def register(sub) -> None:
     p = sub.add_parser("train", help="retrain a project's model and open the next round")
-    p.add_argument("dir", help="workspace folder")
-    p.add_argument("--project", help="project slug (needed when the folder has several)")
+    add_project_arguments(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from alwild.app.service import pick_project
     from alwild.app.training import train_project
-    from alwild.app.workspace import open_workspace
 
-    ws = open_workspace(args.dir)
-    with ws.session() as db:
-        project = pick_project(db, args.project)
+    ws, project = open_project(args)
     result = train_project(ws, project.id)
     acc = "n/a (no labelled held-out items yet)" if result.accuracy is None \
         else f"{result.accuracy:.3f}"

@@ -302,3 +302,23 @@ def test_every_retrain_every_labels_trigger_a_retrain(sqlite_ws, tmp_path, clien
     assert client.app.state.worker.wait_idle(60)
     prog = client.get(f"/api/projects/{s.slug}/progress", headers=h).json()
     assert prog["round"]["number"] == 2 and prog["retrain_in"] == 3
+
+
+def test_admin_settings_form_checks_values_and_changes_nothing_on_error(rows):
+    s, client = rows
+    csrf = login(client, "boss", "boss-password-1")
+    url = f"/admin/p/{s.slug}/settings"
+    good = {"csrf": csrf, "strategy": "margin", "batch_size": "7", "retrain_every": "5",
+            "budget": "99", "overlap": "2", "stream_share": "0.25",
+            "stream_max_per_hour": "4", "stream_max_per_day": ""}
+    assert client.post(url, data=good, follow_redirects=False).status_code == 303
+    got = client.get(f"/api/projects/{s.slug}", headers=auth(s.admin_token)).json()
+    assert (got["strategy"], got["batch_size"], got["overlap"], got["stream_share"],
+            got["stream_max_per_hour"], got["stream_max_per_day"]) == ("margin", 7, 2, 0.25,
+                                                                        4, None)
+    bad = client.post(url, data={**good, "batch_size": "0", "strategy": "entropy"})
+    assert bad.status_code == 400 and "batch_size" in bad.text
+    unknown = client.post(url, data={**good, "strategy": "vote_entropy"})
+    assert unknown.status_code == 400 and "committee" in unknown.text
+    got = client.get(f"/api/projects/{s.slug}", headers=auth(s.admin_token)).json()
+    assert (got["strategy"], got["batch_size"]) == ("margin", 7)

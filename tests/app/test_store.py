@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from alwild.app import queue
+from alwild.app import leases
 from alwild.app.labels import Conflict, Submission, disagreements, submit_label
+from alwild.app.leases import LeaseError
 from alwild.app.models import Item, Label, ModelVersion, Project, RoundItem, User
-from alwild.app.queue import LeaseError
 from alwild.app.registry import UnsafeModelFile, load_model
 from alwild.app.training import train_project
 from alwild.scores import entropy
@@ -36,7 +36,7 @@ def test_concurrent_claims_never_hand_an_item_to_two_annotators(ws, tmp_path):
         while True:
             with ws.session() as db:
                 project, user = db.get(Project, s.project_id), _user(db, name)
-                item = queue.claim_next(db, project, user)
+                item = leases.claim_next(db, project, user)
                 if item is None:
                     db.commit()
                     return
@@ -63,7 +63,7 @@ def test_submit_is_idempotent_and_a_stale_edit_gets_the_current_version(ws, tmp_
     train_project(ws, s.project_id)
     with ws.session() as db:
         project, ann = db.get(Project, s.project_id), _user(db, "ann")
-        item = queue.claim_next(db, project, ann)
+        item = leases.claim_next(db, project, ann)
         first, changed = submit_label(db, project, item, ann, Submission("r1", "died"))
         db.commit()
         again, changed_again = submit_label(db, project, item, ann, Submission("r1", "died"))
@@ -87,10 +87,10 @@ def test_an_expired_lease_is_refused_and_changes_nothing(ws, tmp_path):
     with ws.session() as db:
         project, ann, boss = (db.get(Project, s.project_id), _user(db, "ann"),
                               _user(db, "boss"))
-        item = queue.claim_next(db, project, ann)
+        item = leases.claim_next(db, project, ann)
         item.lease_expires = 1.0  # long ago
         db.commit()
-        taken = queue.claim_next(db, project, boss)
+        taken = leases.claim_next(db, project, boss)
         db.commit()
         assert taken.id == item.id  # an expired lease frees the item for the next person
         with pytest.raises(LeaseError, match="lease"):
@@ -105,18 +105,18 @@ def test_overlap_two_hands_items_to_two_people_and_lists_disagreements(ws, tmp_p
     with ws.session() as db:
         project = db.get(Project, s.project_id)
         ann, boss = _user(db, "ann"), _user(db, "boss")
-        a = queue.claim_next(db, project, ann)
+        a = leases.claim_next(db, project, ann)
         db.commit()
-        b = queue.claim_next(db, project, boss)
+        b = leases.claim_next(db, project, boss)
         db.commit()
         assert a.id != b.id  # never two people at once
         submit_label(db, project, a, ann, Submission("a1", "died"))
         db.commit()
-        again = queue.claim_next(db, project, boss)  # boss holds b: gets b back
+        again = leases.claim_next(db, project, boss)  # boss holds b: gets b back
         assert again.id == b.id
         submit_label(db, project, b, boss, Submission("b1", "died"))
         db.commit()
-        second = queue.claim_next(db, project, boss)
+        second = leases.claim_next(db, project, boss)
         db.commit()
         assert second.id == a.id  # the other person's item, for its second label
         submit_label(db, project, second, boss, Submission("b2", "survived"))
@@ -164,7 +164,7 @@ def test_a_failed_training_is_recorded_and_labelling_goes_on(ws, tmp_path):
     with ws.session() as db:
         project = db.get(Project, s.project_id)
         assert project.train_state == "failed" and "bald" in project.train_error
-        item = queue.claim_next(db, project, _user(db, "ann"))
+        item = leases.claim_next(db, project, _user(db, "ann"))
         assert item is not None  # the previous round is still open
 
 
@@ -179,3 +179,15 @@ def test_a_model_file_that_the_app_did_not_write_is_not_loaded(ws, tmp_path):
         load_model(ws.models_root, mv.path, mv.digest, ws.secret_key)
     with pytest.raises(UnsafeModelFile, match="leaves"):
         load_model(ws.models_root, "../secret.key", mv.digest, ws.secret_key)
+
+
+def test_no_item_is_handed_out_once_the_label_budget_is_spent(ws, tmp_path):
+    s = make_setup(ws, tmp_path, n=60, seed_labels=20, budget=2)
+    train_project(ws, s.project_id)
+    with ws.session() as db:
+        project, ann = db.get(Project, s.project_id), _user(db, "ann")
+        for k in range(2):  # the 20 imported seed labels do not count
+            item = leases.claim_next(db, project, ann)
+            submit_label(db, project, item, ann, Submission(f"b{k}", "died"))
+            db.commit()
+        assert leases.claim_next(db, project, ann) is None

@@ -132,6 +132,17 @@
     }
   });
 
+  function fitImage() {
+    const stage = document.getElementById("stage");
+    if (!stage || !page.width) return;
+    const avail = stage.parentElement.getBoundingClientRect().width - 40;
+    const tall = Math.max(240, window.innerHeight - 230);
+    const scale = Math.min(avail / page.width, tall / page.height, 6);
+    stage.style.width = Math.floor(page.width * scale) + "px";
+  }
+  fitImage();
+  window.addEventListener("resize", fitImage);
+
   if (chosen) choose(chosen);
   if (!page.readonly && !page.my_label) {
     const every = Math.max(5, page.lease_seconds / 3) * 1000;

@@ -9,12 +9,13 @@ to two annotators at once.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, not_, select, update
+from sqlalchemy import and_, exists, func, not_, select, update
 from sqlalchemy.orm import Session
 
 from alwild.app.models import Item, Label, Project, Skip, User, now
 
-__all__ = ["claim_next", "claim_item", "holds_lease", "renew", "release", "skip", "LeaseError"]
+__all__ = ["human_labels", "claim_next", "claim_item", "holds_lease", "renew", "release", "skip",
+           "LeaseError"]
 
 
 class LeaseError(Exception):
@@ -30,12 +31,21 @@ def _claimable(project: Project, user: User, t: float):
                 not_(mine), not_(skipped))
 
 
+def human_labels(db: Session, project: Project) -> int:
+    """Labels given by people (imported seed labels do not spend the budget)."""
+    return db.scalar(select(func.count(Label.id)).join(Item).where(
+        Item.project_id == project.id, Label.request_id.not_like("import-%"))) or 0
+
+
 def claim_next(db: Session, project: Project, user: User) -> Item | None:
-    """Lease the most informative open item of the current round to ``user``, or None.
+    """Lease the most informative open item of the current round to ``user``, or None
+    (also when the project's label budget is spent).
 
     A user who already holds a lease gets that item back (one item per person at a time).
     """
     t = now()
+    if human_labels(db, project) >= project.budget:
+        return None  # the label budget is spent
     held = db.scalar(select(Item).where(Item.project_id == project.id,
                                         Item.lease_user_id == user.id,
                                         Item.lease_expires >= t, Item.queued.is_(True)))

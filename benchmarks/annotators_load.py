@@ -1,0 +1,182 @@
+"""20 annotator clients label 2,000 items over HTTP against a real ``alwild serve`` on
+127.0.0.1 while the background worker retrains every 20 labels.
+
+Prints p50/p95 latency of claims and submits, and checks: 0 labels lost, 0 items handed to
+two clients, 0 server errors. Usage::
+
+    PYTHONPATH=. python benchmarks/annotators_load.py [--clients 20] [--labels 2000]
+        [--retrain-every 20] [--postgres]
+
+``--postgres`` starts a throw-away PostgreSQL (Debian's package, Unix socket only) instead
+of SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from alwild.app.ingest import ingest  # noqa: E402
+from alwild.app.models import Item, Label  # noqa: E402
+from alwild.app.projects import create_project  # noqa: E402
+from alwild.app.training import train_project  # noqa: E402
+from alwild.app.workspace import open_workspace  # noqa: E402
+from tests.app.server_proc import Server, add_token_users  # noqa: E402
+
+
+def build(root: Path, n_items: int, clients: int, retrain_every: int,
+          db_url: str | None) -> tuple[str, list[str]]:
+    """Titanic rows (repeated with a copy number to reach ``n_items``), 20 seed labels."""
+    frame = pd.read_csv(ROOT / "alwild" / "data" / "titanic.csv")
+    truth = frame.pop("Survived").map({0: "died", 1: "survived"})
+    reps = -(-n_items // len(frame))
+    big = pd.concat([frame.assign(copy=k) for k in range(reps)], ignore_index=True)
+    big["label"] = pd.concat([truth] * reps, ignore_index=True)
+    big.loc[20:, "label"] = None
+    big.head(n_items).to_csv(root / "rows.csv", index=False)
+    ws = open_workspace(root / "ws", db_url=db_url, create=True)
+    with ws.session() as db, db.begin():
+        project = create_project(db, "Load", "classify", ["died", "survived"], "margin",
+                                 batch_size=n_items, retrain_every=retrain_every,
+                                 budget=10 * n_items)
+        ingest(ws, db, project, str(root / "rows.csv"), label_column="label",
+               holdout_share=0.0)
+        pid, slug = project.id, project.slug
+    train_project(ws, pid)
+    tokens = add_token_users(ws, pid, clients)
+    ws.dispose()
+    return slug, tokens
+
+
+def run(clients: int, labels: int, retrain_every: int = 20, db_url: str | None = None) -> dict:
+    root = Path(tempfile.mkdtemp(prefix="alwild-load-"))
+    slug, tokens = build(root, labels + 200, clients, retrain_every, db_url)
+    server = Server(root / "ws").start()
+    lat = {"claim": [], "submit": []}
+    claims: dict[str, set[int]] = defaultdict(set)
+    acked: dict[str, str] = {}
+    errors: list[str] = []
+    lock = threading.Lock()
+    remaining = [labels]
+
+    def client(k: int) -> None:
+        rng = np.random.default_rng(k)
+        with httpx.Client(base_url=server.url, timeout=60,
+                          headers={"Authorization": f"Bearer {tokens[k]}"}) as c:
+            n = 0
+            while True:
+                with lock:
+                    if remaining[0] <= 0:
+                        return
+                    remaining[0] -= 1
+                t = time.perf_counter()
+                r = c.post(f"/api/projects/{slug}/claim")
+                lat["claim"].append(time.perf_counter() - t)
+                if r.status_code >= 500:
+                    errors.append(f"claim {r.status_code}")
+                if r.status_code != 200:
+                    with lock:
+                        remaining[0] += 1
+                    time.sleep(0.05)
+                    continue
+                uid = r.json()["uid"]
+                with lock:
+                    claims[uid].add(k)
+                rid = f"c{k}-{n}"
+                n += 1
+                body = {"request_id": rid, "value": ("died", "survived")[int(rng.integers(2))]}
+                t = time.perf_counter()
+                r = c.post(f"/api/items/{uid}/labels", json=body)
+                lat["submit"].append(time.perf_counter() - t)
+                if r.status_code >= 500:
+                    errors.append(f"submit {r.status_code}")
+                elif r.status_code == 200:
+                    with lock:
+                        acked[rid] = uid
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    time.sleep(1.0)
+    server.stop()
+    ws = open_workspace(root / "ws")
+    with ws.session() as db:
+        stored = dict(db.execute(select(Label.request_id, Item.uid).join(Item)
+                                 .where(Label.request_id.not_like("import-%"))).all())
+        twice = db.execute(select(Label.item_id).group_by(Label.item_id)
+                           .having(func.count() > 1)).all()
+        from alwild.app.models import ModelVersion
+
+        versions = db.scalar(select(func.count(ModelVersion.id)))
+    ws.dispose()
+    lost = [rid for rid, uid in acked.items() if stored.get(rid) != uid]
+
+    def pct(xs, q):
+        return 1000 * float(np.percentile(xs, q)) if xs else float("nan")
+
+    return {
+        "clients": clients, "labels_acked": len(acked), "labels_stored": len(stored),
+        "lost": len(lost), "handed_twice": sum(len(v) > 1 for v in claims.values()),
+        "labelled_twice": len(twice), "server_errors": len(errors),
+        "claim_p50_ms": pct(lat["claim"], 50), "claim_p95_ms": pct(lat["claim"], 95),
+        "submit_p50_ms": pct(lat["submit"], 50), "submit_p95_ms": pct(lat["submit"], 95),
+        "wall_s": wall, "labels_per_s": len(acked) / wall, "model_versions": versions,
+        "mean_submit_ms": 1000 * statistics.fmean(lat["submit"]) if lat["submit"] else 0,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--labels", type=int, default=2000)
+    parser.add_argument("--retrain-every", type=int, default=20)
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args()
+    stop = None
+    db_url = None
+    if args.postgres:
+        from tests.app.pg import new_database, start_postgres
+
+        admin_url, stop = start_postgres()
+        db_url = new_database(admin_url)
+    try:
+        r = run(args.clients, args.labels, args.retrain_every, db_url)
+    finally:
+        if stop:
+            stop()
+    print(f"database {'PostgreSQL' if args.postgres else 'SQLite (WAL)'}, retrain every "
+          f"{args.retrain_every} labels")
+    print(f"{r['clients']} clients, {r['labels_acked']} labels acknowledged in "
+          f"{r['wall_s']:.1f} s ({r['labels_per_s']:.0f} labels/s), "
+          f"{r['model_versions']} model versions trained meanwhile")
+    print(f"claim  latency p50 {r['claim_p50_ms']:.1f} ms  p95 {r['claim_p95_ms']:.1f} ms")
+    print(f"submit latency p50 {r['submit_p50_ms']:.1f} ms  p95 {r['submit_p95_ms']:.1f} ms")
+    print(f"lost {r['lost']}, handed out twice {r['handed_twice']}, labelled twice "
+          f"{r['labelled_twice']}, server errors {r['server_errors']}, stored "
+          f"{r['labels_stored']}")
+    ok = (r["lost"] == r["handed_twice"] == r["labelled_twice"] == r["server_errors"] == 0
+          and r["labels_acked"] == args.labels == r["labels_stored"])
+    print("OK" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
