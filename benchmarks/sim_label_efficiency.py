@@ -12,7 +12,8 @@ Part ``random`` (holdout protocol, 30 seeds, logistic regression, stratified sta
 entropy and least-confident against random on iris, wine, breast_cancer, digits and titanic;
 labels to reach 98% of each seed's ceiling (the model fitted on every pool label).
 
-    PYTHONPATH=.:benchmarks python benchmarks/sim_label_efficiency.py --part peers --ours runs/reproduce
+    PYTHONPATH=.:benchmarks python benchmarks/sim_label_efficiency.py --part peers \
+        --ours runs/reproduce
 
 (scikit-activeml's curves are cached in ``--cache``; a run without ``--ours`` makes only them.)
     PYTHONPATH=.:benchmarks python benchmarks/sim_label_efficiency.py --part random
