@@ -88,7 +88,9 @@ def powerline_campaign(
     best = summary.loc[summary["strategy"] != "random", "strategy"].iloc[0]
     boxes = result.experts[best].collected_boxes()
     if len(boxes):
-        classes = sorted(frames.boxes["class"].unique())
+        listed = Path(data_dir) / "classes.txt"
+        classes = (listed.read_text().split() if listed.is_file()
+                   else sorted(frames.boxes["class"].unique()))
         sizes = image_sizes(sorted({frames.files[i] for i in result.experts[best].answered}))
         write_yolo(boxes, sizes, classes, out / "expert_boxes")
         write_coco(boxes, sizes, classes, out / "expert_boxes" / "coco.json")
