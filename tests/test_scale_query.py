@@ -15,7 +15,7 @@ N_ROWS, N_FEATURES = 3_000, 4
 TOP_K_STRATEGIES = {
     "least_confident", "margin", "entropy", "vote_entropy", "consensus_entropy",
     "max_disagreement", "max_std", "bald", "expected_gradient_length", "max_PI", "max_EI",
-    "max_UCB",
+    "max_UCB", "mean_std", "variation_ratios", "max_entropy",
 }
 
 
@@ -40,7 +40,7 @@ def _learner(name, X, y, seed):
     if needs == "std":
         target = X[lab] @ np.arange(1, N_FEATURES + 1)
         return ActiveLearner(BayesianRidge(), name, X[lab], target, random_state=seed)
-    if needs in ("committee", "mc"):
+    if needs in ("committee", "votes", "mc"):
         members = [
             ActiveLearner(LogisticRegression(C=c), X_training=X[lab + j], y_training=y[lab + j])
             for j, c in enumerate((0.1, 1.0, 10.0))

@@ -44,7 +44,7 @@ from alwild.scale.sources import (
 )
 from alwild.scale.topk import Candidates, merge_candidates, partition_candidates, subsample_mask
 from alwild.select import tie_seed
-from alwild.strategies import Acquisition, ScoreStrategy, Strategy, get_strategy
+from alwild.strategies import Strategy, TopKStrategy, get_strategy
 
 __all__ = [
     "ClusterError",
@@ -77,13 +77,11 @@ class Selection:
 def row_utility(strategy: Strategy) -> Callable[[Any, Any], np.ndarray]:
     """The per-row utility ``(model, rows) -> scores`` of a top-k strategy.
 
-    >>> row_utility(get_strategy("entropy")) is get_strategy("entropy").utility
+    >>> row_utility(get_strategy("entropy")) == get_strategy("entropy").row_scores
     True
     """
-    if isinstance(strategy, ScoreStrategy):
-        return strategy.utility
-    if isinstance(strategy, Acquisition):
-        return strategy._utility
+    if isinstance(strategy, TopKStrategy):
+        return strategy.row_scores
     name = getattr(strategy, "name", strategy)
     raise ValueError(
         f"strategy {name!r} is not a per-row top-k score, so it cannot be scored partition by "
