@@ -348,6 +348,6 @@ def test_std_strategy_looks_at_the_last_step_of_a_pipeline():
                             X_LAB, Y_LAB)
     with pytest.raises(TypeError, match="which LogisticRegression lacks"):
         learner.query(POOL)
-    gp = make_pipeline(StandardScaler(), GaussianProcessRegressor())
+    gp = make_pipeline(StandardScaler(), GaussianProcessRegressor(optimizer=None))
     opt = BayesianOptimizer(gp, "max_UCB", X_training=X_LAB, y_training=X_LAB[:, 0])
     assert opt.query(POOL, n_instances=2)[0].size == 2
