@@ -88,6 +88,8 @@ def require_committee(model: Any, strategy: str, proba: bool = True) -> None:
 def require_std(model: Any, strategy: str) -> None:
     """Raise unless ``model.predict(X, return_std=True)`` is available."""
     target = model if hasattr(model, "learner_list") else _estimator(model)
+    if hasattr(target, "steps"):  # a Pipeline hands predict's keywords to its last step
+        target = target.steps[-1][1]
     predict = getattr(target, "predict", None)
     params = inspect.signature(predict).parameters if predict is not None else {}
     if "return_std" not in params:

@@ -338,3 +338,16 @@ def test_nonfinite_rows_are_named_for_the_bayesian_optimizer(strategy):
     idx, rows = opt.query(grid)
     opt.teach(rows, rows.ravel())
     assert opt.y_training.size == 3
+
+
+def test_std_strategy_looks_at_the_last_step_of_a_pipeline():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    learner = ActiveLearner(make_pipeline(StandardScaler(), LogisticRegression()), "max_UCB",
+                            X_LAB, Y_LAB)
+    with pytest.raises(TypeError, match="which LogisticRegression lacks"):
+        learner.query(POOL)
+    gp = make_pipeline(StandardScaler(), GaussianProcessRegressor(optimizer=None))
+    opt = BayesianOptimizer(gp, "max_UCB", X_training=X_LAB, y_training=X_LAB[:, 0])
+    assert opt.query(POOL, n_instances=2)[0].size == 2
