@@ -16,7 +16,7 @@ from alwild.sim import SCENARIOS, SimConfig, load_dataset, parse_arms, prepare, 
 from alwild.sim.arms import Arm, FirstTieBreak
 from alwild.sim.pool_run import initial_positions, run_pool
 from alwild.sim.report import labels_to_reach, savings, t_interval
-from alwild.sim.reproduce import Claim, Experiment, run_experiments
+from alwild.sim.reproduce import Claim, Experiment, results_from_folder, run_experiments
 from alwild.sim.reproduce_report import discussion, verdict, write_report
 
 IRIS = prepare(load_dataset("iris"))
@@ -187,3 +187,17 @@ def test_reproduce_report_on_a_tiny_experiment(tmp_path):
     assert "| iris: uncertainty, start | 58.6 |" in text
     assert (tmp_path / "iris_paper.png").exists() and (tmp_path / "titanic_holdout.png").exists()
     assert verdict([0.7, 0.8], 0.9) == "above every seed"
+    again = results_from_folder(tmp_path, tiny)
+    pd.testing.assert_frame_equal(again["iris", "paper"].curves.reset_index(drop=True),
+                                  pd.read_csv(tmp_path / "iris_paper_curves.csv"))
+    with pytest.raises(FileNotFoundError, match="no complete `alwild reproduce` run"):
+        results_from_folder(tmp_path / "nothing", tiny)
+
+
+def test_a_class_with_one_row_cannot_be_split(capsys, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("x,y\n" + "".join(f"{i},{'a' if i % 2 else 'b'}\n" for i in range(30))
+                    + "99,c\n")
+    code, io = _cli(capsys, str(path), "--target", "y", "--model", "nb", "--budget", "3",
+                    "--quiet", "--out", str(tmp_path / "o"))
+    assert code == 2 and "single labelled row" in io.err and "--protocol paper" in io.err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -12,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from alwild.sim.manifest import write_manifest
-from alwild.sim.reproduce import EXPERIMENTS, run_experiments, total_tasks
+from alwild.sim.reproduce import EXPERIMENTS, results_from_folder, run_experiments, total_tasks
 from alwild.sim.reproduce_report import discussion, summary_frame, write_report
 from alwild.sim.runner import seed_list
 from alwild.sim.tables import progress_bar
@@ -29,6 +30,8 @@ def register(sub) -> None:
     p.add_argument("--jobs", type=int, default=-1, help="parallel processes (-1: all cores)")
     p.add_argument("--out", type=Path, default=Path("runs/reproduce"))
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--report-only", action="store_true",
+                   help="rewrite the report and figures from the curves already in --out")
     p.set_defaults(func=run)
 
 
@@ -36,17 +39,26 @@ def run(args: argparse.Namespace) -> int:
     if args.seeds < 2:
         raise ValueError(f"--seeds must be at least 2 to give a spread, got {args.seeds}")
     console = Console()
-    seeds = seed_list(args.seeds)
-    load_before = os.getloadavg()
-    start = time.perf_counter()
-    with progress_bar(total_tasks(seeds), "reproduce: iris + titanic × 2 protocols",
-                      not args.quiet) as tick:
-        results = run_experiments(seeds, n_jobs=args.jobs, on_done=tick)
-    seconds = time.perf_counter() - start
-    load_after = os.getloadavg()
+    if args.report_only:
+        results = results_from_folder(args.out)
+        manifest = json.loads((args.out / "manifest.json").read_text())
+        seeds = manifest["seeds"]
+        seconds = manifest["wall_seconds"]
+        load_before, load_after = manifest["settings"]["load"]
+        command = manifest["command"]
+    else:
+        seeds = seed_list(args.seeds)
+        load_before = os.getloadavg()
+        start = time.perf_counter()
+        with progress_bar(total_tasks(seeds), "reproduce: iris + titanic × 2 protocols",
+                          not args.quiet) as tick:
+            results = run_experiments(seeds, n_jobs=args.jobs, on_done=tick)
+        seconds = time.perf_counter() - start
+        load_after = os.getloadavg()
+        command = ["alwild", *sys.argv[1:]]
     header = [
         "# The reference study's Iris and Titanic experiments, redone over many seeds", "",
-        f"Command: `alwild {' '.join(sys.argv[1:]) or 'reproduce'}`; {len(seeds)} seeds "
+        f"Command: `{' '.join(command)}`; {len(seeds)} seeds "
         f"(0..{seeds[-1]}); wall time {seconds:.0f} s on {os.cpu_count()} cores "
         f"(load average {load_before[0]:.1f} before, {load_after[0]:.1f} after).", "",
         "Setup: random forests (100 trees, `random_state` = seed; committee members "
@@ -57,10 +69,11 @@ def run(args: argparse.Namespace) -> int:
         "**holdout** protocol: a stratified 70/30 split; the learner never sees the 30%. "
         "Titanic features: see `alwild/data/README.md`.", ""]
     report = write_report(results, EXPERIMENTS, args.out, header, discussion(results))
-    write_manifest(args.out / "manifest.json", ["alwild", *sys.argv[1:]],
-                   {"experiments": [e.dataset for e in EXPERIMENTS], "load": [load_before,
-                                                                               load_after]},
-                   seeds, [a for e in EXPERIMENTS for a in e.arms], seconds)
+    if not args.report_only:
+        write_manifest(args.out / "manifest.json", command,
+                       {"experiments": [e.dataset for e in EXPERIMENTS],
+                        "load": [load_before, load_after]},
+                       seeds, [a for e in EXPERIMENTS for a in e.arms_for("paper")], seconds)
     table = Table(title="The study's numbers against ours (mean over seeds, %)",
                   title_justify="left")
     for col in ("claim", "study", "protocol", "ours", "verdict"):

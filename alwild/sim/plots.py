@@ -27,28 +27,35 @@ __all__ = ["plot_curves"]
 def plot_curves(curves: pd.DataFrame, metric: str, path: Path, title: str,
                 ceiling: Sequence[float] | None = None,
                 marks: dict[str, list[tuple[int, float]]] | None = None) -> Path:
-    """Save a PNG of mean curves with 95% CI bands; optionally the ceiling's CI as a grey
-    band and ``marks`` (per label, points ``(labels, value)``, e.g. a study's numbers)."""
-    fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=120)
+    """Save a PNG of mean curves with 95% CI bands (clipped to 0–100%); optionally the
+    ceiling's CI as a grey band and ``marks``: per strategy, points ``(labels, value)`` drawn
+    as crosses in that strategy's colour (e.g. a study's single-run numbers)."""
+    fig, ax = plt.subplots(figsize=(9.5, 4.8), dpi=120)
     table = mean_ci(curves, metric)
+    colours = {}
     for strategy in curves["strategy"].unique():
         mine = table[table["strategy"] == strategy]
         (line,) = ax.plot(mine["labels"], mine["mean"] * 100, label=strategy, lw=1.8)
-        ax.fill_between(mine["labels"], mine["low"] * 100, mine["high"] * 100,
-                        color=line.get_color(), alpha=0.18, lw=0)
+        colours[strategy] = line.get_color()
+        ax.fill_between(mine["labels"], mine["low"].clip(0, 1) * 100,
+                        mine["high"].clip(0, 1) * 100, color=line.get_color(), alpha=0.18,
+                        lw=0)
     if ceiling is not None and len(ceiling):
         mean, low, high = t_interval(ceiling)
         ax.axhspan(low * 100, high * 100, color="grey", alpha=0.2)
         ax.axhline(mean * 100, color="grey", ls="--", lw=1, label="all pool labels (ceiling)")
-    for label, points in (marks or {}).items():
+    for strategy, points in (marks or {}).items():
         xs, ys = zip(*points, strict=True)
-        ax.scatter(xs, [y * 100 for y in ys], marker="X", s=60, zorder=5, label=label)
+        ax.scatter(xs, [y * 100 for y in ys], marker="X", s=70, zorder=5, edgecolors="black",
+                   linewidths=0.6, color=colours.get(strategy, "black"),
+                   label=f"study (one run): {strategy}")
     n_seeds = curves["seed"].nunique()
     ax.set_xlabel("labels (starting rows + queries)")
     ax.set_ylabel(f"{metric.replace('_', ' ')} (%)")
     ax.set_title(f"{title}\nmean of {n_seeds} seeds, band = 95% CI", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_ylim(top=min(ax.get_ylim()[1], 101))
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

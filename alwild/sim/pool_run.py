@@ -25,7 +25,7 @@ from sklearn.model_selection import train_test_split
 from alwild.sim.arms import Arm, build_learner, extra_scores, predict_labels
 from alwild.sim.config import SimConfig, SimData
 
-__all__ = ["run_pool", "split_rows", "initial_positions", "score_labels", "check_budget"]
+__all__ = ["run_pool", "split_rows", "initial_positions", "score_labels", "check_setup"]
 
 _METRIC_FNS = {
     "accuracy": accuracy_score,
@@ -73,8 +73,16 @@ def initial_positions(y_pool: np.ndarray, config: SimConfig,
     return np.sort(np.r_[first, rng.choice(rest, n - len(classes), replace=False)])
 
 
-def check_budget(n_rows: int, config: SimConfig) -> None:
-    """Raise if the pool cannot supply ``init + budget`` distinct rows."""
+def check_setup(y: np.ndarray, config: SimConfig) -> None:
+    """Raise before any run starts if the labels cannot support ``config``: a pool smaller
+    than ``init + budget``, a stratified start smaller than the number of classes, or a
+    class too small to split."""
+    n_classes = len(np.unique(y))
+    if config.init_mode == "stratified" and config.init < n_classes:
+        initial_positions(y, config, np.random.default_rng(0))
+    if config.protocol == "holdout":
+        split_rows(y, config, 0)
+    n_rows = len(y)
     pool = n_rows if config.protocol == "paper" else n_rows - int(np.ceil(n_rows *
                                                                         config.test_size))
     if config.init + config.budget > pool:

@@ -2,8 +2,9 @@
 
 Iris: 10 random starting rows, random forests, 30 queries one at a time; uncertainty vs a
 committee of 2 random forests vs two readings of "acquisition function" selection (see
-:mod:`alwild.sim.arms`), plus the committee with queried rows left in the pool and modAL's
-deterministic tie-break (the reading that reproduces the study's flat committee curve).
+:mod:`alwild.sim.arms`), plus, under the paper protocol, the committee with queried rows
+left in the pool and modAL's deterministic tie-break (the reading that reproduces the
+study's flat committee curve).
 Titanic: the same start, 50 queries, uncertainty vs a committee of 2 random forests.
 Random sampling is not an arm of the study (``benchmarks/label_efficiency.py`` runs it).
 Every experiment runs under ``paper`` (accuracy on the whole dataset) and ``holdout`` (a
@@ -17,13 +18,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
 
 from alwild.sim.arms import Arm
 from alwild.sim.config import PROTOCOLS, SimConfig
 from alwild.sim.datasets import load_dataset
 from alwild.sim.runner import SimResult, n_tasks, prepare, simulate
 
-__all__ = ["Claim", "Experiment", "EXPERIMENTS", "run_experiments", "total_tasks"]
+__all__ = ["Claim", "Experiment", "EXPERIMENTS", "run_experiments", "total_tasks",
+           "results_from_folder"]
 
 UNCERTAINTY = Arm("uncertainty", "least_confident")
 COMMITTEE = Arm("committee_2rf", "vote_entropy", committee_size=2)
@@ -47,12 +52,18 @@ class Claim:
 
 @dataclasses.dataclass(frozen=True)
 class Experiment:
+    """One dataset's setup; ``paper_only`` arms run under the paper protocol alone."""
+
     dataset: str
     budget: int
     arms: tuple[Arm, ...]
     claims: tuple[Claim, ...]
     init: int = 10
     model: str = "rf"
+    paper_only: tuple[Arm, ...] = ()
+
+    def arms_for(self, protocol: str) -> tuple[Arm, ...]:
+        return self.arms + self.paper_only if protocol == "paper" else self.arms
 
 
 _IRIS_CLAIMS = (
@@ -75,15 +86,41 @@ _TITANIC_CLAIMS = (
 )
 
 EXPERIMENTS = (
-    Experiment("iris", 30, (UNCERTAINTY, COMMITTEE, COMMITTEE_NOT_SHRUNK, ACQ_MODAL,
-                            ACQ_CLASSIFIER), _IRIS_CLAIMS),
+    Experiment("iris", 30, (UNCERTAINTY, COMMITTEE, ACQ_MODAL, ACQ_CLASSIFIER), _IRIS_CLAIMS,
+               paper_only=(COMMITTEE_NOT_SHRUNK,)),
     Experiment("titanic", 50, (UNCERTAINTY, COMMITTEE), _TITANIC_CLAIMS),
 )
 
 
 def total_tasks(seeds: list[int], experiments=EXPERIMENTS) -> int:
     """Runs performed by :func:`run_experiments` (for a progress bar)."""
-    return sum(n_tasks(e.arms, seeds) for e in experiments) * len(PROTOCOLS)
+    return sum(n_tasks(e.arms_for(p), seeds) for e in experiments for p in PROTOCOLS)
+
+
+def _config(exp: Experiment, protocol: str) -> SimConfig:
+    return SimConfig(model=exp.model, init=exp.init, budget=exp.budget, protocol=protocol,
+                     metrics=("accuracy",))
+
+
+def results_from_folder(folder: Path, experiments=EXPERIMENTS) -> dict[tuple[str, str],
+                                                                       SimResult]:
+    """The results of an earlier run, read back from its curves and ceilings CSVs."""
+    results = {}
+    for exp in experiments:
+        for protocol in PROTOCOLS:
+            stem = Path(folder) / f"{exp.dataset}_{protocol}"
+            try:
+                curves = pd.read_csv(f"{stem}_curves.csv")
+                ceilings = pd.read_csv(f"{stem}_ceilings.csv")
+            except FileNotFoundError as err:
+                raise FileNotFoundError(
+                    f"{folder} holds no complete `alwild reproduce` run ({err.filename} is "
+                    "missing): run `alwild reproduce --out FOLDER` first"
+                ) from err
+            seeds = tuple(int(s) for s in sorted(ceilings["seed"].unique()))
+            results[exp.dataset, protocol] = SimResult(curves, ceilings, _config(exp, protocol),
+                                                       exp.arms_for(protocol), seeds)
+    return results
 
 
 def run_experiments(seeds: list[int], n_jobs: int = -1,
@@ -93,9 +130,8 @@ def run_experiments(seeds: list[int], n_jobs: int = -1,
     results = {}
     for exp in experiments:
         data = prepare(load_dataset(exp.dataset))
-        for protocol in ("paper", "holdout"):
-            config = SimConfig(model=exp.model, init=exp.init, budget=exp.budget,
-                               protocol=protocol, metrics=("accuracy",))
-            results[exp.dataset, protocol] = simulate(data, exp.arms, config, seeds,
+        for protocol in PROTOCOLS:
+            results[exp.dataset, protocol] = simulate(data, exp.arms_for(protocol),
+                                                      _config(exp, protocol), seeds,
                                                       n_jobs=n_jobs, on_done=on_done)
     return results

@@ -22,7 +22,7 @@ from alwild.sim.arms import Arm
 from alwild.sim.config import SimConfig, SimData
 from alwild.sim.datasets import Dataset, load_dataset
 from alwild.sim.models import make_model
-from alwild.sim.pool_run import check_budget, score_labels, split_rows
+from alwild.sim.pool_run import check_setup, score_labels, split_rows
 from alwild.sim.preprocess import to_matrix
 from alwild.sim.scenarios import get_scenario
 
@@ -69,7 +69,7 @@ def simulate(data: SimData, arms: Sequence[Arm], config: SimConfig, seeds: Seque
     if not seeds:
         raise ValueError("--seeds must be at least 1")
     get_scenario(config.scenario)
-    check_budget(len(data.y), config)
+    check_setup(data.y, config)
     tasks = [(arm, seed) for seed in seeds for arm in (None, *arms)]
     curves, ceilings = [], []
     results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
