@@ -71,7 +71,7 @@ def margin(proba: np.ndarray) -> np.ndarray:
 
 def _entropy_rows(p: np.ndarray) -> np.ndarray:
     # xlogy semantics (0 log 0 = 0) without a Python loop; maximum() avoids log(0).
-    return -np.einsum("ij,ij->i", p, np.log(np.maximum(p, _TINY)))
+    return 0.0 - np.einsum("ij,ij->i", p, np.log(np.maximum(p, _TINY)))  # 0.0 - x: no -0.0
 
 
 def entropy(proba: np.ndarray) -> np.ndarray:
