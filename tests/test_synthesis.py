@@ -6,7 +6,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
-from sklearn.naive_bayes import GaussianNB
 
 from alwild import ActiveLearner, SynthesisLearner
 from alwild.synthesis import (
@@ -52,7 +51,7 @@ class Fitted:
 
     def __init__(self, X, y):
         self.X_training, self.y_training = X, y
-        self.model = GaussianNB().fit(X, y)
+        self.model = LogisticRegression().fit(X, y)
         self.is_fitted = True
 
     def predict_proba(self, X):
