@@ -19,7 +19,7 @@ TITANIC_SHA256 = "4a437fde05fe5264e1701a7387ac6fb75393772ba38bb2c9c566405af5af4b
 
 
 def test_titanic_ships_byte_for_byte_with_its_provenance():
-    data = resources.files("alwild.data")
+    data = resources.files("alwild").joinpath("data")
     raw = data.joinpath("titanic.csv").read_bytes()
     assert hashlib.sha256(raw).hexdigest() == TITANIC_SHA256
     readme = data.joinpath("README.md").read_text()

@@ -110,7 +110,7 @@ def _parser_detail(err: Exception) -> str:
 
 
 def _read_titanic() -> pd.DataFrame:
-    with resources.files("alwild.data").joinpath("titanic.csv").open("rb") as fh:
+    with resources.files("alwild").joinpath("data", "titanic.csv").open("rb") as fh:
         return pd.read_csv(fh)
 
 

@@ -206,12 +206,11 @@ def discussion(results: dict[tuple[str, str], SimResult]) -> list[str]:
         mine = ip.curves[ip.curves["r2"].notna()]
         r2_vals = [mine[mine["labels"] == ip.config.init + q]["r2"].mean() * 100
                    for q in (0, 10, 20, 30)]
-        r2_line = ("  Its `score` (R² of the regression on the class index, which is what "
-                   "modAL's `BayesianOptimizer.score` returns) averages "
-                   + " / ".join(f"{v:.1f}" for v in r2_vals) + " at q = 0/10/20/30; "
-                   "a single run's R² would fit the study's 85–95% range better than its "
-                   "accuracy does, so the study may have plotted R², but this cannot be "
-                   "checked from its text.")
+        r2_line = (" Under the modAL reading, `score` is the regressor's R² on the class index "
+                   "(what modAL's `BayesianOptimizer.score` returns); it averages "
+                   + " / ".join(f"{v:.1f}" for v in r2_vals) + "% at q = 0/10/20/30, "
+                   "as close to the study's numbers as the accuracy is, so the text cannot "
+                   "tell which of the two the study plotted.")
     return [
         "## Where and why the numbers differ", "",
         f"* **One run against {n} seeds.** The study reports one run per setting; the "
