@@ -1,194 +1,183 @@
-"""Label efficiency of issue 6's strategies, with the holdout protocol over many seeds.
+"""Label efficiency: alwild against scikit-activeml on identical splits and seeds, and the
+best alwild strategy against random to 98% of the full-data ceiling on five datasets.
 
-Prints three sets of figures:
+Part ``peers`` (holdout protocol, 30 seeds): the study's setups (Iris 30 queries, Titanic 50;
+10 random starting rows; RandomForest(100)), least-confident uncertainty and a committee of
+2 random forests with vote entropy, in alwild and in scikit-activeml, with the split, the
+starting rows and the estimator seeds of ``alwild.sim`` for each seed. alwild's curves are
+read from an ``alwild reproduce`` run folder (``--ours``; its holdout runs are this setup)
+or computed here. Differences are paired over seeds (alwild minus scikit-activeml).
 
-1. ``strategy="auto"`` against every single strategy and random on iris, wine,
-   breast_cancer, digits and titanic (logistic regression; AULC = mean height of the
-   held-out accuracy curve, and the accuracy at the end of the budget). auto passes if its
-   mean is not below the best single strategy's mean by more than that strategy's 95% CI
-   half-width, and beats random if the paired 95% CI of (auto - random) is above 0.
-2. The imbalance scenario (breast_cancer and digits with one class cut to 3%): labels
-   spent until the first 5 rare-class rows are labelled, per strategy.
-3. A drifting synthetic stream: variable uncertainty vs random at a 10% label budget —
-   mean rolling accuracy (paired over seeds) and the largest overshoot of the budget.
+Part ``random`` (holdout protocol, 30 seeds, logistic regression, stratified start): margin,
+entropy and least-confident against random on iris, wine, breast_cancer, digits and titanic;
+labels to reach 98% of each seed's ceiling (the model fitted on every pool label).
 
-    PYTHONPATH=. python benchmarks/label_efficiency.py --seeds 20 --jobs 16
-    PYTHONPATH=. python benchmarks/label_efficiency.py --quick
+    PYTHONPATH=.:benchmarks python benchmarks/label_efficiency.py --part peers --ours runs/reproduce
+
+(scikit-activeml's curves are cached in ``--cache``; a run without ``--ours`` makes only them.)
+    PYTHONPATH=.:benchmarks python benchmarks/label_efficiency.py --part random
+
+Parts ``auto``, ``imbalance`` and ``stream`` (``beyond``: all three) are issue 6's figures,
+in ``benchmarks/beyond_efficiency.py``: ``strategy="auto"`` against the best single
+strategy and random, labels until 5 rare-class rows on the imbalance scenario, and a
+drifting stream at a 10% budget.
+
+    PYTHONPATH=.:benchmarks python benchmarks/label_efficiency.py --part beyond --seeds 20
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
-import warnings
+from pathlib import Path
 
+import beyond_efficiency
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from peers import skactiveml_curve
+from sklearn.ensemble import RandomForestClassifier
 
 from alwild.sim import SimConfig, load_dataset, parse_arms, prepare, simulate
-from alwild.sim.imbalance_scenario import labels_until_minority, make_imbalanced
-from alwild.sim.report import aulc, t_interval
-from alwild.sim.stream_scenario import run_drifting
+from alwild.sim.pool_run import initial_positions, split_rows
+from alwild.sim.report import aulc, labels_to_reach, savings, t_interval
+from alwild.sim.reproduce import COMMITTEE, UNCERTAINTY
 
-SINGLE = ["margin", "entropy", "density_weighted", "cluster_stratified"]
-# dataset: (budget after 10 starting labels, batch)
-POOL_TASKS = {"iris": (40, 5), "wine": (40, 5), "breast_cancer": (60, 5), "digits": (100, 10),
-              "titanic": (60, 5)}
-IMBALANCE_TASKS = {"breast_cancer": (100, 5), "digits": (100, 5)}
-IMBALANCE_ARMS = ["least_confident", "class_quota", "cluster_stratified", "epsilon_greedy",
-                  "density_weighted", "auto", "random"]
-
-
-def ci(values) -> str:
-    mean, low, high = t_interval(values)
-    return f"{mean * 100:6.2f} ± {(high - low) / 2 * 100:4.2f}"
+PEER_SETUPS = {"iris": 30, "titanic": 50}
+RANDOM_SETUPS = {  # dataset: (init, batch, budget)
+    "iris": (6, 1, 40),
+    "wine": (6, 2, 60),
+    "breast_cancer": (10, 5, 150),
+    "digits": (20, 20, 400),
+    "titanic": (10, 5, 150),
+}
 
 
-def pool_figures(seeds: list[int], jobs: int, quick: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rows, every = [], {}
-    arms = parse_arms(",".join(["auto", *SINGLE, "random"]))
-    for name, (budget, batch) in POOL_TASKS.items():
-        if quick:
-            budget, batch = budget // 2, batch
-        start = time.perf_counter()
-        data = prepare(load_dataset(name))
-        config = SimConfig(model="logreg", init=10, budget=budget, batch=batch,
-                           metrics=("accuracy",))
-        result = simulate(data, arms, config, seeds, n_jobs=jobs)
-        curves = result.curves
-        area = aulc(curves, "accuracy").pivot(index="seed", columns="strategy", values="aulc")
-        final = (curves[curves["labels"] == curves["labels"].max()]
-                 .pivot(index="seed", columns="strategy", values="accuracy"))
-        every[name] = area.mean() * 100
-        for metric, table in (("AULC", area), ("final", final)):
-            best = max(SINGLE, key=lambda s: table[s].mean())
-            b_mean, b_low, b_high = t_interval(table[best])
-            a_mean = table["auto"].mean()
-            _, d_low, d_high = t_interval(table["auto"] - table["random"])
-            _, g_low, g_high = t_interval(table["auto"] - table[best])
-            rows.append({
-                "dataset": name, "metric": metric, "labels": int(curves["labels"].max()),
-                "auto": ci(table["auto"]), "best single": f"{best} {ci(table[best])}",
-                "random": ci(table["random"]),
-                "auto-best (paired CI)": f"[{g_low * 100:+.2f}, {g_high * 100:+.2f}]",
-                "auto-random (paired CI)": f"[{d_low * 100:+.2f}, {d_high * 100:+.2f}]",
-                "within best's CI": a_mean >= b_mean - (b_high - b_low) / 2,
-                "beats random": d_low > 0,
-            })
-        arms_used = _auto_arms(data, config, seeds[:3])
-        print(f"  {name}: {time.perf_counter() - start:.0f} s; auto's arms (3 seeds): {arms_used}",
-              flush=True)
-    return pd.DataFrame(rows), pd.DataFrame(every).T.round(2)
+def _peer_run(data, dataset, arm_name, committee, seed, budget):
+    config = SimConfig(model="rf", init=10, budget=budget, metrics=("accuracy",))
+    pool, test = split_rows(data.y, config, seed)
+    start = initial_positions(data.y[pool], config, np.random.default_rng(seed))
+    accs = skactiveml_curve(data.X, data.y, pool, test, start,
+                            RandomForestClassifier(n_estimators=100), seed, budget,
+                            committee_size=2 if committee else 0)
+    return [{"strategy": arm_name, "seed": seed, "labels": 10 + q, "accuracy": a}
+            for q, a in enumerate(accs)]
 
 
-def _auto_arms(data, config, seeds) -> str:
-    """How often auto followed each arm, replaying the first seeds in this process."""
-    from alwild.sim.arms import build_learner
-    from alwild.sim.pool_run import initial_positions, split_rows
-
-    counts: dict[str, int] = {}
-    for seed in seeds:
-        pool, _ = split_rows(data.y, config, seed)
-        rng = np.random.default_rng(seed)
-        start = pool[initial_positions(data.y[pool], config, rng)]
-        remaining = np.setdiff1d(pool, start)
-        learner = build_learner(parse_arms("auto")[0], config.model, data.X[start],
-                                data.y[start], seed)
-        for _ in range(config.budget // config.batch):
-            idx, _ = learner.query(data.X[remaining], config.batch)
-            learner.teach(data.X[remaining[idx]], data.y[remaining[idx]])
-            remaining = np.delete(remaining, idx)
-        for h in learner.query_strategy.history:
-            counts[h["arm"]] = counts.get(h["arm"], 0) + 1
-    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+def _fmt(trio, scale=100.0):
+    return f"{trio[0] * scale:+.1f} [{trio[1] * scale:+.1f}, {trio[2] * scale:+.1f}]"
 
 
-def imbalance_figures(seeds: list[int], jobs: int, quick: bool) -> pd.DataFrame:
-    rows = []
-    for name, (budget, batch) in IMBALANCE_TASKS.items():
-        data, minority = make_imbalanced(prepare(load_dataset(name)))
-        config = SimConfig(model="logreg", init=10, budget=budget // (2 if quick else 1),
-                           batch=batch, metrics=("accuracy", "balanced_accuracy"),
-                           scenario="imbalance")
-        result = simulate(data, parse_arms(",".join(IMBALANCE_ARMS)), config, seeds,
-                          n_jobs=jobs)
-        reach = labels_until_minority(result.curves, 5)
-        last = result.curves[result.curves["labels"] == result.curves["labels"].max()]
-        n_rare = int(np.sum(data.y == minority))
-        for strategy in IMBALANCE_ARMS:
-            got = reach[reach["strategy"] == strategy]["labels"]
-            filled = got.fillna(result.curves["labels"].max() + 1)
-            mine = last[last["strategy"] == strategy]
-            mean, low, high = t_interval(filled)
-            rows.append({
-                "dataset": f"{name} (class {data.classes[minority]}: {n_rare} of "
-                           f"{len(data.y)} rows)",
-                "strategy": strategy, "median labels to 5 rare": float(filled.median()),
-                "mean (misses = budget+1)": f"{mean:.1f} ± {(high - low) / 2:.1f}",
-                "seeds reaching 5": f"{got.notna().mean():.0%}",
-                "final rare recall %": ci(mine["minority_recall"]),
-                "final balanced acc. %": ci(mine["balanced_accuracy"]),
-            })
-    return pd.DataFrame(rows)
+def _theirs(data, dataset, budget, seeds, jobs, cache: Path) -> pd.DataFrame:
+    path = cache / f"skactiveml_{dataset}_holdout_curves.csv"
+    if path.exists():
+        theirs = pd.read_csv(path)
+        if set(seeds) <= set(theirs["seed"]):
+            return theirs[theirs["seed"].isin(seeds)]
+    t0 = time.perf_counter()
+    rows = Parallel(n_jobs=jobs)(
+        delayed(_peer_run)(data, dataset, arm.name, arm.committee_size > 0, s, budget)
+        for arm in (UNCERTAINTY, COMMITTEE) for s in seeds)
+    print(f"scikit-activeml loops on {dataset}: {time.perf_counter() - t0:.0f}s")
+    theirs = pd.DataFrame([r for run in rows for r in run])
+    cache.mkdir(parents=True, exist_ok=True)
+    theirs.to_csv(path, index=False)
+    return theirs
 
 
-def stream_figures(seeds: list[int], jobs: int, quick: bool) -> pd.DataFrame:
-    n = 2000 if quick else 6000
-    frames = Parallel(n_jobs=jobs)(
-        delayed(run_drifting)([seed], n, policies=("variable_uncertainty", "split",
-                                                   "randomized_variable_uncertainty", "random"),
-                              share=0.1)
-        for seed in seeds)
-    frame = pd.concat(frames, ignore_index=True)
-    per_seed = frame.groupby(["policy", "seed"])["rolling_accuracy"].mean().unstack("policy")
-    rows = []
-    for policy in per_seed.columns:
-        mine = frame[frame["policy"] == policy]
-        _, low, high = t_interval(per_seed[policy] - per_seed["random"])
-        rows.append({
-            "policy": policy, "mean rolling accuracy %": ci(per_seed[policy]),
-            "minus random (paired CI)": "—" if policy == "random"
-            else f"[{low * 100:+.2f}, {high * 100:+.2f}]",
-            "labels used (mean)": f"{mine.groupby('seed')['labels'].max().mean():.1f}",
-            "budget (10% of items)": f"{0.1 * n:.0f}",
-            "max overshoot": f"{(mine['labels'] - mine['allowed']).max():+.1f}",
-            "drifts detected": f"{mine.groupby('seed')['drifts'].max().mean():.1f}",
-        })
-    return pd.DataFrame(rows)
+def peers(seeds, ours_dir: Path | None, jobs: int, cache: Path) -> None:
+    for dataset, budget in PEER_SETUPS.items():
+        data = prepare(load_dataset(dataset))
+        theirs = _theirs(data, dataset, budget, seeds, jobs, cache)
+        if ours_dir is None:
+            continue
+        csv = ours_dir / f"{dataset}_holdout_curves.csv"
+        if csv.exists():
+            ours = pd.read_csv(csv)
+            ours = ours[ours["seed"].isin(seeds)]
+        else:
+            config = SimConfig(model="rf", init=10, budget=budget, metrics=("accuracy",))
+            ours = simulate(data, [UNCERTAINTY, COMMITTEE], config, seeds, n_jobs=jobs).curves
+        print(f"\n{dataset} / holdout / RandomForest(100), 10 random starting rows, "
+              f"{budget} queries, {len(seeds)} seeds")
+        print("| strategy | q | alwild % (mean ± CI) | scikit-activeml % | alwild − skactiveml "
+              "(paired, 95% CI) |")
+        print("|---|---|---|---|---|")
+        for arm in (UNCERTAINTY.name, COMMITTEE.name):
+            a = ours[ours["strategy"] == arm].set_index(["seed", "labels"])["accuracy"]
+            b = theirs[theirs["strategy"] == arm].set_index(["seed", "labels"])["accuracy"]
+            for q in sorted(q for q in {10, 20, 30, budget} if q <= budget):
+                x = a.xs(10 + q, level="labels")
+                y = b.xs(10 + q, level="labels").reindex(x.index)
+                ta, tb = t_interval(x), t_interval(y)
+                print(f"| {arm} | {q} | {ta[0] * 100:.1f} ± {(ta[2] - ta[1]) * 50:.1f} | "
+                      f"{tb[0] * 100:.1f} ± {(tb[2] - tb[1]) * 50:.1f} | "
+                      f"{_fmt(t_interval(x - y))} |")
+            area_a = aulc(ours[ours["strategy"] == arm], "accuracy").set_index("seed")["aulc"]
+            area_b = aulc(theirs[theirs["strategy"] == arm], "accuracy").set_index("seed")["aulc"]
+            print(f"| {arm} | AULC | {area_a.mean() * 100:.1f} | {area_b.mean() * 100:.1f} | "
+                  f"{_fmt(t_interval(area_a - area_b.reindex(area_a.index)))} |")
+
+
+def against_random(seeds, jobs: int) -> None:
+    arms = parse_arms("margin,entropy,least_confident,random")
+    print("| dataset | init / batch / budget | ceiling % | strategy | labels to 98% "
+          "(median, share of seeds) | saved vs random (paired mean, 95% CI) | AULC % |")
+    print("|---|---|---|---|---|---|---|")
+    for dataset, (init, batch, budget) in RANDOM_SETUPS.items():
+        config = SimConfig(model="logreg", init=init, init_mode="stratified", batch=batch,
+                           budget=budget, metrics=("accuracy",))
+        t0 = time.perf_counter()
+        res = simulate(prepare(load_dataset(dataset)), arms, config, seeds, n_jobs=jobs)
+        reach = labels_to_reach(res.curves, res.ceilings, "accuracy", 0.98)
+        saved = savings(reach, res.curves).set_index("strategy")
+        area = aulc(res.curves, "accuracy").groupby("strategy")["aulc"].mean()
+        med = reach.groupby("strategy")["labels"].median()
+        share = reach.groupby("strategy")["labels"].apply(lambda v: v.notna().mean())
+        best = min((a.name for a in arms if a.name != "random"),
+                   key=lambda s: (med[s] if share[s] >= 0.5 else np.inf, -area[s]))
+        ceil = res.ceilings["accuracy"].mean() * 100
+        for arm in arms:
+            s = arm.name
+            tag = f"**{s}** (best)" if s == best else s
+            cut = f"{med[s]:g}" if share[s] >= 0.5 else f">{init + budget}"
+            sv = "–" if s == "random" else (
+                f"{saved.loc[s, 'saved']:+.1f} [{saved.loc[s, 'low']:+.1f}, "
+                f"{saved.loc[s, 'high']:+.1f}]")
+            print(f"| {dataset} | {init} / {batch} / {budget} | {ceil:.1f} | {tag} | {cut} "
+                  f"({share[s]:.0%}) | {sv} | {area[s] * 100:.1f} |")
+        print(f"<!-- {dataset}: {time.perf_counter() - t0:.0f}s -->")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=20)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--part", required=True,
+                        choices=("peers", "random", "beyond", "auto", "imbalance", "stream"))
+    parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--first-seed", type=int, default=0,
-                        help="seeds are first-seed .. first-seed + seeds - 1")
+                        help="beyond parts: seeds are first-seed .. first-seed + seeds - 1")
+    parser.add_argument("--quick", action="store_true",
+                        help="beyond parts: 3 seeds, half the budgets")
+    parser.add_argument("--ours", type=Path,
+                        help="an `alwild reproduce` run folder (alwild's curves are computed "
+                             "here when it lacks them); without it, only the peer runs")
+    parser.add_argument("--cache", type=Path, default=Path("runs/label_efficiency"),
+                        help="where scikit-activeml's curves are kept between runs")
     parser.add_argument("--jobs", type=int, default=-1)
-    parser.add_argument("--quick", action="store_true", help="3 seeds, half the budgets")
-    parser.add_argument("--only", choices=("pool", "imbalance", "stream"))
     args = parser.parse_args()
-    seeds = list(range(args.first_seed, args.first_seed + (3 if args.quick else args.seeds)))
-    pd.set_option("display.width", 250)
-    pd.set_option("display.max_columns", 20)
-    pd.set_option("display.max_colwidth", 60)
-    warnings.simplefilter("ignore")
-    start = time.perf_counter()
-    print(f"label efficiency, holdout protocol (30% test), {len(seeds)} seeds "
-          f"({seeds[0]}..{seeds[-1]}), logistic regression; mean ± 95% CI half-width over "
-          "seeds\n")
-    if args.only in (None, "pool"):
-        print("1. auto vs the best single strategy vs random (accuracy %)", flush=True)
-        verdicts, every = pool_figures(seeds, args.jobs, args.quick)
-        print(verdicts.to_string(index=False), "\n")
-        print("   AULC % of every arm (mean over seeds)")
-        print(every.to_string(), "\n")
-    if args.only in (None, "imbalance"):
-        print("2. imbalance: labels until the first 5 rare-class rows are labelled", flush=True)
-        print(imbalance_figures(seeds, args.jobs, args.quick).to_string(index=False), "\n")
-    if args.only in (None, "stream"):
-        print("3. drifting stream, 10% label budget", flush=True)
-        print(stream_figures(seeds, args.jobs, args.quick).to_string(index=False), "\n")
-    print(f"total {time.perf_counter() - start:.0f} s")
+    seeds = list(range(args.seeds))
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    t0 = time.perf_counter()
+    if args.part in ("beyond", "auto", "imbalance", "stream"):
+        first = args.first_seed
+        beyond_efficiency.run(list(range(first, first + args.seeds)), args.jobs, args.quick,
+                              None if args.part == "beyond" else args.part)
+    elif args.part == "peers":
+        peers(seeds, args.ours, args.jobs, args.cache)
+    else:
+        against_random(seeds, args.jobs)
+    print(f"\ntotal {time.perf_counter() - t0:.0f}s, load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
 
 from alwild.cli import main
 from alwild.sim import SimConfig, load_dataset, parse_arms, prepare, simulate
@@ -59,7 +60,7 @@ def test_drifting_stream_changes_concept():
 def test_stream_scenario_never_spends_more_than_the_share():
     X, y = drifting_stream(500, seed=2)
     frame = run_stream(X, y, ("variable_uncertainty", "random", "periodic"), seeds=[0],
-                       share=0.1, window=100, checkpoint=25)
+                       share=0.1, estimator=GaussianNB(), window=100, checkpoint=25)
     assert (frame["labels"] <= frame["allowed"] + 1e-9).all()
     assert frame["rolling_accuracy"].between(0, 1).all()
     summary = stream_summary(frame)

@@ -21,7 +21,7 @@ import pandas as pd  # noqa: E402
 
 from alwild.sim.report import mean_ci, t_interval  # noqa: E402
 
-__all__ = ["plot_curves"]
+__all__ = ["plot_curves", "save_figure"]
 
 
 def plot_curves(curves: pd.DataFrame, metric: str, path: Path, title: str,
@@ -56,6 +56,11 @@ def plot_curves(curves: pd.DataFrame, metric: str, path: Path, title: str,
     ax.grid(alpha=0.3)
     ax.set_ylim(top=min(ax.get_ylim()[1], 101))
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    return save_figure(fig, path)
+
+
+def save_figure(fig, path: Path) -> Path:
+    """Lay out ``fig``, save it as ``path`` (creating its folder), close it."""
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ committee of 2 random forests vs two readings of "acquisition function" selectio
 left in the pool and modAL's deterministic tie-break (the reading that reproduces the
 study's flat committee curve).
 Titanic: the same start, 50 queries, uncertainty vs a committee of 2 random forests.
-Random sampling is not an arm of the study (``benchmarks/sim_label_efficiency.py`` runs it).
+Random sampling is not an arm of the study (``benchmarks/label_efficiency.py`` runs it).
 Every experiment runs under ``paper`` (accuracy on the whole dataset) and ``holdout`` (a
 stratified 30% test split) protocols.
 

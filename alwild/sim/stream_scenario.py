@@ -24,6 +24,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
 from alwild.learners import StreamLearner
+from alwild.sim.plots import save_figure
 from alwild.stream import BudgetManager, RollingAccuracyDrift, get_policy
 
 __all__ = ["drifting_stream", "run_stream", "run_drifting", "plot_stream", "stream_summary"]
@@ -134,10 +135,7 @@ def stream_summary(frame: pd.DataFrame) -> pd.DataFrame:
 
 def plot_stream(frame: pd.DataFrame, path: Path, title: str, share: float) -> Path:
     """Rolling accuracy and labels used over the stream, one line per policy."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # after alwild.sim.plots chose the Agg backend
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.5, 6), dpi=120, sharex=True)
     mean = frame.groupby(["policy", "items"])[["rolling_accuracy", "labels"]].mean()
@@ -154,9 +152,4 @@ def plot_stream(frame: pd.DataFrame, path: Path, title: str, share: float) -> Pa
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

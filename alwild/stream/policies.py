@@ -82,9 +82,12 @@ class VariableUncertainty(StreamPolicy):
 
     Ask when the model's confidence ``1 - score`` is below ``threshold`` (start 1:
     ask for everything). Each label lowers the threshold by the factor ``1 - step``, each
-    item passed over with budget to spare raises it by ``1 + step`` (capped at 1), so
-    the policy spends the budget on the least confident items *of the current
-    period*, whatever the model's overall confidence has become.
+    item passed over with budget to spare raises it by ``1 + step``, so the policy spends
+    the budget on the least confident items *of the current period*, whatever the
+    model's overall confidence has become. The threshold is capped at ``1 + step``: just
+    above 1, so that even items predicted with probability 1 (overconfident models) are
+    asked for when budget is left over, without a long quiet spell pushing it so high
+    that many labels are spent before it is selective again.
     """
 
     step: float = 0.01
@@ -103,7 +106,7 @@ class VariableUncertainty(StreamPolicy):
 
     def update(self, labelled):
         factor = 1.0 - self.step if labelled else 1.0 + self.step
-        self.threshold = float(np.clip(self.threshold * factor, _MIN_THRESHOLD, 1.0))
+        self.threshold = float(np.clip(self.threshold * factor, _MIN_THRESHOLD, 1.0 + self.step))
 
 
 @dataclasses.dataclass

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
 
 from alwild.synthesis.generators import uncertain_seeds
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 __all__ = ["transform_image", "ImageTransforms", "TRANSFORMS"]
 
@@ -30,7 +33,17 @@ TRANSFORMS = ("scale", "crop", "brightness", "rotate")
 _MAX = {"scale": 0.15, "crop": 0.2, "brightness": 0.25, "rotate": 15.0}
 
 
+def _pil():
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError("image transforms need Pillow: pip install 'alwild[deep]' "
+                          "(or pip install pillow)") from None
+    return Image
+
+
 def _channels(img: np.ndarray) -> list[Image.Image]:
+    Image = _pil()
     planes = img[..., None] if img.ndim == 2 else img
     return [Image.fromarray(np.ascontiguousarray(planes[..., c], dtype=np.float32), mode="F")
             for c in range(planes.shape[-1])]
@@ -42,6 +55,7 @@ def _stack(planes: list[Image.Image], like: np.ndarray) -> np.ndarray:
 
 
 def _resize_fit(plane: Image.Image, factor: float, fill: float) -> Image.Image:
+    Image = _pil()
     w, h = plane.size
     nw, nh = max(1, round(w * factor)), max(1, round(h * factor))
     resized = plane.resize((nw, nh), Image.BILINEAR)
@@ -77,6 +91,7 @@ def transform_image(
         is_byte = img.dtype == np.uint8
         value_range = (0.0, 255.0) if is_byte else (float(img.min()), float(img.max()))
     lo, hi = value_range
+    Image = _pil()
     fill = float(np.median(np.concatenate([img[0].ravel(), img[-1].ravel()])))
     planes = _channels(img)
     w, h = planes[0].size
