@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml Makefile
 	# torch first: this exact version is the CPU build on disk; any other spec pulls CUDA.
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -e '.[all,test,bench]'
+	# The cross-checks use modAL 0.4.2.1 (0.4.1's ranked batch repeats one index); its
+	# pin of skorch 0.9 (which no longer imports) is skipped: modAL's scoring needs no skorch.
+	$(BIN)/python -m pip install -q --no-deps modAL-python==0.4.2.1
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

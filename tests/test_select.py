@@ -215,7 +215,9 @@ def test_ranked_batch_matches_modal():
 
     X, labelled = _points(21, 120, 4), _points(22, 15, 4)
     uncertainty = np.random.default_rng(23).random(120)
-    theirs, _ = modal_ranked_batch(Labelled(labelled), X, uncertainty, 20, "euclidean", None)
+    # modAL 0.4.2 returns (indices, scores); 0.4.1 (what pip resolves beside skorch>=1)
+    # returns (indices, rows, scores): the indices come first in both.
+    theirs = modal_ranked_batch(Labelled(labelled), X, uncertainty, 20, "euclidean", None)[0]
     ours = select.ranked_batch(uncertainty, X, 20, labelled)
     np.testing.assert_array_equal(ours, theirs)
 
