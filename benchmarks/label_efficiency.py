@@ -41,7 +41,7 @@ from sklearn.ensemble import RandomForestClassifier
 
 from alwild.sim import SimConfig, load_dataset, parse_arms, prepare, simulate
 from alwild.sim.pool_run import initial_positions, split_rows
-from alwild.sim.report import aulc, labels_to_reach, savings, t_interval
+from alwild.sim.report import aulc, labels_to_reach, median_labels, savings, t_interval
 from alwild.sim.reproduce import COMMITTEE, UNCERTAINTY
 
 PEER_SETUPS = {"iris": 30, "titanic": 50}
@@ -133,15 +133,15 @@ def against_random(seeds, jobs: int) -> None:
         reach = labels_to_reach(res.curves, res.ceilings, "accuracy", 0.98)
         saved = savings(reach, res.curves).set_index("strategy")
         area = aulc(res.curves, "accuracy").groupby("strategy")["aulc"].mean()
-        med = reach.groupby("strategy")["labels"].median()
+        med = reach.groupby("strategy")["labels"].agg(median_labels)
         share = reach.groupby("strategy")["labels"].apply(lambda v: v.notna().mean())
         best = min((a.name for a in arms if a.name != "random"),
-                   key=lambda s: (med[s] if share[s] >= 0.5 else np.inf, -area[s]))
+                   key=lambda s: (med[s], -area[s]))
         ceil = res.ceilings["accuracy"].mean() * 100
         for arm in arms:
             s = arm.name
             tag = f"**{s}** (best)" if s == best else s
-            cut = f"{med[s]:g}" if share[s] >= 0.5 else f">{init + budget}"
+            cut = f"{med[s]:g}" if np.isfinite(med[s]) else f">{init + budget}"
             sv = "–" if s == "random" else (
                 f"{saved.loc[s, 'saved']:+.1f} [{saved.loc[s, 'low']:+.1f}, "
                 f"{saved.loc[s, 'high']:+.1f}]")

@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     summary = summary_table(result.curves, result.ceilings, main, at)
     ceiling = result.ceilings[main].mean() * 100
     console.print(summary_rich(summary, main, f"{dataset.name}, {config.protocol} protocol, "
-                  f"{config.model}, {len(seeds)} seeds (mean [95% CI]); ceiling with all pool "
+                  f"{config.model}, {len(seeds)} seeds; ceiling with all pool "
                   f"labels {ceiling:.1f}%"))
     if "random" in {a.name for a in arms}:
         reach = labels_to_reach(result.curves, result.ceilings, main, 0.98)

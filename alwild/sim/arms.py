@@ -97,6 +97,11 @@ class FirstTieBreak:
         strategy = get_strategy(self.strategy)
         strategy.check(learner)
         _, scores = strategy.select(learner, X_pool, n_instances, np.random.default_rng(0))
+        if scores is None:
+            raise ValueError(
+                f"tie_break='first' needs a strategy that scores every row; "
+                f"{self.strategy!r} picks rows without per-row scores"
+            )
         return np.argpartition(-scores, n_instances - 1)[:n_instances]
 
 

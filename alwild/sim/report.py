@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["t_interval", "mean_ci", "labels_to_reach", "aulc", "savings", "summary_table"]
+__all__ = ["t_interval", "mean_ci", "labels_to_reach", "median_labels", "aulc", "savings",
+           "summary_table"]
 
 
 def t_interval(values) -> tuple[float, float, float]:
@@ -56,6 +57,17 @@ def labels_to_reach(curves: pd.DataFrame, ceilings: pd.DataFrame, metric: str,
     reached = curves[hit].groupby(["strategy", "seed"], sort=False)["labels"].min()
     every = curves.groupby(["strategy", "seed"], sort=False)["labels"].max()
     return reached.reindex(every.index).rename("labels").reset_index()
+
+
+def median_labels(values) -> float:
+    """Median labels-to-target over seeds, counting a seed that never got there (NaN) as
+    needing more than any budget; ``inf`` when the median seed never got there.
+
+    >>> median_labels([10.0, 20.0, float("nan")]), median_labels([10.0, float("nan")])
+    (20.0, inf)
+    """
+    v = np.asarray(values, dtype=float)
+    return float(np.median(np.where(np.isnan(v), np.inf, v)))
 
 
 def aulc(curves: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -111,8 +123,7 @@ def summary_table(curves: pd.DataFrame, ceilings: pd.DataFrame, metric: str,
                 else (np.nan,) * 3
         for share, table in reach.items():
             vals = table[table["strategy"] == strategy]["labels"]
-            row[f"to{round(share * 100)}%"] = (float(vals.median()) if vals.notna().mean() >= 0.5
-                                               else np.inf, float(vals.notna().mean()))
+            row[f"to{round(share * 100)}%"] = (median_labels(vals), float(vals.notna().mean()))
         row["aulc"] = t_interval(area[area["strategy"] == strategy]["aulc"])
         rows.append(row)
     return pd.DataFrame(rows)
