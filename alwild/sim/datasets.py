@@ -139,9 +139,13 @@ def _from_frame(name: str, frame: pd.DataFrame, target: str, drop: tuple[str, ..
         raise ValueError(f"{name} has no feature columns besides the target {target!r}")
     classes, y = np.unique(frame[target].to_numpy(), return_inverse=True)
     if len(classes) < 2:
-        found = "no labelled rows" if len(classes) == 0 else f"only the class {classes[0]!r}"
+        found = "no labelled rows"
+        if len(classes):
+            only = classes[0].item() if hasattr(classes[0], "item") else classes[0]
+            found = f"only the class {only!r}"
+        dropped = f" ({'; '.join(notes)})" if notes else ""
         raise ValueError(
-            f"the target {target!r} has {found}: a classifier needs labelled rows of at "
-            "least two classes"
+            f"the target {target!r} has {found}{dropped}: a classifier needs labelled rows "
+            "of at least two classes"
         )
     return Dataset(name, features, y.astype(np.intp), classes, target, tuple(notes))
