@@ -14,6 +14,7 @@ library loop (:func:`alwild.loop.learn_until`), in simulations and in the labell
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -54,7 +55,7 @@ def _n_labelled(learner) -> int:
     return 0 if y is None else len(y)
 
 
-class StoppingCriterion:
+class StoppingCriterion(abc.ABC):
     """Base: ``criterion(learner) -> StopDecision``; ``history`` keeps every decision."""
 
     name = "criterion"
@@ -62,8 +63,9 @@ class StoppingCriterion:
     def __init__(self) -> None:
         self.history: list[StopDecision] = []
 
+    @abc.abstractmethod
     def _decide(self, learner) -> StopDecision:
-        raise NotImplementedError
+        """Whether to stop now, and why."""
 
     def __call__(self, learner) -> StopDecision:
         decision = self._decide(learner)

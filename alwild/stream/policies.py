@@ -17,6 +17,7 @@ labelled, so adaptive policies can move their threshold (Žliobaitė et al. 2014
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from collections.abc import Callable
 
@@ -37,15 +38,16 @@ __all__ = [
 _MIN_THRESHOLD = 1e-6
 
 
-class StreamPolicy:
+class StreamPolicy(abc.ABC):
     """Base: ``wants(score, rng) -> bool``; ``update(labelled)`` is optional state."""
 
     name = "policy"
 
+    @abc.abstractmethod
     def wants(self, score: float, rng: np.random.Generator) -> bool:
-        raise NotImplementedError
+        """Whether this policy wants the label of an item with uncertainty ``score``."""
 
-    def update(self, labelled: bool) -> None:
+    def update(self, labelled: bool) -> None:  # noqa: B027 - optional hook: stateless policies
         """Called after an item for which the budget had room."""
 
 
