@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from alwild.scores import _as_member_proba
+from alwild.scores import _as_member_proba, expected_entropy
 from alwild.select import _check_k, _rng
 
 __all__ = [
@@ -26,12 +26,6 @@ __all__ = [
 ]
 
 _TINY = np.finfo(np.float64).tiny
-
-
-def _mean_member_entropy(mc_proba: np.ndarray) -> np.ndarray:
-    """E_t H[y | x, w_t] per sample, shape (n,)."""
-    log_p = np.log(np.maximum(mc_proba, _TINY))
-    return -np.einsum("tnc,tnc->n", mc_proba, log_p) / mc_proba.shape[0]
 
 
 def _joint_entropy_with(
@@ -79,7 +73,7 @@ def batchbald(
     t, n, c = mc_proba.shape
     _check_k(k, n)
     rng = _rng(random_state)
-    cond_entropy = _mean_member_entropy(mc_proba)
+    cond_entropy = expected_entropy(mc_proba)
     config_proba = np.ones((t, 1))
     weights = np.ones(1)
     sampled = False
@@ -131,7 +125,7 @@ def joint_mutual_information(mc_proba: np.ndarray, batch: np.ndarray) -> float:
         joint = (joint[:, :, None] * sub[:, j, None, :]).reshape(t, -1)
     p = joint.mean(axis=0)
     h_joint = -float(np.sum(p * np.log(np.maximum(p, _TINY))))
-    return h_joint - float(_mean_member_entropy(sub).sum())
+    return h_joint - float(expected_entropy(sub).sum())
 
 
 def badge_embeddings(proba: np.ndarray, hidden: np.ndarray) -> np.ndarray:

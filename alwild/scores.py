@@ -22,6 +22,7 @@ __all__ = [
     "consensus_entropy",
     "kl_max_disagreement",
     "bald",
+    "expected_entropy",
     "mean_std",
     "variation_ratios",
     "probability_of_improvement",
@@ -156,9 +157,18 @@ def bald(mc_proba: np.ndarray) -> np.ndarray:
     array([0.6931])
     """
     mc_proba = _as_member_proba(mc_proba)
+    return np.maximum(consensus_entropy(mc_proba) - expected_entropy(mc_proba), 0.0)
+
+
+def expected_entropy(mc_proba: np.ndarray) -> np.ndarray:
+    """Mean over Monte-Carlo samples of each sample's predictive entropy, ``E_t H[p_t]``.
+
+    >>> expected_entropy(np.array([[[1.0, 0.0]], [[0.5, 0.5]]])).round(4)
+    array([0.3466])
+    """
+    mc_proba = _as_member_proba(mc_proba)
     t, n, c = mc_proba.shape
-    expected_entropy = _entropy_rows(mc_proba.reshape(t * n, c)).reshape(t, n).mean(axis=0)
-    return np.maximum(consensus_entropy(mc_proba) - expected_entropy, 0.0)
+    return _entropy_rows(mc_proba.reshape(t * n, c)).reshape(t, n).mean(axis=0)
 
 
 def mean_std(mc_proba: np.ndarray) -> np.ndarray:

@@ -15,15 +15,13 @@ contract of :mod:`alwild.sim.scenarios`; ``labels_until_minority`` reads the cur
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from sklearn.metrics import recall_score
 
-from alwild.sim.arms import Arm, build_learner, predict_labels
+from alwild.sim.arms import Arm
 from alwild.sim.config import SimConfig, SimData
-from alwild.sim.pool_run import initial_positions, score_labels, split_rows
+from alwild.sim.pool_run import run_pool
 
 __all__ = ["make_imbalanced", "run_imbalance", "labels_until_minority", "MINORITY_SHARE"]
 
@@ -61,33 +59,13 @@ def run_imbalance(data: SimData, arm: Arm, seed: int, config: SimConfig) -> list
     """Learning-curve rows with ``minority_recall`` and ``minority_found`` (rare-class rows
     labelled so far, starting rows included). ``data`` is already imbalanced."""
     minority = _minority_of(data)
-    pool, evaluation = split_rows(data.y, config, seed)
-    rng = np.random.default_rng(seed)
-    start = pool[initial_positions(data.y[pool], config, rng)]
-    remaining = np.setdiff1d(pool, start)
-    X, y = data.X, data.y
-    found = int(np.sum(y[start] == minority))
-    rows: list[dict] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        learner = build_learner(arm, config.model, X[start], y[start], seed)
-        asked = 0
-        while True:
-            pred = predict_labels(learner, arm, X[evaluation], data.n_classes)
-            recall = recall_score(y[evaluation] == minority, pred == minority, zero_division=0)
-            rows.append({"strategy": arm.name, "seed": seed, "labels": config.init + asked,
-                         **score_labels(y[evaluation], pred, config.metrics),
-                         "minority_recall": float(recall), "minority_found": found,
-                         "used": learner.last_strategy_})
-            if asked >= config.budget or remaining.size == 0:
-                return rows
-            k = min(config.batch, config.budget - asked, remaining.size)
-            idx, _ = learner.query(X[remaining], n_instances=k)
-            chosen = remaining[idx]
-            learner.teach(X[chosen], y[chosen])
-            found += int(np.sum(y[chosen] == minority))
-            asked += k
-            remaining = np.delete(remaining, idx)
+
+    def columns(y_eval: np.ndarray, pred: np.ndarray, labelled_y: np.ndarray) -> dict:
+        recall = recall_score(y_eval == minority, pred == minority, zero_division=0)
+        return {"minority_recall": float(recall),
+                "minority_found": int(np.sum(labelled_y == minority))}
+
+    return run_pool(data, arm, seed, config, step_columns=columns)
 
 
 def labels_until_minority(curves: pd.DataFrame, k: int = 5) -> pd.DataFrame:

@@ -17,6 +17,7 @@ strategy's tie-breaking, so every arm of a seed starts from the same labelled ro
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
@@ -93,8 +94,14 @@ def check_setup(y: np.ndarray, config: SimConfig) -> None:
         )
 
 
-def run_pool(data: SimData, arm: Arm, seed: int, config: SimConfig) -> list[dict]:
-    """Learning-curve rows (one per label count) of ``arm`` on ``data`` for one seed."""
+def run_pool(data: SimData, arm: Arm, seed: int, config: SimConfig,
+             step_columns: Callable[[np.ndarray, np.ndarray, np.ndarray], dict] | None = None,
+             ) -> list[dict]:
+    """Learning-curve rows (one per label count) of ``arm`` on ``data`` for one seed.
+
+    ``step_columns(y_eval, predicted, labelled_y)`` adds a scenario's own columns to each
+    row (the imbalance scenario's minority recall, say).
+    """
     pool, evaluation = split_rows(data.y, config, seed)
     rng = np.random.default_rng(seed)
     start = initial_positions(data.y[pool], config, rng)
@@ -112,8 +119,10 @@ def run_pool(data: SimData, arm: Arm, seed: int, config: SimConfig) -> list[dict
                          "distinct_labels": len(set(labelled)),
                          "used": getattr(learner, "last_strategy_", None),
                          **score_labels(y[evaluation], pred, config.metrics),
-                         **extra_scores(learner, arm, X[evaluation], y[evaluation])})
-            if asked >= config.budget:
+                         **extra_scores(learner, arm, X[evaluation], y[evaluation]),
+                         **(step_columns(y[evaluation], pred, y[labelled])
+                            if step_columns else {})})
+            if asked >= config.budget or remaining.size == 0:
                 return rows
             k = min(config.batch, config.budget - asked, remaining.size)
             idx, _ = learner.query(X[remaining], n_instances=k)
