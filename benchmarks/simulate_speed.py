@@ -8,6 +8,10 @@ evaluation after every label. Each library runs in this one process, one seed at
 and the order of the libraries rotates from seed to seed so that machine load falls on all
 of them alike. A peer that cannot be imported or run is skipped with the reason printed.
 
+alwild runs twice: with ``--model rf`` (its :class:`~alwild.lean_forest.LeanRandomForestClassifier`,
+scikit-learn's trees grown without the per-tree bookkeeping) and with scikit-learn's own
+``RandomForestClassifier``, which the peers use; the second row isolates the loop's overhead.
+
 Also timed: ``alwild.sim.simulate`` on the same 30 seeds with every core (joblib), which is
 what ``alwild simulate`` does.
 
@@ -17,6 +21,7 @@ what ``alwild simulate`` does.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import time
 
@@ -38,8 +43,15 @@ def main() -> None:
     arm = parse_arms("least_confident")[0]
     rf = RandomForestClassifier(n_estimators=100)
 
+    sklearn_config = dataclasses.replace(config, model="sklearn.ensemble.RandomForestClassifier")
+
     def ours(seed, pool, test, start):
-        return [r["accuracy"] for r in run_pool(data, arm, seed, config)], "alwild run_pool"
+        return ([r["accuracy"] for r in run_pool(data, arm, seed, config)],
+                "alwild run_pool, --model rf (LeanRandomForestClassifier)")
+
+    def ours_sklearn_forest(seed, pool, test, start):
+        return ([r["accuracy"] for r in run_pool(data, arm, seed, sklearn_config)],
+                "alwild run_pool, --model sklearn.ensemble.RandomForestClassifier")
 
     skipped = {}
     try:
@@ -65,16 +77,17 @@ def main() -> None:
         accs = skactiveml_curve(data.X, data.y, pool, test, start, rf, seed, args.budget)
         return accs, "scikit-activeml UncertaintySampling + SklearnClassifier"
 
-    libs = {"alwild": ours, "modAL": modal, "scikit-activeml": skal}
+    libs = {"alwild": ours, "alwild, sklearn RF": ours_sklearn_forest, "modAL": modal,
+            "scikit-activeml": skal}
     seconds = dict.fromkeys(libs, 0.0)
-    finals = {name: [] for name in libs}
+    curves = {name: [] for name in libs}
     what = {}
     load = [os.getloadavg()[0]]
     for seed in range(args.seeds):
         pool, test = split_rows(data.y, config, seed)
         start = initial_positions(data.y[pool], config, np.random.default_rng(seed))
         names = list(libs)
-        names = names[seed % 3:] + names[:seed % 3]
+        names = names[seed % len(names):] + names[:seed % len(names)]
         for name in names:
             if name in skipped:
                 continue
@@ -85,7 +98,7 @@ def main() -> None:
                 skipped[name] = f"{type(err).__name__}: {err}"
                 continue
             seconds[name] += time.perf_counter() - t0
-            finals[name].append(accs[-1])
+            curves[name].append(list(accs))
     load.append(os.getloadavg()[0])
     t0 = time.perf_counter()
     simulate(data, [arm], config, list(range(args.seeds)), n_jobs=-1)
@@ -96,14 +109,16 @@ def main() -> None:
           f"RandomForest(100), least-confident, {args.seeds} seeds; {os.cpu_count()} cores, "
           f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (start / after loops "
           "/ after parallel run)")
-    print(f"{'library':<17}{'loop time':>11}{'x alwild':>10}{'final acc %':>13}  measured")
+    print(f"{'library':<19}{'loop time':>11}{'x alwild':>10}{'final acc %':>13}  measured")
     for name in libs:
         if name in skipped:
-            print(f"{name:<17}{'skipped':>11}  {skipped[name]}")
+            print(f"{name:<19}{'skipped':>11}  {skipped[name]}")
             continue
         ratio = seconds[name] / seconds["alwild"]
-        print(f"{name:<17}{seconds[name]:>10.1f}s{ratio:>10.2f}"
-              f"{np.mean(finals[name]) * 100:>13.1f}  {what[name]}")
+        print(f"{name:<19}{seconds[name]:>10.1f}s{ratio:>10.2f}"
+              f"{np.mean([c[-1] for c in curves[name]]) * 100:>13.1f}  {what[name]}")
+    print("alwild's two forests gave identical learning curves on every seed: "
+          f"{curves['alwild'] == curves['alwild, sklearn RF']}")
     print(f"alwild.sim.simulate, {args.seeds} seeds on {os.cpu_count()} processes: "
           f"{parallel:.1f}s (x{parallel / seconds['alwild']:.2f} of the one-process loop)")
 

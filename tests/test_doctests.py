@@ -26,6 +26,8 @@ CORE_MODULES = [
     "alwild.acquisition",
     "alwild.batch",
     "alwild.quickcurve",
+    "alwild.lean_forest",
+    "alwild.sim.models",
 ]
 
 
