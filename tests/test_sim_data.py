@@ -82,11 +82,18 @@ def test_parquet_tables_load(tmp_path):
     assert ds.classes.tolist() == ["a", "b"] and ds.y.tolist() == [0, 1, 0, 1]
 
 
-def test_unparseable_row_names_its_line(tmp_path):
+@pytest.mark.parametrize("bad_line", ["3,0,7,8", '3,"0,1'])
+def test_unparseable_row_names_its_line(tmp_path, bad_line):
     path = tmp_path / "bad.csv"
-    path.write_text("x,y\n1,0\n2,1\n3,0,7,8\n4,1\n")
+    path.write_text(f"x,y\n1,0\n2,1\n{bad_line}\n4,1\n")
     with pytest.raises(ValueError, match="line 4"):
         load_dataset(path, target="y")
+
+
+def test_a_target_for_a_builtin_dataset_is_refused_not_ignored():
+    with pytest.raises(ValueError, match="iris is a builtin dataset.*'species'"):
+        load_dataset("iris", target="species")
+    assert load_dataset("iris", target="target").n_classes == 3
 
 
 def test_missing_target_lists_the_columns(tmp_path):

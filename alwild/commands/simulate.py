@@ -16,6 +16,7 @@ from alwild.sim.datasets import BUILTIN_NAMES, load_dataset
 from alwild.sim.manifest import write_manifest
 from alwild.sim.models import MODELS, check_model_name
 from alwild.sim.outputs import write_outputs
+from alwild.sim.pool_run import check_setup
 from alwild.sim.report import labels_to_reach, savings, summary_table
 from alwild.sim.runner import n_tasks, prepare, seed_list, simulate
 from alwild.sim.scenario_commands import (
@@ -97,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
     for note in dataset.notes:
         console.print(f"[yellow]note:[/] {note}")
     data = prepare_for(args.scenario, prepare(dataset))
+    check_setup(data.y, config)  # before the progress bar, so an error stands alone
     at = _label_points(config, args.at)
     seeds = seed_list(args.seeds)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")

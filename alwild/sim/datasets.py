@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -60,6 +61,12 @@ def load_dataset(spec: str | Path, target: str | None = None,
     """
     spec_str = str(spec)
     if spec_str in _SKLEARN:
+        if target not in (None, "target"):
+            raise ValueError(
+                f"{spec_str} is a builtin dataset with its own labels, so --target "
+                f"{target!r} does not apply: leave --target out, or give the path of a "
+                "CSV/Parquet table"
+            )
         bunch = _SKLEARN[spec_str](as_frame=True)
         frame = bunch.frame.rename(columns={bunch.target.name: "target"})
         names = np.asarray(getattr(bunch, "target_names", np.unique(bunch.target)))
@@ -105,8 +112,10 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def _parser_detail(err: Exception) -> str:
-    text = str(err).strip()
-    return text.split("C error: ", 1)[-1].rstrip(".")
+    """pandas' parser message, with its 0-based "row" of an open quote as a file line."""
+    text = str(err).strip().split("C error: ", 1)[-1].rstrip(".")
+    return re.sub(r"starting at row (\d+)", lambda m: f"starting at line {int(m[1]) + 1}",
+                  text)
 
 
 def _read_titanic() -> pd.DataFrame:
