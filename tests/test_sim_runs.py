@@ -144,8 +144,20 @@ def test_simulate_cli_on_a_mixed_csv_writes_every_output(tmp_path, capsys):
     assert len(pd.read_parquet(out / "curves.parquet")) == 2 * 2 * 5
 
 
+@pytest.mark.parametrize("extra,arms", [([], ["margin", "random"]),
+                                        (["--no-random"], ["margin"])])
+def test_simulate_cli_adds_the_random_baseline_unless_told_not_to(tmp_path, capsys, extra,
+                                                                    arms):
+    code, io = _cli(capsys, "iris", "--model", "nb", "--strategies", "margin", "--seeds", "2",
+                    "--budget", "3", "--jobs", "1", "--quiet", "--out", str(tmp_path), *extra)
+    assert code == 0, io.err
+    assert pd.read_csv(tmp_path / "curves.csv")["strategy"].unique().tolist() == arms
+    assert ("Saved versus random" in io.out) == ("random" in arms)
+
+
 @pytest.mark.parametrize("argv,message", [
     (["--model", "nb", "--budget", "500"], "larger than the pool"),
+    (["--model", "nb", "--target", "species"], "iris is a builtin dataset"),
     (["--model", "nb", "--strategies", "psychic"], "unknown strategy 'psychic'; choose one of"),
     (["--model", "magic"], "unknown model 'magic'; use one of rf, logreg"),
     (["--model", "nb", "--init", "2", "--init-mode", "stratified"],

@@ -44,6 +44,9 @@ def register(sub) -> None:
     p.add_argument("--model", default="rf",
                    help=f"{', '.join(MODELS)} or an import path (module.ClassName)")
     p.add_argument("--committee-size", type=int, default=2)
+    p.add_argument("--no-random", action="store_true",
+                   help="do not add random sampling when --strategies leaves it out (it is "
+                        "the baseline that labels, hours and money saved are measured against)")
     p.add_argument("--keep-queried", action="store_true",
                    help="leave queried rows in the pool (they can be asked for again)")
     p.add_argument("--scenario", default="pool", choices=sorted([*SCENARIOS, *STANDALONE]),
@@ -91,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
                        budget=args.budget, batch=args.batch, protocol=args.protocol,
                        test_size=args.test_size, metrics=metrics, scenario=args.scenario)
     arms = parse_arms(args.strategies, args.committee_size, not args.keep_queried)
+    if not args.no_random and "random" not in {a.name for a in arms}:
+        arms.append(parse_arms("random")[0])
+        console.print("[yellow]note:[/] added random sampling, the baseline for the savings "
+                      "(--no-random leaves it out)")
     if args.seeds < 1:
         raise ValueError(f"--seeds must be at least 1, got {args.seeds}")
     drop = tuple(c.strip() for c in args.drop.split(",") if c.strip())
