@@ -54,10 +54,13 @@ def assert_same_forest(lean, ref, X):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(0, 10_000), st.integers(4, 60), st.integers(1, 6), st.integers(2, 4),
-       settings_space)
-def test_grows_the_trees_scikit_learn_grows(seed, n_rows, n_features, n_classes, params):
+@given(st.integers(0, 10_000), st.integers(4, 60), st.integers(1, 6), st.integers(1, 4),
+       st.booleans(), settings_space)
+def test_grows_the_trees_scikit_learn_grows(seed, n_rows, n_features, n_classes, integers,
+                                             params):
     X, y = _table(seed, max(n_rows, n_classes), n_features, n_classes)
+    if integers:
+        X = (X * 3).astype(np.int64)
     lean = LeanRandomForestClassifier(**params)
     assert lean._lean_fit_applies(X, y, None)  # the fast path is what is compared here
     ref = RandomForestClassifier(**params).fit(X, y)
