@@ -141,6 +141,7 @@ def test_simulate_cli_on_a_mixed_csv_writes_every_output(tmp_path, capsys):
         assert (out / name).exists(), name
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seeds"] == [0, 1] and "scikit-learn" in manifest["versions"]
+    assert manifest["settings"]["estimator"]["class"] == "sklearn.naive_bayes.GaussianNB"
     assert len(pd.read_parquet(out / "curves.parquet")) == 2 * 2 * 5
 
 

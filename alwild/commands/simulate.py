@@ -14,7 +14,7 @@ from alwild.sim.arms import parse_arms
 from alwild.sim.config import INIT_MODES, METRICS, PROTOCOLS, SimConfig
 from alwild.sim.datasets import BUILTIN_NAMES, load_dataset
 from alwild.sim.manifest import write_manifest
-from alwild.sim.models import MODELS, check_model_name
+from alwild.sim.models import MODELS, check_model_name, make_model
 from alwild.sim.outputs import write_outputs
 from alwild.sim.pool_run import check_setup
 from alwild.sim.report import labels_to_reach, savings, summary_table
@@ -84,6 +84,12 @@ def _label_points(config: SimConfig, given: str) -> list[int]:
     return sorted({config.init, config.init + config.budget // 2, last})
 
 
+def _described(estimator) -> dict:
+    kind = type(estimator)
+    return {"class": f"{kind.__module__}.{kind.__qualname__}",
+            "params": estimator.get_params(deep=False)}
+
+
 def run(args: argparse.Namespace) -> int:
     console = Console()
     if args.scenario in STANDALONE:
@@ -121,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
         "n_rows": int(len(data.y)), "n_features": int(data.X.shape[1]),
         "classes": [str(c) for c in data.classes], "notes": list(dataset.notes),
         "seconds_per_label": args.seconds_per_label, "cost_per_label": args.cost_per_label,
+        "estimator": _described(make_model(config.model)),
     }, seeds, list(arms), seconds)
     main = metrics[0]
     summary = summary_table(result.curves, result.ceilings, main, at)
