@@ -84,3 +84,28 @@ def test_a_partition_that_kills_every_worker_fails_clearly(cluster_client, shard
     with pytest.raises(RuntimeError, match=r"workers kept dying while scoring .*poison\.parquet"):
         query_pool(SlowModel(clf, delay=0, poison=99.0), paths, "entropy", 3, cluster_client,
                    random_state=0)
+
+
+class _Finished:
+    """What ``_suspects`` reads of a finished partition future: its key, status, exception."""
+
+    def __init__(self, key, error=None):
+        self.key, self._error = key, error
+        self.status = "finished" if error is None else "error"
+
+    def exception(self):
+        return self._error
+
+
+def test_partitions_that_died_together_are_all_named():
+    from distributed.scheduler import KilledWorker
+
+    from alwild.scale.query import _suspects
+
+    names = {"k0": "part-00.parquet", "k1": "poison.parquet", "k2": "part-02.parquet"}
+    died = KilledWorker("k0", "tcp://w1", allowed_failures=1)
+    leaves = [_Finished("k0", died), _Finished("k1", KilledWorker("k1", "tcp://w1", 1)),
+              _Finished("k2"), _Finished("k3", ValueError("not a worker death"))]
+    assert _suspects(died, leaves, names) == (
+        "one of these shards, which died together: 'part-00.parquet', 'poison.parquet'")
+    assert _suspects(died, leaves[:1], names) == "'part-00.parquet'"

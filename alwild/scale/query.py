@@ -163,6 +163,21 @@ def _submit_partition(client, part, i, args, token):
     return client.compute(task)
 
 
+def _suspects(err, leaves, names: dict) -> str:
+    """The shard(s) whose scoring killed workers. A dying worker takes down every task it
+    was running, so when several partitions died together all of them are named."""
+    from distributed.scheduler import KilledWorker
+
+    keys = {str(getattr(err, "task", ""))}
+    keys |= {str(leaf.key) for leaf in leaves
+             if leaf.status == "error" and isinstance(leaf.exception(), KilledWorker)}
+    shards = sorted(names.get(key, key) for key in keys if key)
+    if len(shards) == 1:
+        return repr(shards[0])
+    return ("one of these shards, which died together: "
+            + ", ".join(repr(shard) for shard in shards))
+
+
 def _wait(future, leaves, names: dict, progress: Progress | None):
     from distributed import as_completed
     from distributed.client import FutureCancelledError
@@ -176,10 +191,8 @@ def _wait(future, leaves, names: dict, progress: Progress | None):
                 progress(done, len(leaves))
         return future.result()
     except KilledWorker as err:
-        key = str(getattr(err, "task", ""))
-        shard = names.get(key, key)
         raise ClusterError(
-            f"workers kept dying while scoring {shard!r} (it was retried on "
+            f"workers kept dying while scoring {_suspects(err, leaves, names)} (retried on "
             f"{getattr(err, 'allowed_failures', '?')} + 1 workers); nothing was selected. "
             "Check the workers' memory limit and that the shard is readable, then rerun: "
             "the same seed gives the same selection"
