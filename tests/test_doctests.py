@@ -28,6 +28,7 @@ CORE_MODULES = [
     "alwild.quickcurve",
     "alwild.lean_forest",
     "alwild.sim.models",
+    "alwild.sim.stopping_rules",
 ]
 
 

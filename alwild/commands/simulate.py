@@ -26,7 +26,8 @@ from alwild.sim.scenario_commands import (
     minority_table,
 )
 from alwild.sim.scenarios import SCENARIOS, prepare_for
-from alwild.sim.tables import progress_bar, savings_table, summary_rich
+from alwild.sim.stopping_rules import STOP_RULES, parse_rules, stop_summary
+from alwild.sim.tables import progress_bar, savings_table, stops_table, summary_rich
 
 
 def register(sub) -> None:
@@ -64,6 +65,9 @@ def register(sub) -> None:
     p.add_argument("--metrics", default=",".join(METRICS))
     p.add_argument("--at", default="",
                    help="label counts for the summary (default: start, middle, end)")
+    p.add_argument("--stop", default="",
+                   help="stopping rules to replay, comma-separated name[:threshold] "
+                        f"({', '.join(STOP_RULES)}): where would each have stopped?")
     p.add_argument("--seconds-per-label", type=float, default=30.0)
     p.add_argument("--cost-per-label", type=float, default=0.5)
     p.add_argument("--jobs", type=int, default=-1, help="parallel processes (-1: all cores)")
@@ -93,12 +97,16 @@ def _described(estimator) -> dict:
 def run(args: argparse.Namespace) -> int:
     console = Console()
     if args.scenario in STANDALONE:
+        if args.stop:
+            raise ValueError(f"--stop replays stopping rules in pool-based runs; the "
+                             f"{args.scenario} scenario has its own end (leave --stop out)")
         return STANDALONE[args.scenario](args, console)
     check_model_name(args.model)
     metrics = tuple(m.strip() for m in args.metrics.split(",") if m.strip())
     config = SimConfig(model=args.model, init=args.init, init_mode=args.init_mode,
                        budget=args.budget, batch=args.batch, protocol=args.protocol,
-                       test_size=args.test_size, metrics=metrics, scenario=args.scenario)
+                       test_size=args.test_size, metrics=metrics, scenario=args.scenario,
+                       stops=parse_rules(args.stop))
     arms = parse_arms(args.strategies, args.committee_size, not args.keep_queried)
     if not args.no_random and "random" not in {a.name for a in arms}:
         arms.append(parse_arms("random")[0])
@@ -139,6 +147,9 @@ def run(args: argparse.Namespace) -> int:
         reach = labels_to_reach(result.curves, result.ceilings, main, 0.98)
         console.print(savings_table(savings(reach, result.curves), args.seconds_per_label,
                                     args.cost_per_label, 0.98))
+    stops = stop_summary(result.curves, result.ceilings, main)
+    if not stops.empty:
+        console.print(stops_table(stops, main))
     if args.scenario == "imbalance":
         console.print(minority_table(result.curves))
     arms_used = auto_arms_table(result.curves)

@@ -40,7 +40,8 @@ class SimConfig:
     ``protocol="holdout"``: a stratified ``test_size`` split the learner never sees;
     ``protocol="paper"``: the pool and the evaluation rows are the whole dataset (the
     reference study's apparent setup, which counts the rows the model was trained on).
-    ``budget`` counts queried labels after the ``init`` starting labels.
+    ``budget`` counts queried labels after the ``init`` starting labels. ``stops`` are
+    stopping rules replayed in each run (see :mod:`alwild.sim.stopping_rules`).
     """
 
     model: str = "rf"
@@ -52,6 +53,7 @@ class SimConfig:
     test_size: float = 0.3
     metrics: tuple[str, ...] = METRICS
     scenario: str = "pool"
+    stops: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:

@@ -18,14 +18,15 @@ import pandas as pd
 from alwild.sim.plots import plot_curves
 from alwild.sim.report import summary_table
 from alwild.sim.runner import SimResult
+from alwild.sim.stopping_rules import stop_summary
 
 __all__ = ["write_outputs", "flat_summary"]
 
 
-def flat_summary(summary: pd.DataFrame) -> pd.DataFrame:
+def flat_summary(summary: pd.DataFrame, keys: tuple[str, ...] = ("strategy",)) -> pd.DataFrame:
     """The summary with tuple cells split into plain columns (for CSV)."""
-    out = {"strategy": summary["strategy"]}
-    for col in summary.columns[1:]:
+    out = {key: summary[key] for key in keys}
+    for col in summary.columns[len(keys):]:
         parts = ("mean", "low", "high") if len(summary[col].iloc[0]) == 3 else ("median", "share")
         for i, part in enumerate(parts):
             out[f"{col}_{part}"] = summary[col].map(lambda cell, i=i: cell[i])
@@ -44,6 +45,10 @@ def write_outputs(result: SimResult, folder: Path, title: str, at: list[int]) ->
         path = folder / f"summary_{metric}.csv"
         flat_summary(summary).to_csv(path, index=False)
         written.append(path)
+        stops = stop_summary(result.curves, result.ceilings, metric)
+        if not stops.empty:
+            written.append(folder / f"stops_{metric}.csv")
+            flat_summary(stops, keys=("strategy", "rule")).to_csv(written[-1], index=False)
         written.append(plot_curves(result.curves, metric, folder / f"curves_{metric}.png",
                                    f"{title}: {metric.replace('_', ' ')}",
                                    ceiling=result.ceilings[metric].to_numpy()))

@@ -6,6 +6,7 @@ strategy's tie-breaking, so every arm of a seed starts from the same labelled ro
 >>> import numpy as np
 >>> from alwild.sim.arms import Arm
 >>> from alwild.sim.config import SimConfig, SimData
+from alwild.sim.stopping_rules import build_rules, rule_column
 >>> X = np.r_[np.zeros((20, 1)), np.ones((20, 1))]; y = np.r_[np.zeros(20), np.ones(20)]
 >>> data = SimData("toy", X, y.astype(int), ("a", "b"))
 >>> rows = run_pool(data, Arm("entropy", "entropy", model="logreg"), 0,
@@ -25,6 +26,7 @@ from sklearn.model_selection import train_test_split
 
 from alwild.sim.arms import Arm, build_learner, extra_scores, predict_labels
 from alwild.sim.config import SimConfig, SimData
+from alwild.sim.stopping_rules import build_rules, rule_column
 
 __all__ = ["run_pool", "split_rows", "initial_positions", "score_labels", "check_setup"]
 
@@ -112,6 +114,7 @@ def run_pool(data: SimData, arm: Arm, seed: int, config: SimConfig,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         learner = build_learner(arm, config.model, X[labelled], y[labelled], seed)
+        rules = build_rules(config.stops, X[remaining]) if arm.kind == "classifier" else {}
         asked = 0
         while True:
             pred = predict_labels(learner, arm, X[evaluation], data.n_classes)
@@ -120,6 +123,8 @@ def run_pool(data: SimData, arm: Arm, seed: int, config: SimConfig,
                          "used": getattr(learner, "last_strategy_", None),
                          **score_labels(y[evaluation], pred, config.metrics),
                          **extra_scores(learner, arm, X[evaluation], y[evaluation]),
+                         **{rule_column(name): rules[name](learner).stop if rules else None
+                            for name, _ in config.stops},
                          **(step_columns(y[evaluation], pred, y[labelled])
                             if step_columns else {})})
             if asked >= config.budget or remaining.size == 0:

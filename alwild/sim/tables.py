@@ -18,7 +18,7 @@ import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-__all__ = ["summary_rich", "savings_table", "progress_bar", "fmt_ci"]
+__all__ = ["summary_rich", "savings_table", "stops_table", "progress_bar", "fmt_ci"]
 
 
 def fmt_ci(triple, scale: float = 100.0, digits: int = 1) -> str:
@@ -71,6 +71,24 @@ def savings_table(saved: pd.DataFrame, seconds_per_label: float, cost_per_label:
         money = tuple(v * cost_per_label for v in trio)
         table.add_row(r["strategy"], fmt_ci(trio, 1, 1), fmt_ci(hours, 1, 2),
                       fmt_ci(money, 1, 2), f"{r['reached']:.0%}")
+    return table
+
+
+def stops_table(summary: pd.DataFrame, metric: str) -> Table:
+    """Where each stopping rule would have stopped (see
+    :func:`alwild.sim.stopping_rules.stop_summary`)."""
+    table = Table(title="Stopping rules: where each would have stopped (95% CI over seeds)",
+                  title_justify="left",
+                  caption=f"labels: median seed (share of seeds that stopped within the "
+                          f"budget); {metric} % at the stop and as a share of the ceiling; "
+                          f"labels saved and {metric} points lost against spending the whole "
+                          "budget", caption_justify="left")
+    for col in ("strategy", "rule", "labels", f"{metric} %", "of ceiling %", "labels saved",
+                "points lost"):
+        table.add_column(col, justify="left" if col in ("strategy", "rule") else "right")
+    for _, r in summary.iterrows():
+        table.add_row(r["strategy"], r["rule"], _reach(r["labels"]), fmt_ci(r["metric"]),
+                      fmt_ci(r["of_ceiling"]), fmt_ci(r["saved"], 1, 1), fmt_ci(r["lost"]))
     return table
 
 
