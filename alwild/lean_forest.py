@@ -15,7 +15,8 @@ The fast path covers what simulations use: a dense, finite ``X``, one target col
 ``criterion``, ``max_depth``, ``min_samples_split``, ``min_samples_leaf``,
 ``min_weight_fraction_leaf``, ``max_features``, ``min_impurity_decrease``, ``bootstrap``,
 ``random_state``. Anything else (and any scikit-learn whose tree internals differ) goes to
-scikit-learn's own ``fit``.
+scikit-learn's own ``fit``. ``tests/test_lean_forest.py`` passes on scikit-learn 1.9 and 1.5
+(fast path) and 1.3 (whose splitter takes other arguments, so every fit falls back).
 
 >>> import numpy as np
 >>> from sklearn.ensemble import RandomForestClassifier
@@ -103,7 +104,8 @@ class LeanRandomForestClassifier(RandomForestClassifier):
                 and bool(np.isfinite(X).all()) and np.ndim(y) == 1
                 and isinstance(self.criterion, str) and self.criterion in CRITERIA_CLF
                 and type(self.estimator) is DecisionTreeClassifier
-                and all(_same(getattr(self, name), value) for name, value in _DEFAULTS.items()))
+                and all(_same(getattr(self, name, value), value)
+                        for name, value in _DEFAULTS.items()))
 
 
 def _same(value: Any, default: Any) -> bool:
