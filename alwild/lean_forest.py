@@ -10,13 +10,14 @@ forest, and sums the trees' probabilities without the parallel wrapper. Its fitt
 and probabilities equal scikit-learn's bit for bit (``tests/test_lean_forest.py`` checks
 this across random data and settings).
 
-The fast path covers what simulations use: a dense, finite ``X``, one target column, no
-``sample_weight``, and the forest settings left at their defaults except ``n_estimators``,
-``criterion``, ``max_depth``, ``min_samples_split``, ``min_samples_leaf``,
-``min_weight_fraction_leaf``, ``max_features``, ``min_impurity_decrease``, ``bootstrap``,
-``random_state``. Anything else (and any scikit-learn whose tree internals differ) goes to
-scikit-learn's own ``fit``. ``tests/test_lean_forest.py`` passes on scikit-learn 1.9 and 1.5
-(fast path) and 1.3 (whose splitter takes other arguments, so every fit falls back).
+The fast path covers what simulations use: a dense, finite NumPy ``X``, one target column,
+no ``sample_weight``, one job, no ``verbose`` output, and the forest settings left at their
+defaults except ``n_estimators``, ``criterion``, ``max_depth``, ``min_samples_split``,
+``min_samples_leaf``, ``min_weight_fraction_leaf``, ``max_features``,
+``min_impurity_decrease``, ``bootstrap`` and ``random_state``. Anything else (and any
+scikit-learn whose tree internals differ) goes to scikit-learn's own ``fit``.
+``tests/test_lean_forest.py`` passes on scikit-learn 1.9 and 1.5 (fast path) and 1.3 (whose
+splitter takes other arguments, so every fit falls back).
 
 >>> import numpy as np
 >>> from sklearn.ensemble import RandomForestClassifier
@@ -37,9 +38,14 @@ import numpy as np
 from scipy import sparse
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_consistent_length
+
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data as _validate_data
+except ImportError:  # pragma: no cover - older scikit-learn validates through the estimator
+    def _validate_data(estimator, *args, **kwargs):
+        return estimator._validate_data(*args, **kwargs)
 
 try:  # scikit-learn's tree builder; absent or different, the forest uses its own fit
     from sklearn.tree._classes import CRITERIA_CLF, DENSE_SPLITTERS
@@ -67,11 +73,11 @@ class LeanRandomForestClassifier(RandomForestClassifier):
         if not self._lean_fit_applies(X, y, sample_weight):
             return super().fit(X, y, sample_weight)
         self._validate_params()
-        X = check_array(X, dtype=np.float32)
-        y = np.asarray(y)
-        check_consistent_length(X, y)
+        X_given, y_given = X, y
+        X, y = _validate_data(self, X, y, multi_output=True, dtype=np.float32)
+        y = np.reshape(y, (-1, 1))
         check_classification_targets(y)
-        self.classes_, y_index = np.unique(y, return_inverse=True)
+        self.classes_, y_index = np.unique(y[:, 0], return_inverse=True)
         self.n_classes_ = len(self.classes_)
         self._n_samples, self.n_features_in_ = X.shape
         self.n_outputs_ = 1
@@ -84,7 +90,7 @@ class LeanRandomForestClassifier(RandomForestClassifier):
         try:
             self.estimators_ = [grow(int(seed)) for seed in seeds]
         except TypeError:  # pragma: no cover - a scikit-learn with other tree internals
-            return super().fit(X, y)
+            return super().fit(X_given, y_given)
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -99,8 +105,9 @@ class LeanRandomForestClassifier(RandomForestClassifier):
         return total
 
     def _lean_fit_applies(self, X: Any, y: Any, sample_weight: Any) -> bool:
-        return (Tree is not None and sample_weight is None
-                and isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "biuf"
+        return (Tree is not None and sample_weight is None and self.n_jobs in (None, 1)
+                and not self.verbose
+                and type(X) is np.ndarray and X.ndim == 2 and X.dtype.kind in "biuf"
                 and bool(np.isfinite(X).all()) and np.ndim(y) == 1
                 and isinstance(self.criterion, str) and self.criterion in CRITERIA_CLF
                 and type(self.estimator) is DecisionTreeClassifier

@@ -29,6 +29,7 @@ CORE_MODULES = [
     "alwild.lean_forest",
     "alwild.sim.models",
     "alwild.sim.stopping_rules",
+    "alwild.sim.pool_run",
 ]
 
 

@@ -37,6 +37,19 @@ def _table(seed: int, n_rows: int, n_features: int, n_classes: int):
     return X, y
 
 
+def _fit_both(lean, ref, X, y, **fit_kwargs) -> bool:
+    """Fit both forests; where scikit-learn refuses the data (NaN in a version whose forests
+    predate missing values), check the lean forest refuses it alike and return False."""
+    try:
+        ref.fit(X, y, **fit_kwargs)
+    except ValueError as err:
+        with pytest.raises(ValueError, match=str(err).split("\n")[0]):
+            lean.fit(X, y, **fit_kwargs)
+        return False
+    lean.fit(X, y, **fit_kwargs)
+    return True
+
+
 def assert_same_forest(lean, ref, X):
     np.testing.assert_array_equal(lean.predict_proba(X), ref.predict_proba(X))
     np.testing.assert_array_equal(lean.predict(X), ref.predict(X))
@@ -98,13 +111,9 @@ def test_settings_outside_the_fast_path_give_scikit_learns_forest(case):
         y_fit = np.c_[y, y[::-1]]
     elif case == "warm_start":
         params["warm_start"] = True
-    try:
-        ref = RandomForestClassifier(**params).fit(X_fit, y_fit, **fit_kwargs)
-    except ValueError as err:  # NaN in a scikit-learn whose forests predate missing values
-        with pytest.raises(ValueError, match=str(err).split("\n")[0]):
-            LeanRandomForestClassifier(**params).fit(X_fit, y_fit, **fit_kwargs)
+    lean, ref = LeanRandomForestClassifier(**params), RandomForestClassifier(**params)
+    if not _fit_both(lean, ref, X_fit, y_fit, **fit_kwargs):
         return
-    lean = LeanRandomForestClassifier(**params).fit(X_fit, y_fit, **fit_kwargs)
     X_eval = X_fit if case in ("dataframe", "nan") else X
     if case == "two_targets":
         for mine, theirs in zip(lean.predict_proba(X_eval), ref.predict_proba(X_eval),
@@ -137,3 +146,29 @@ def test_bad_input_fails_as_scikit_learn_does():
     from sklearn.exceptions import NotFittedError
     with pytest.raises(NotFittedError):
         LeanRandomForestClassifier().predict_proba(X)
+
+
+@pytest.mark.parametrize("case", ["nullable_int", "nullable_bool", "bytes", "masked_X",
+                                  "names_then_array", "n_jobs"])
+def test_inputs_are_validated_as_scikit_learn_validates_them(case):
+    X, y = _table(5, 30, 3, 2)
+    params, fits = {"n_estimators": 4, "random_state": 2}, [(X, y)]
+    if case == "nullable_int":
+        fits = [(X, pd.Series(y).astype("Int64"))]
+    elif case == "nullable_bool":
+        fits = [(X, pd.Series(y.astype(bool)).astype("boolean"))]
+    elif case == "bytes":
+        fits = [(X, np.array([b"no", b"yes"])[y])]
+    elif case == "masked_X":
+        fits = [(np.ma.masked_array(np.where(X > 1.5, np.nan, X), mask=X > 1.5), y)]
+    elif case == "names_then_array":
+        fits = [(pd.DataFrame(X, columns=["a", "b", "c"]), y), (X, y)]
+    elif case == "n_jobs":
+        params["n_jobs"] = 2
+    lean, ref = LeanRandomForestClassifier(**params), RandomForestClassifier(**params)
+    for X_fit, y_fit in fits:
+        if not _fit_both(lean, ref, X_fit, y_fit):
+            return
+    assert hasattr(lean, "feature_names_in_") == hasattr(ref, "feature_names_in_")
+    assert lean.classes_.dtype == ref.classes_.dtype
+    assert_same_forest(lean, ref, X)

@@ -67,5 +67,8 @@ def test_simulate_cli_prints_and_writes_the_stopping_table(tmp_path, capsys):
     assert np.isfinite(table["metric_mean"]).all()
     code = main(["simulate", "wine", "--stop", "nope", "--quiet"])
     assert code == 2 and "unknown stopping rule 'nope'" in capsys.readouterr().err
+    code = main(["simulate", "wine", "--model", "sklearn.linear_model.RidgeClassifier",
+                 "--stop", "max_uncertainty", "--quiet"])
+    assert code == 2 and "has no predict_proba" in capsys.readouterr().err
     code = main(["simulate", "drift", "--scenario", "stream", "--stop", "max_uncertainty"])
     assert code == 2 and "pool-based runs" in capsys.readouterr().err

@@ -6,7 +6,6 @@ strategy's tie-breaking, so every arm of a seed starts from the same labelled ro
 >>> import numpy as np
 >>> from alwild.sim.arms import Arm
 >>> from alwild.sim.config import SimConfig, SimData
-from alwild.sim.stopping_rules import build_rules, rule_column
 >>> X = np.r_[np.zeros((20, 1)), np.ones((20, 1))]; y = np.r_[np.zeros(20), np.ones(20)]
 >>> data = SimData("toy", X, y.astype(int), ("a", "b"))
 >>> rows = run_pool(data, Arm("entropy", "entropy", model="logreg"), 0,

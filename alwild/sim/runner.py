@@ -25,6 +25,7 @@ from alwild.sim.models import make_model
 from alwild.sim.pool_run import check_setup, score_labels, split_rows
 from alwild.sim.preprocess import to_matrix
 from alwild.sim.scenarios import get_scenario
+from alwild.sim.stopping_rules import check_rules
 
 __all__ = ["SimResult", "simulate", "prepare", "ceiling", "load_dataset"]
 
@@ -70,6 +71,7 @@ def simulate(data: SimData, arms: Sequence[Arm], config: SimConfig, seeds: Seque
         raise ValueError("--seeds must be at least 1")
     get_scenario(config.scenario)
     check_setup(data.y, config)
+    check_rules(config.stops, make_model(config.model), config.model)
     tasks = [(arm, seed) for seed in seeds for arm in (None, *arms)]
     curves, ceilings = [], []
     results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(

@@ -13,14 +13,16 @@ shows both the whole curve and where each rule would have cut it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from alwild.sim.report import median_labels, t_interval
 from alwild.stopping import MaxUncertainty, StabilizingPredictions, StoppingCriterion
 
-__all__ = ["STOP_RULES", "parse_rules", "build_rules", "rule_column", "stop_points",
-           "stop_summary"]
+__all__ = ["STOP_RULES", "parse_rules", "check_rules", "build_rules", "rule_column",
+           "stop_points", "stop_summary"]
 
 STOP_RULES = {
     "stabilizing_predictions": (StabilizingPredictions, 0.99,
@@ -28,6 +30,17 @@ STOP_RULES = {
     "max_uncertainty": (MaxUncertainty, 0.1,
                         "highest least-confident uncertainty on the stop set"),
 }
+_NEEDS_PROBABILITIES = ("max_uncertainty",)
+
+
+def check_rules(rules: tuple[tuple[str, float], ...], estimator: Any, model: str) -> None:
+    """Raise before any run if a rule needs class probabilities that ``estimator`` lacks."""
+    needy = [name for name, _ in rules if name in _NEEDS_PROBABILITIES]
+    if needy and not hasattr(estimator, "predict_proba"):
+        raise ValueError(
+            f"--stop {needy[0]} needs class probabilities, and the model {model!r} has no "
+            "predict_proba: use --stop stabilizing_predictions, or a probabilistic model"
+        )
 
 
 def parse_rules(spec: str) -> tuple[tuple[str, float], ...]:
