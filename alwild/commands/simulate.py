@@ -66,8 +66,10 @@ def register(sub) -> None:
     p.add_argument("--at", default="",
                    help="label counts for the summary (default: start, middle, end)")
     p.add_argument("--stop", default="",
-                   help="stopping rules to replay, comma-separated name[:threshold] "
-                        f"({', '.join(STOP_RULES)}): where would each have stopped?")
+                   help="stopping rules to replay, comma-separated name[:threshold]: "
+                        + "; ".join(f"{name} ({what}, default {default})"
+                                    for name, (_, default, what) in STOP_RULES.items())
+                        + ". Where would each have stopped?")
     p.add_argument("--seconds-per-label", type=float, default=30.0)
     p.add_argument("--cost-per-label", type=float, default=0.5)
     p.add_argument("--jobs", type=int, default=-1, help="parallel processes (-1: all cores)")
