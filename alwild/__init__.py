@@ -7,7 +7,6 @@ repeat. modAL users feel at home::
     from alwild.uncertainty import uncertainty_sampling
 """
 
-import alwild.bayes_strategies  # noqa: F401  (registers the Bayesian strategies)
 from alwild.acquisition import max_EI, max_PI, max_UCB
 from alwild.batch import uncertainty_batch_sampling
 from alwild.disagreement import (
@@ -24,10 +23,13 @@ from alwild.learners import (
     StreamLearner,
     SynthesisLearner,
 )
+from alwild.moved import keep_old_paths
 from alwild.strategies import Strategy, available_strategies, get_strategy, register
 from alwild.uncertainty import entropy_sampling, margin_sampling, uncertainty_sampling
 
 __version__ = "0.1.0"
+
+keep_old_paths()
 
 __all__ = [
     "ActiveLearner",

@@ -10,7 +10,7 @@ import numpy as np
 
 from alwild import scores
 from alwild.strategies import get_strategy
-from alwild.support import best_observed
+from alwild.strategies.capabilities import best_observed
 
 __all__ = ["max_PI", "max_EI", "max_UCB", "optimizer_PI", "optimizer_EI", "optimizer_UCB"]
 

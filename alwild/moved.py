@@ -1,14 +1,17 @@
 """Old module paths that moved keep importing: ``import alwild.support`` still works.
 
-A package that moved some of its modules calls :func:`keep_old_paths` from its
-``__init__`` with ``{old dotted path: new dotted path}``. The old name then resolves, on
-first import, to the very module object of the new path (no copy, no second class), so
-user code, modAL-style imports and pickles that name the old path keep working.
+:data:`OLD_PATHS` maps each old dotted path to its new one. On first import the old
+name resolves to the very module object of the new path (no copy, no second class), so
+user code, modAL-style imports and pickles that name the old path keep working. A
+module that was split maps to the tuple of its new homes: the old name is then a small
+module whose attributes are looked up in them, in order.
 
->>> import alwild, importlib
->>> keep_old_paths({"alwild._doc_example_old": "alwild.pool"})
->>> importlib.import_module("alwild._doc_example_old") is importlib.import_module("alwild.pool")
+>>> import importlib
+>>> importlib.import_module("alwild.bayes_select") is importlib.import_module("alwild.select.bayes")
 True
+>>> from alwild.support import features_of, require_proba   # split in two
+>>> features_of.__module__, require_proba.__module__
+('alwild.features', 'alwild.strategies.capabilities')
 """
 
 from __future__ import annotations
@@ -17,18 +20,44 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import sys
+import types
 from collections.abc import Mapping
 
-__all__ = ["keep_old_paths", "old_paths"]
+__all__ = ["OLD_PATHS", "keep_old_paths"]
 
-_MOVED: dict[str, str] = {}
+OLD_PATHS: dict[str, str | tuple[str, ...]] = {
+    "alwild.support": ("alwild.strategies.capabilities", "alwild.features", "alwild.pool"),
+    "alwild.strategies_auto": "alwild.strategies.auto",
+    "alwild.strategies_balanced": "alwild.strategies.balanced",
+    "alwild.bayes_strategies": "alwild.strategies.bayes",
+    "alwild.select_balanced": "alwild.select",
+    "alwild.bayes_select": "alwild.select.bayes",
+    "alwild.scale.topk": "alwild.select.topk",
+}
+
+
+def _split_module(name: str, targets: tuple[str, ...]) -> types.ModuleType:
+    homes = [importlib.import_module(t) for t in targets]
+    module = types.ModuleType(name, f"Moved: its names now live in {', '.join(targets)}.")
+
+    def __getattr__(attr: str):
+        for home in homes:
+            if hasattr(home, attr):
+                return getattr(home, attr)
+        raise AttributeError(f"module {name!r} has no attribute {attr!r}")
+
+    module.__getattr__ = __getattr__
+    module.__all__ = [a for home in homes for a in getattr(home, "__all__", ())]
+    return module
 
 
 class _Alias(importlib.abc.Loader):
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str | tuple[str, ...]) -> None:
         self.target = target
 
     def create_module(self, spec):
+        if isinstance(self.target, tuple):
+            return _split_module(spec.name, self.target)
         return importlib.import_module(self.target)
 
     def exec_module(self, module) -> None:
@@ -37,7 +66,7 @@ class _Alias(importlib.abc.Loader):
 
 class _MovedFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
-        new = _MOVED.get(fullname)
+        new = OLD_PATHS.get(fullname)
         if new is None:
             return None
         return importlib.machinery.ModuleSpec(fullname, _Alias(new))
@@ -46,13 +75,9 @@ class _MovedFinder(importlib.abc.MetaPathFinder):
 _FINDER = _MovedFinder()
 
 
-def keep_old_paths(moves: Mapping[str, str]) -> None:
-    """Let each old dotted module path import as its new one."""
-    _MOVED.update(moves)
+def keep_old_paths(moves: Mapping[str, str | tuple[str, ...]] | None = None) -> None:
+    """Let each old dotted module path (:data:`OLD_PATHS`, plus ``moves``) import as its
+    new one. ``alwild`` calls it on import."""
+    OLD_PATHS.update(moves or {})
     if _FINDER not in sys.meta_path:
         sys.meta_path.insert(0, _FINDER)
-
-
-def old_paths() -> dict[str, str]:
-    """Every registered ``{old path: new path}`` (the packages' ``__init__`` register them)."""
-    return dict(_MOVED)

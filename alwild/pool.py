@@ -22,6 +22,7 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 __all__ = [
+    "append_rows",
     "n_rows",
     "n_features",
     "take_rows",
@@ -211,3 +212,23 @@ def nonfinite_rows(rows, limit: int = 5) -> list[int]:
         return []
     arr = arr.reshape(arr.shape[0], -1)
     return np.flatnonzero(~np.isfinite(arr).all(axis=1))[:limit].tolist()
+
+
+def append_rows(X, rows):
+    """``X`` with ``rows`` appended, keeping the container type.
+
+    >>> append_rows(np.zeros((1, 2)), np.ones((1, 2))).tolist()
+    [[0.0, 0.0], [1.0, 1.0]]
+    """
+    if X is None:
+        return rows
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        if not isinstance(rows, (pd.DataFrame, pd.Series)):
+            rows = pd.DataFrame(rows, columns=X.columns)
+        return pd.concat([X, rows], ignore_index=True)
+    if sparse.issparse(X) or sparse.issparse(rows):
+        return sparse.vstack([X, rows], format="csr")
+    if isinstance(X, list):
+        return X + list(rows)
+    return np.concatenate([np.asarray(X), np.asarray(rows)], axis=0)
+

@@ -33,6 +33,7 @@ __all__ = [
     "random_scores",
     "normalised_uncertainty",
     "UNCERTAINTIES",
+    "as_member_proba",
 ]
 
 _TINY = np.finfo(np.float64).tiny
@@ -112,7 +113,12 @@ def _vote_counts(votes: np.ndarray, n_classes: int) -> np.ndarray:
     return np.bincount(flat, minlength=n * n_classes).reshape(n, n_classes)
 
 
-def _as_member_proba(member_proba: np.ndarray) -> np.ndarray:
+def as_member_proba(member_proba: np.ndarray) -> np.ndarray:
+    """Stacked probabilities ``(n_members, n_samples, n_classes)`` as an array, or an error.
+
+    >>> as_member_proba([[[0.5, 0.5]]]).shape
+    (1, 1, 2)
+    """
     member_proba = np.asarray(member_proba)
     if member_proba.ndim != 3:
         raise ValueError(
@@ -130,7 +136,7 @@ def consensus_entropy(member_proba: np.ndarray) -> np.ndarray:
     >>> consensus_entropy(np.array([[[1.0, 0.0]], [[0.0, 1.0]]])).round(4)
     array([0.6931])
     """
-    return _entropy_rows(_as_member_proba(member_proba).mean(axis=0))
+    return _entropy_rows(as_member_proba(member_proba).mean(axis=0))
 
 
 def kl_max_disagreement(member_proba: np.ndarray) -> np.ndarray:
@@ -139,7 +145,7 @@ def kl_max_disagreement(member_proba: np.ndarray) -> np.ndarray:
     >>> kl_max_disagreement(np.array([[[0.5, 0.5]], [[0.5, 0.5]]]))
     array([0.])
     """
-    member_proba = _as_member_proba(member_proba)
+    member_proba = as_member_proba(member_proba)
     consensus = member_proba.mean(axis=0)
     log_p = np.log(np.maximum(member_proba, _TINY))
     log_q = np.log(np.maximum(consensus, _TINY))
@@ -156,7 +162,7 @@ def bald(mc_proba: np.ndarray) -> np.ndarray:
     >>> bald(np.array([[[1.0, 0.0]], [[0.0, 1.0]]])).round(4)
     array([0.6931])
     """
-    mc_proba = _as_member_proba(mc_proba)
+    mc_proba = as_member_proba(mc_proba)
     return np.maximum(consensus_entropy(mc_proba) - expected_entropy(mc_proba), 0.0)
 
 
@@ -166,7 +172,7 @@ def expected_entropy(mc_proba: np.ndarray) -> np.ndarray:
     >>> expected_entropy(np.array([[[1.0, 0.0]], [[0.5, 0.5]]])).round(4)
     array([0.3466])
     """
-    mc_proba = _as_member_proba(mc_proba)
+    mc_proba = as_member_proba(mc_proba)
     t, n, c = mc_proba.shape
     return _entropy_rows(mc_proba.reshape(t * n, c)).reshape(t, n).mean(axis=0)
 
@@ -180,7 +186,7 @@ def mean_std(mc_proba: np.ndarray) -> np.ndarray:
     >>> mean_std(np.array([[[1.0, 0.0]], [[0.0, 1.0]]]))
     array([0.5])
     """
-    return _as_member_proba(mc_proba).std(axis=0).mean(axis=1)
+    return as_member_proba(mc_proba).std(axis=0).mean(axis=1)
 
 
 def variation_ratios(mc_proba: np.ndarray) -> np.ndarray:
@@ -191,7 +197,7 @@ def variation_ratios(mc_proba: np.ndarray) -> np.ndarray:
     >>> variation_ratios(np.array([[[0.9, 0.1]], [[0.8, 0.2]], [[0.3, 0.7]], [[0.6, 0.4]]]))
     array([0.25])
     """
-    mc_proba = _as_member_proba(mc_proba)
+    mc_proba = as_member_proba(mc_proba)
     counts = _vote_counts(mc_proba.argmax(axis=2).T, mc_proba.shape[2])
     return 1.0 - counts.max(axis=1) / mc_proba.shape[0]
 

@@ -34,8 +34,14 @@ from alwild import scores as S
 from alwild.learners import ActiveLearner
 from alwild.scale import connect
 from alwild.scale.diversity import streaming_k_center, two_stage
-from alwild.scale.topk import subsample_mask
-from alwild.select import best_first, k_center_greedy, min_sq_distances, tie_keys, top_k
+from alwild.select import (
+    best_first,
+    k_center_greedy,
+    min_sq_distances,
+    subsample_mask,
+    tie_keys,
+    top_k,
+)
 
 
 def _blobs(n: int, seed: int = 0):

@@ -127,7 +127,7 @@ def test_a_nonfinite_row_in_a_late_chunk_is_named_by_its_pool_position():
 def test_n_instances_outside_the_pool(n_instances):
     learner = _learner()
     before = _state(learner)
-    with pytest.raises(ValueError, match=rf"the pool has {POOL.shape[0]} samples: ask for "
+    with pytest.raises(ValueError, match=rf"the pool has {POOL.shape[0]} rows: ask for "
                                          rf"between 1 and {POOL.shape[0]}"):
         learner.query(POOL, n_instances=n_instances)
     _assert_intact(learner, before)

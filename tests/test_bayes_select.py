@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from alwild import bayes_select as B
 from alwild import scores as S
+from alwild.select import bayes as B
 
 
 def _mc(seed: int, t: int = 6, n: int = 7, c: int = 3) -> np.ndarray:

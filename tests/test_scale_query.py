@@ -113,8 +113,7 @@ def test_model_fitted_on_a_dataframe_reads_its_columns_by_name(client, tmp_path)
 
 
 def test_subsample_scores_only_the_share_and_ranks_it_like_in_memory(client, tmp_path):
-    from alwild.scale.topk import subsample_mask
-    from alwild.select import best_first, tie_keys, tie_seed
+    from alwild.select import best_first, subsample_mask, tie_keys, tie_seed
 
     X, y = _data(3)
     pattern = _write_shards(tmp_path, X, [1000, 1000, 1000])

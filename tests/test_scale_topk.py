@@ -4,8 +4,15 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alwild.scale.topk import merge_candidates, partition_candidates, subsample_mask
-from alwild.select import best_first, tie_keys, tie_seed, top_k
+from alwild.select import (
+    best_first,
+    merge_candidates,
+    partition_candidates,
+    subsample_mask,
+    tie_keys,
+    tie_seed,
+    top_k,
+)
 
 
 @settings(max_examples=200, deadline=None)

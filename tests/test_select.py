@@ -80,7 +80,7 @@ def test_top_k_rejects_a_batch_that_does_not_fit(k):
 
 
 def test_top_k_rejects_empty_and_nan_scores():
-    with pytest.raises(ValueError, match="empty pool"):
+    with pytest.raises(ValueError, match="the pool is empty"):
         select.top_k(np.zeros(0), 1)
     with pytest.raises(ValueError, match=r"NaN \(first at rows \[2, 4\]\)"):
         select.top_k(np.array([0.0, 1.0, np.nan, 2.0, np.nan]), 1)

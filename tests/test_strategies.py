@@ -245,7 +245,7 @@ def test_every_strategy_has_a_matching_name():
 
 def test_registering_a_strategy_makes_it_available_by_name():
     from alwild import scores as S
-    from alwild.strategies import _ALIASES, _REGISTRY
+    from alwild.strategies import unregister
 
     def factory(**p):
         return ScoreStrategy(label="neg_entropy",
@@ -260,8 +260,7 @@ def test_registering_a_strategy_makes_it_available_by_name():
         entropy = S.entropy(learner.predict_proba(X[N_LABELLED:]))
         assert set(idx.tolist()) == set(np.argsort(entropy)[:3].tolist())
     finally:
-        _REGISTRY.pop("neg_entropy")
-        _ALIASES.pop("most_confident")
+        unregister("neg_entropy")
 
 
 def test_frame_pools_use_the_pipelines_encoded_features(tmp_path):

@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from alwild import ActiveLearner, get_strategy
-from alwild.select_balanced import cluster_stratified, density, epsilon_greedy, kmeans_seeds
+from alwild.select import cluster_stratified, density, epsilon_greedy, kmeans_seeds
 
 NEW = ["cluster_stratified", "epsilon_greedy", "density_weighted", "auto"]
 

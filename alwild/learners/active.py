@@ -10,9 +10,9 @@ from sklearn.base import is_classifier
 from sklearn.exceptions import NotFittedError
 
 from alwild.learners.base import QueryMixin
-from alwild.pool import DEFAULT_CHUNK_SIZE, n_features, n_rows, take_rows
+from alwild.pool import DEFAULT_CHUNK_SIZE, append_rows, n_features, n_rows, take_rows
 from alwild.strategies import Strategy
-from alwild.support import append_rows, estimator_is_fitted
+from alwild.strategies.capabilities import estimator_is_fitted
 
 __all__ = ["ActiveLearner"]
 

@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
-from alwild import select, select_balanced
+from alwild.features import features_of, labelled_features
 from alwild.pool import DEFAULT_CHUNK_SIZE, n_features, n_rows, take_rows
+from alwild.select import check_k, k_center_greedy, kmeans_seeds
 from alwild.strategies import Strategy, get_strategy
-from alwild.support import features_of, labelled_features
 
 __all__ = ["QueryMixin", "COLD_START_MODES"]
 
@@ -61,14 +61,7 @@ class QueryMixin:
     def _check_pool(self, X_pool, n_instances: int) -> None:
         if X_pool is None:
             raise ValueError("X_pool is None: pass the unlabelled samples to choose from")
-        n = n_rows(X_pool)
-        if n == 0:
-            raise ValueError("the pool is empty: there is nothing left to query")
-        if not isinstance(n_instances, (int, np.integer)) or not 1 <= n_instances <= n:
-            raise ValueError(
-                f"n_instances={n_instances!r} but the pool has {n} samples: "
-                f"ask for between 1 and {n}"
-            )
+        check_k(n_instances, n_rows(X_pool))
         want, got = self._expected_features(), n_features(X_pool)
         if want is not None and got is not None and want != got:
             raise ValueError(
@@ -93,9 +86,9 @@ class QueryMixin:
             except (NotFittedError, TypeError):  # unfitted pipeline; raw data not numeric
                 feats = None
             if feats is not None and (self.cold_start == "diversity" or labelled is not None):
-                return select.k_center_greedy(feats, n_instances, labelled, self._rng), "diversity"
+                return k_center_greedy(feats, n_instances, labelled, self._rng), "diversity"
             if feats is not None:
-                return select_balanced.kmeans_seeds(feats, n_instances, self._rng), "kmeans"
+                return kmeans_seeds(feats, n_instances, self._rng), "kmeans"
         return self._rng.choice(n_rows(X_pool), n_instances, replace=False), "random"
 
     def query(self, X_pool, n_instances: int = 1, return_metrics: bool = False, **query_kwargs):

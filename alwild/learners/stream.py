@@ -32,8 +32,8 @@ from sklearn.base import is_classifier
 from sklearn.exceptions import NotFittedError
 
 from alwild.scores import UNCERTAINTIES, normalised_uncertainty
+from alwild.strategies.capabilities import estimator_is_fitted
 from alwild.stream import BudgetManager, RollingAccuracyDrift, StreamPolicy, get_policy
-from alwild.support import estimator_is_fitted
 
 __all__ = ["StreamLearner"]
 

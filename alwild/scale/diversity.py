@@ -24,22 +24,23 @@ from typing import Any
 
 import numpy as np
 
+from alwild.features import features_of, labelled_features
 from alwild.scale.cluster import ship
 from alwild.scale.query import FAN_IN, Progress, Selection, fetch_rows, open_on_cluster, query_pool
 from alwild.scale.sources import load_rows
-from alwild.select import cluster_diverse, k_center_greedy, tie_seed
+from alwild.select import (
+    DIVERSITY_METHODS,
+    as_rng,
+    candidate_count,
+    check_k,
+    diverse_subset,
+    k_center_greedy,
+    tie_seed,
+)
 from alwild.strategies import Strategy
-from alwild.support import features_of, labelled_features
 
 __all__ = ["two_stage", "streaming_k_center", "DIVERSITY_METHODS"]
 
-DIVERSITY_METHODS = ("k_center", "cluster")
-
-
-def _generator(random_state) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    return np.random.default_rng(random_state)
 
 
 def two_stage(
@@ -61,17 +62,14 @@ def two_stage(
     """
     if method not in DIVERSITY_METHODS:
         raise ValueError(f"method must be one of {DIVERSITY_METHODS}, got {method!r}")
-    rng = _generator(random_state)
+    rng = as_rng(random_state)
     sharded = open_on_cluster(pool, model, client)
-    m = min(max(n_candidates or 10 * n_instances, n_instances), sharded.n_rows)
+    m = candidate_count(n_instances, sharded.n_rows, n_candidates)
     top = query_pool(model, sharded, strategy, m, client, rng, subsample, progress=progress)
     by_row = np.argsort(top.index, kind="stable")
     order, order_scores = top.index[by_row], top.score[by_row]
     feats = features_of(model, fetch_rows(sharded, order, client))
-    if method == "cluster":
-        local = cluster_diverse(order_scores, feats, n_instances, order.size, rng)
-    else:
-        local = k_center_greedy(feats, n_instances, labelled_features(model), rng)
+    local = diverse_subset(order_scores, feats, n_instances, method, labelled_features(model), rng)
     return Selection(order[local], order_scores[local], top.n_scored, top.n_rows)
 
 
@@ -103,10 +101,9 @@ def streaming_k_center(
     """
     from distributed import as_completed
 
-    rng = _generator(random_state)
+    rng = as_rng(random_state)
     sharded = open_on_cluster(pool, model, client)
-    if not 1 <= n_instances <= sharded.n_rows:
-        raise ValueError(f"n_instances={n_instances} but the pool has {sharded.n_rows} rows")
+    check_k(n_instances, sharded.n_rows)
     base = tie_seed(rng)
     model_f = ship(client, model)
     lab_f = ship(client, labelled_features(model))

@@ -42,8 +42,15 @@ from alwild.scale.sources import (
     open_pool,
     shard_meta,
 )
-from alwild.scale.topk import Candidates, merge_candidates, partition_candidates, subsample_mask
-from alwild.select import tie_seed
+from alwild.select import (
+    Candidates,
+    as_rng,
+    check_k,
+    merge_candidates,
+    partition_candidates,
+    subsample_mask,
+    tie_seed,
+)
 from alwild.strategies import Strategy, TopKStrategy, get_strategy
 
 __all__ = [
@@ -77,7 +84,8 @@ class Selection:
 def row_utility(strategy: Strategy) -> Callable[[Any, Any], np.ndarray]:
     """The per-row utility ``(model, rows) -> scores`` of a top-k strategy.
 
-    >>> row_utility(get_strategy("entropy")) == get_strategy("entropy").row_scores
+    >>> entropy = get_strategy("entropy")
+    >>> row_utility(entropy) == entropy.row_scores
     True
     """
     if isinstance(strategy, TopKStrategy):
@@ -233,17 +241,14 @@ def query_pool(
         with connect() as own:
             return query_pool(model, pool, strategy, n_instances, own, random_state,
                               subsample, columns, chunk_size, progress)
-    rng = random_state if isinstance(random_state, np.random.Generator) else (
-        np.random.default_rng(random_state))
+    rng = as_rng(random_state)
     seed = tie_seed(rng)
     sub_seed = tie_seed(rng) if subsample < 1.0 else 0
     subsample_mask(sub_seed, np.empty(0), subsample)  # validates the share
     pool = open_on_cluster(pool, model, client, columns)
     _check_width(pool, model)
     total = pool.n_rows
-    if not isinstance(n_instances, (int, np.integer)) or not 1 <= n_instances <= total:
-        raise ValueError(f"n_instances={n_instances!r} but the pool has {total} rows: "
-                         f"ask for between 1 and {total}")
+    check_k(n_instances, total)
     token = uuid.uuid4().hex[:12]
     model_f = ship(client, model, f"alwild-model-{token}")
     args = (model_f, utility, int(n_instances), seed, float(subsample), sub_seed, chunk_size)

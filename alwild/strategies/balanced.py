@@ -1,9 +1,9 @@
-"""Registered strategies that keep rare classes in view and correct sampling bias.
+"""Strategies that keep rare classes in view and correct sampling bias.
 
-``cluster_stratified``, ``epsilon_greedy`` and ``density_weighted`` (uncertainty with
-class quotas is ``class_quota`` in :mod:`alwild.strategies`). All score the pool with
+``class_quota`` reserves a share of each batch for rarely-predicted classes;
+``cluster_stratified``, ``epsilon_greedy`` and ``density_weighted`` score the pool with
 entropy in bounded-memory chunks and hand the scores to a pure selector from
-:mod:`alwild.select_balanced`.
+:mod:`alwild.select`.
 
 >>> from alwild.strategies import get_strategy
 >>> get_strategy("epsilon_greedy", epsilon=0.2).epsilon
@@ -17,15 +17,44 @@ import dataclasses
 import numpy as np
 
 from alwild import scores as S
-from alwild import select
-from alwild import select_balanced as B
+from alwild.features import features_of
 from alwild.pool import n_rows, take_rows
-from alwild.strategies import Strategy, _proba_utility, _score_pool, register
-from alwild.support import features_of, require_proba
+from alwild.select import class_quota, cluster_stratified, density, epsilon_greedy, top_k
+from alwild.strategies.base import Strategy, proba_utility, score_pool
+from alwild.strategies.capabilities import require_proba
+from alwild.strategies.registry import register
 
-__all__ = ["ClusterStratified", "EpsilonGreedy", "DensityWeighted"]
+__all__ = ["ClassQuota", "ClusterStratified", "EpsilonGreedy", "DensityWeighted"]
 
 _DENSITY_REFERENCE = 1000
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassQuota(Strategy):
+    """Entropy sampling with a share of each batch reserved for rarely-predicted classes."""
+
+    name = "class_quota"
+    rare_share: float = 0.3
+
+    def check(self, model):
+        require_proba(model, self.name)
+
+    def select(self, model, X_pool, n_instances, rng):
+        def both(m, rows):
+            proba = m.predict_proba(rows)
+            return np.column_stack([S.entropy(proba), proba.argmax(axis=1)])
+
+        out = score_pool(model, both, X_pool, width=2)
+        scores, predicted = out[:, 0], out[:, 1].astype(np.intp)
+        y = getattr(model, "y_training", None)
+        counts = None
+        if y is not None and len(y):
+            classes = model.classes_
+            pos = np.searchsorted(classes, np.asarray(y))
+            counts = np.bincount(pos, minlength=len(classes))
+        idx = class_quota(scores, predicted, n_instances, self.rare_share, counts, rng)
+        return idx, scores
+
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,7 +63,7 @@ class _EntropyBased(Strategy):
         require_proba(model, self.name)
 
     def _entropy(self, model, X_pool) -> np.ndarray:
-        return _score_pool(model, _proba_utility(S.entropy), X_pool)
+        return score_pool(model, proba_utility(S.entropy), X_pool)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,7 +79,7 @@ class ClusterStratified(_EntropyBased):
     def select(self, model, X_pool, n_instances, rng):
         scores = self._entropy(model, X_pool)
         feats = features_of(model, X_pool)
-        idx = B.cluster_stratified(scores, feats, n_instances, self.n_clusters, rng)
+        idx = cluster_stratified(scores, feats, n_instances, self.n_clusters, rng)
         return idx, scores
 
 
@@ -63,7 +92,7 @@ class EpsilonGreedy(_EntropyBased):
 
     def select(self, model, X_pool, n_instances, rng):
         scores = self._entropy(model, X_pool)
-        return B.epsilon_greedy(scores, n_instances, self.epsilon, rng), scores
+        return epsilon_greedy(scores, n_instances, self.epsilon, rng), scores
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,10 +112,12 @@ class DensityWeighted(_EntropyBased):
         ref_idx = np.sort(rng.choice(n, min(n, _DENSITY_REFERENCE), replace=False))
         feats = features_of(model, X_pool)
         ref = features_of(model, take_rows(X_pool, ref_idx))
-        scores = entropy * B.density(feats, ref) ** self.beta
-        return select.top_k(scores, n_instances, rng), scores
+        scores = entropy * density(feats, ref) ** self.beta
+        return top_k(scores, n_instances, rng), scores
 
 
+
+register("class_quota", ClassQuota)
 register("cluster_stratified", ClusterStratified, aliases=("stratified",))
 register("epsilon_greedy", EpsilonGreedy, aliases=("epsilon",))
 register("density_weighted", DensityWeighted, aliases=("information_density",))

@@ -33,8 +33,9 @@ import dataclasses
 import numpy as np
 
 from alwild.pool import n_rows, take_rows
-from alwild.strategies import Strategy, get_strategy, register
-from alwild.support import require_proba
+from alwild.strategies.base import Strategy
+from alwild.strategies.capabilities import require_proba
+from alwild.strategies.registry import get_strategy, register
 
 __all__ = ["AutoStrategy", "favourite_for"]
 

@@ -1,10 +1,11 @@
-"""Bayesian deep-learning strategies: MC-sample scores, BatchBALD and BADGE, registered by name.
+"""Bayesian strategies: scores of Monte-Carlo samples (BALD & co.), BatchBALD and BADGE.
 
 They need a model with ``predict_proba_samples(X) -> (T, n, C)`` (the MC-dropout torch
 adapter or a deep ensemble in ``alwild.models``) or a ``Committee``; BADGE needs class
 probabilities and the input of the last linear layer (``embed(X)``; for a linear
 scikit-learn model that input is the features themselves).
 
+>>> from alwild.strategies import available_strategies
 >>> "batchbald" in available_strategies() and "badge" in available_strategies()
 True
 """
@@ -15,23 +16,15 @@ import dataclasses
 
 import numpy as np
 
-from alwild import bayes_select, select
 from alwild import scores as S
+from alwild.features import features_of
 from alwild.pool import take_rows
-from alwild.strategies import (
-    ScoreStrategy,
-    Strategy,
-    _score_pool,
-    available_strategies,
-    register,
-)
-from alwild.support import features_of, mc_proba, require_mc, require_proba
+from alwild.select import badge_embeddings, batchbald, kmeans_pp_seeds, top_k
+from alwild.strategies.base import Strategy, mc_utility, score_pool, score_strategy
+from alwild.strategies.capabilities import mc_proba, require_mc, require_proba
+from alwild.strategies.registry import register
 
-__all__ = ["BatchBALD", "Badge", "available_strategies"]
-
-
-def _mc_utility(score):
-    return lambda model, rows: score(mc_proba(model, rows))
+__all__ = ["BatchBALD", "Badge"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,11 +45,11 @@ class BatchBALD(Strategy):
         require_mc(model, self.name)
 
     def select(self, model, X_pool, n_instances, rng):
-        scores = _score_pool(model, _mc_utility(S.bald), X_pool)
+        scores = score_pool(model, mc_utility(S.bald), X_pool)
         m = min(scores.size, max(n_instances, self.n_candidates or 20 * n_instances))
-        cand = np.sort(select.top_k(scores, m, rng))
+        cand = np.sort(top_k(scores, m, rng))
         samples = mc_proba(model, take_rows(X_pool, cand))
-        local = bayes_select.batchbald(samples, n_instances, self.max_configs, random_state=rng)
+        local = batchbald(samples, n_instances, self.max_configs, random_state=rng)
         return cand[local], scores
 
 
@@ -79,17 +72,18 @@ class Badge(Strategy):
 
     def select(self, model, X_pool, n_instances, rng):
         proba = model.predict_proba(X_pool)
-        grads = bayes_select.badge_embeddings(proba, _hidden(model, X_pool))
-        idx = bayes_select.kmeans_pp_seeds(grads, n_instances, rng)
+        grads = badge_embeddings(proba, _hidden(model, X_pool))
+        idx = kmeans_pp_seeds(grads, n_instances, rng)
         return idx, np.linalg.norm(grads, axis=1)
 
 
-def _mc(label: str, score):
-    return lambda **p: ScoreStrategy(label=label, utility=_mc_utility(score), needs="mc", **p)
 
-
-register("mean_std", _mc("mean_std", S.mean_std), aliases=("mc_mean_std",))
-register("variation_ratios", _mc("variation_ratios", S.variation_ratios))
-register("max_entropy", _mc("max_entropy", S.consensus_entropy), aliases=("predictive_entropy",))
+register("bald", score_strategy("bald", mc_utility(S.bald), "mc"))
+register("mean_std", score_strategy("mean_std", mc_utility(S.mean_std), "mc"),
+         aliases=("mc_mean_std",))
+register("variation_ratios",
+         score_strategy("variation_ratios", mc_utility(S.variation_ratios), "mc"))
+register("max_entropy", score_strategy("max_entropy", mc_utility(S.consensus_entropy), "mc"),
+         aliases=("predictive_entropy",))
 register("batchbald", BatchBALD, aliases=("batch_bald",))
 register("badge", Badge)

@@ -1,7 +1,14 @@
-"""What strategies ask of a model: capability checks with clear errors, and features.
+"""What strategies ask of a model: capability checks with clear errors.
 
 A "model" here is whatever a strategy is handed: a learner, a committee, or a bare
-scikit-learn estimator (modAL-style direct calls).
+scikit-learn estimator (modAL-style direct calls). Every strategy fails the same clear
+way when the model cannot give what it needs.
+
+>>> from sklearn.svm import SVC
+>>> require_proba(SVC(), "entropy")
+Traceback (most recent call last):
+...
+TypeError: strategy 'entropy' needs class probabilities (predict_proba), which SVC does ...
 """
 
 from __future__ import annotations
@@ -10,10 +17,6 @@ import inspect
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from scipy import sparse
-
-from alwild.pool import raise_if_nonfinite
 
 __all__ = [
     "estimator_is_fitted",
@@ -21,15 +24,9 @@ __all__ = [
     "require_committee",
     "require_std",
     "require_mc",
-    "features_of",
-    "labelled_features",
     "mc_proba",
     "best_observed",
-    "append_rows",
 ]
-
-
-_FINITE_BLOCK = 4096
 
 
 def estimator_is_fitted(estimator: Any) -> bool:
@@ -118,49 +115,6 @@ def mc_proba(model: Any, rows) -> np.ndarray:
     return _estimator(model).predict_proba_samples(rows)
 
 
-def _transformer(model: Any):
-    est = _estimator(model)
-    if getattr(model, "on_transformed", False) or hasattr(est, "steps"):
-        if hasattr(est, "steps") and len(est.steps) > 1:
-            return est[:-1]
-    return None
-
-
-def features_of(model: Any, X) -> np.ndarray | sparse.spmatrix:
-    """Numeric features of ``X`` for distance-based selection.
-
-    For a scikit-learn ``Pipeline`` these are the output of every step but the last, so
-    a DataFrame with categorical columns becomes the model's own encoded features.
-    Rows whose features hold NaN or infinity are named in a ValueError.
-    """
-    transformer = _transformer(model)
-    if transformer is not None:
-        X = transformer.transform(X)
-    if isinstance(X, (pd.DataFrame, pd.Series)):
-        X = X.to_numpy()
-    if sparse.issparse(X):
-        X = X.tocsr()
-    else:
-        X = np.asarray(X)
-        if not np.issubdtype(X.dtype, np.number):
-            raise TypeError(
-                "distance-based selection needs numeric features: use a Pipeline whose first "
-                "steps encode the data (e.g. a ColumnTransformer), or a score-based strategy"
-            )
-        X = X.reshape(X.shape[0], -1).astype(float, copy=False)
-    for start in range(0, X.shape[0], _FINITE_BLOCK):  # bounded temporaries
-        raise_if_nonfinite(X[start : start + _FINITE_BLOCK], start)
-    return X
-
-
-def labelled_features(model: Any):
-    """Features of the labelled set, or None when nothing is labelled yet."""
-    X = getattr(model, "X_training", None)
-    if X is None or (hasattr(X, "shape") and X.shape[0] == 0):
-        return None
-    return features_of(model, X)
-
-
 def best_observed(model: Any) -> float:
     """Best target value seen so far (for improvement-based acquisition)."""
     if getattr(model, "y_max", None) is not None:
@@ -173,17 +127,3 @@ def best_observed(model: Any) -> float:
         )
     return float(np.max(y))
 
-
-def append_rows(X, rows):
-    """``X`` with ``rows`` appended, keeping the container type."""
-    if X is None:
-        return rows
-    if isinstance(X, (pd.DataFrame, pd.Series)):
-        if not isinstance(rows, (pd.DataFrame, pd.Series)):
-            rows = pd.DataFrame(rows, columns=X.columns)
-        return pd.concat([X, rows], ignore_index=True)
-    if sparse.issparse(X) or sparse.issparse(rows):
-        return sparse.vstack([X, rows], format="csr")
-    if isinstance(X, list):
-        return X + list(rows)
-    return np.concatenate([np.asarray(X), np.asarray(rows)], axis=0)

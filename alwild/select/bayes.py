@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from alwild.scores import _as_member_proba, expected_entropy
-from alwild.select import _check_k, _rng
+from alwild.scores import as_member_proba, expected_entropy
+from alwild.select.common import as_rng, check_k
 
 __all__ = [
     "batchbald",
@@ -69,10 +69,10 @@ def batchbald(
     >>> batchbald(same, 2, random_state=0).size   # duplicates add nothing after the first
     2
     """
-    mc_proba = _as_member_proba(mc_proba).astype(np.float64, copy=False)
+    mc_proba = as_member_proba(mc_proba).astype(np.float64, copy=False)
     t, n, c = mc_proba.shape
-    _check_k(k, n)
-    rng = _rng(random_state)
+    check_k(k, n)
+    rng = as_rng(random_state)
     cond_entropy = expected_entropy(mc_proba)
     config_proba = np.ones((t, 1))
     weights = np.ones(1)
@@ -117,7 +117,7 @@ def joint_mutual_information(mc_proba: np.ndarray, batch: np.ndarray) -> float:
     >>> round(joint_mutual_information(np.array([[[1.0, 0.0]], [[0.0, 1.0]]]), [0]), 4)
     0.6931
     """
-    mc_proba = _as_member_proba(mc_proba)
+    mc_proba = as_member_proba(mc_proba)
     sub = mc_proba[:, np.asarray(batch, dtype=np.intp), :]
     t, m, c = sub.shape
     joint = np.ones((t, 1))
@@ -166,8 +166,8 @@ def kmeans_pp_seeds(
     """
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0]
-    _check_k(k, n)
-    rng = _rng(random_state)
+    check_k(k, n)
+    rng = as_rng(random_state)
     sq_norm = np.einsum("ij,ij->i", X, X)
     picks = [int(np.argmax(sq_norm))]
     min_d = np.full(n, np.inf)

@@ -1,0 +1,100 @@
+"""Expected error reduction and expected model change (expected gradient length).
+
+>>> from alwild.strategies import get_strategy
+>>> get_strategy("eer", n_candidates=10).n_candidates
+10
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from alwild import scores as S
+from alwild.features import features_of
+from alwild.pool import append_rows, n_rows, raise_if_nonfinite, take_rows
+from alwild.select import top_k
+from alwild.strategies.base import Strategy, score_strategy
+from alwild.strategies.capabilities import require_proba
+from alwild.strategies.registry import register
+
+__all__ = ["ExpectedErrorReduction"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ExpectedErrorReduction(Strategy):
+    """Expected error reduction (Roy & McCallum 2001) on a random subsample of the pool.
+
+    For each of ``n_candidates`` pool rows and each class, a clone of the estimator is
+    refitted with that row added, and its expected loss (``"log"`` or ``"01"``) on
+    ``n_eval`` pool rows is weighted by the current p(y | x). Cost: candidates × classes
+    fits, so keep the subsample small.
+    """
+
+    name = "expected_error_reduction"
+    loss: str = "log"
+    n_candidates: int = 50
+    n_eval: int = 200
+
+    def check(self, model):
+        require_proba(model, self.name)
+        if getattr(model, "X_training", None) is None:
+            raise ValueError(
+                "expected_error_reduction refits the model with each candidate added, so it "
+                "needs the labelled data: use it through ActiveLearner"
+            )
+
+    def select(self, model, X_pool, n_instances, rng):
+        try:
+            return self._select(model, X_pool, n_instances, rng)
+        except ValueError as err:  # rows are predicted and refitted outside map_chunks
+            raise_if_nonfinite(X_pool, 0, err)
+            raise
+
+    def _select(self, model, X_pool, n_instances, rng):
+        from sklearn.base import clone
+
+        n = n_rows(X_pool)
+        n_cand = min(n, max(self.n_candidates, n_instances))
+        cand = np.sort(rng.choice(n, n_cand, replace=False))
+        evals = np.sort(rng.choice(n, min(n, self.n_eval), replace=False))
+        X_cand, X_eval = take_rows(X_pool, cand), take_rows(X_pool, evals)
+        cand_proba = model.predict_proba(X_cand)
+        classes = model.classes_
+        future = np.empty((n_cand, len(classes), len(evals), len(classes)))
+        base = getattr(model, "estimator", model)
+        for i in range(n_cand):
+            x_i = take_rows(X_cand, np.array([i]))
+            X_new = append_rows(model.X_training, x_i)
+            for j, label in enumerate(classes):
+                y_new = np.append(np.asarray(model.y_training), label)
+                est = clone(base).fit(X_new, y_new)
+                future[i, j] = _aligned_proba(est, X_eval, classes)
+        utility = S.expected_error(cand_proba, future, self.loss)
+        scores = np.full(n, -np.inf)
+        scores[cand] = utility
+        return top_k(scores, n_instances, rng), scores
+
+
+def _aligned_proba(est, X, classes) -> np.ndarray:
+    proba = est.predict_proba(X)
+    if len(est.classes_) == len(classes):
+        return proba
+    out = np.zeros((proba.shape[0], len(classes)))
+    out[:, np.searchsorted(classes, est.classes_)] = proba
+    return out
+
+
+def _egl(model, rows):
+    est = getattr(model, "estimator", model)
+    final = est.steps[-1][1] if hasattr(est, "steps") else est
+    return S.expected_gradient_length(
+        model.predict_proba(rows), features_of(model, rows), getattr(final, "fit_intercept", True)
+    )
+
+
+
+register("expected_error_reduction", ExpectedErrorReduction, aliases=("eer",))
+register("expected_gradient_length",
+         score_strategy("expected_gradient_length", _egl, "proba"), aliases=("egl",))
