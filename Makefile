@@ -24,8 +24,10 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/alwild serve-demo
 
+# ruff, then the import contracts of pyproject.toml (layers, no cycles)
 lint: setup
 	$(BIN)/ruff check alwild tests benchmarks
+	$(BIN)/lint-imports
 
 # The app's browser and PostgreSQL tests need Debian's chromium and postgresql (root only).
 app-system-deps:

@@ -13,12 +13,9 @@ import sys
 
 import alwild
 import alwild.commands
+from alwild.errors import UserError
 
-__all__ = ["main", "build_parser"]
-
-
-class UserError(Exception):
-    """A problem with what the user asked for; printed without a traceback."""
+__all__ = ["main", "build_parser", "UserError"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from alwild.errors import UserTypeError
 from alwild.pool import raise_if_nonfinite
 
 __all__ = ["features_of", "labelled_features"]
@@ -48,7 +49,7 @@ def features_of(model: Any, X) -> np.ndarray | sparse.spmatrix:
     else:
         X = np.asarray(X)
         if not np.issubdtype(X.dtype, np.number):
-            raise TypeError(
+            raise UserTypeError(
                 "distance-based selection needs numeric features: use a Pipeline whose first "
                 "steps encode the data (e.g. a ColumnTransformer), or a score-based strategy"
             )

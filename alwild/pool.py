@@ -21,6 +21,8 @@ import pandas as pd
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
+from alwild.errors import UserValueError
+
 __all__ = [
     "append_rows",
     "n_rows",
@@ -119,7 +121,7 @@ class _MemmapFile:
 def iter_chunks(X, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[tuple[int, int, object]]:
     """Yield ``(start, stop, rows)`` over the pool, ``chunk_size`` rows at a time."""
     if chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
+        raise UserValueError(f"chunk_size must be a positive integer, got {chunk_size}")
     n = n_rows(X)
     if sparse.issparse(X) and X.format not in ("csr", "csc"):
         X = X.tocsr()
@@ -185,7 +187,7 @@ def raise_if_nonfinite(rows, start: int = 0, cause: Exception | None = None) -> 
     bad = nonfinite_rows(rows)
     if bad:
         where = [start + b for b in bad]
-        raise ValueError(
+        raise UserValueError(
             f"the pool has NaN or infinite values (first bad rows: {where}); drop or impute "
             "them before querying, or use an estimator that accepts missing values "
             "(e.g. make_pipeline(SimpleImputer(), estimator))"

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
+from alwild.errors import UserValueError
+
 __all__ = [
     "least_confident",
     "margin",
@@ -42,7 +44,7 @@ _TINY = np.finfo(np.float64).tiny
 def _as_proba(proba: np.ndarray) -> np.ndarray:
     proba = np.asarray(proba)
     if proba.ndim != 2:
-        raise ValueError(
+        raise UserValueError(
             f"expected class probabilities of shape (n_samples, n_classes), got {proba.shape}"
         )
     return proba
@@ -100,7 +102,7 @@ def vote_entropy(votes: np.ndarray, n_classes: int) -> np.ndarray:
     """
     votes = np.asarray(votes)
     if votes.ndim != 2:
-        raise ValueError(f"votes must have shape (n_samples, n_members), got {votes.shape}")
+        raise UserValueError(f"votes must have shape (n_samples, n_members), got {votes.shape}")
     if votes.shape[0] == 0:
         return np.zeros(0)
     return _entropy_rows(_vote_counts(votes, n_classes) / votes.shape[1])
@@ -121,7 +123,7 @@ def as_member_proba(member_proba: np.ndarray) -> np.ndarray:
     """
     member_proba = np.asarray(member_proba)
     if member_proba.ndim != 3:
-        raise ValueError(
+        raise UserValueError(
             "expected stacked probabilities of shape (n_members, n_samples, n_classes), "
             f"got {member_proba.shape}"
         )
@@ -206,9 +208,9 @@ def _mean_std(mean: np.ndarray, std: np.ndarray) -> tuple[np.ndarray, np.ndarray
     mean = np.asarray(mean, dtype=float).ravel()
     std = np.asarray(std, dtype=float).ravel()
     if mean.shape != std.shape:
-        raise ValueError(f"mean and std differ in shape: {mean.shape} vs {std.shape}")
+        raise UserValueError(f"mean and std differ in shape: {mean.shape} vs {std.shape}")
     if np.any(std < 0):
-        raise ValueError("std must be non-negative")
+        raise UserValueError("std must be non-negative")
     return mean, std
 
 
@@ -274,7 +276,7 @@ def expected_error(
     candidate_proba = _as_proba(candidate_proba)
     future_proba = np.asarray(future_proba, dtype=float)
     if future_proba.ndim != 4 or future_proba.shape[:2] != candidate_proba.shape:
-        raise ValueError(
+        raise UserValueError(
             "future_proba must have shape (n_candidates, n_classes, n_eval, n_classes) "
             f"matching candidate_proba {candidate_proba.shape}, got {future_proba.shape}"
         )
@@ -285,7 +287,7 @@ def expected_error(
     elif loss == "01":
         per_row = 1.0 - flat.max(axis=1)
     else:
-        raise ValueError(f"unknown loss {loss!r}: use 'log' or '01'")
+        raise UserValueError(f"unknown loss {loss!r}: use 'log' or '01'")
     future_loss = per_row.reshape(n_cand, n_cls, n_eval).mean(axis=2)
     return -np.einsum("ij,ij->i", candidate_proba, future_loss)
 
@@ -344,5 +346,5 @@ def normalised_uncertainty(proba: np.ndarray, kind: str = "least_confident") -> 
     elif kind == "entropy":
         raw, top = entropy(proba), np.log(n_classes)
     else:
-        raise ValueError(f"unknown uncertainty {kind!r}; choose one of {UNCERTAINTIES}")
+        raise UserValueError(f"unknown uncertainty {kind!r}; choose one of {UNCERTAINTIES}")
     return np.clip(raw / top, 0.0, 1.0)

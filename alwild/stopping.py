@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import cohen_kappa_score
 
+from alwild.errors import UserValueError
 from alwild.scores import UNCERTAINTIES, normalised_uncertainty
 
 __all__ = [
@@ -81,7 +82,7 @@ class StoppingCriterion(abc.ABC):
 
 def _check_positive_int(name: str, value) -> int:
     if isinstance(value, bool) or int(value) != value or value < 1:
-        raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+        raise UserValueError(f"{name} must be a positive whole number, got {value!r}")
     return int(value)
 
 
@@ -110,7 +111,7 @@ def _metric_fn(metric: str | Callable) -> Callable:
     try:
         scorer = get_scorer(metric)
     except ValueError:
-        raise ValueError(f"unknown metric {metric!r}: use a scikit-learn scorer name such "
+        raise UserValueError(f"unknown metric {metric!r}: use a scikit-learn scorer name such "
                          "as 'accuracy' or 'balanced_accuracy', or a function") from None
     return lambda learner, X, y: scorer(getattr(learner, "estimator", learner), X, y)
 
@@ -126,7 +127,7 @@ class TargetMetric(StoppingCriterion):
     def __init__(self, X_val, y_val, target: float, metric: str | Callable = "accuracy"):
         super().__init__()
         if len(y_val) == 0:
-            raise ValueError("the validation set is empty: pass labelled rows to measure on")
+            raise UserValueError("the validation set is empty: pass labelled rows to measure on")
         self.X_val, self.y_val, self.target = X_val, np.asarray(y_val), float(target)
         self.metric_name = (metric if isinstance(metric, str)
                             else getattr(metric, "__name__", "metric"))
@@ -184,7 +185,8 @@ class MaxUncertainty(StoppingCriterion):
     def __init__(self, X_pool, threshold: float = 0.1, uncertainty: str = "least_confident"):
         super().__init__()
         if uncertainty not in UNCERTAINTIES:
-            raise ValueError(f"unknown uncertainty {uncertainty!r}; choose one of {UNCERTAINTIES}")
+            raise UserValueError(
+                f"unknown uncertainty {uncertainty!r}; choose one of {UNCERTAINTIES}")
         self.X_pool, self.threshold, self.uncertainty = X_pool, float(threshold), uncertainty
 
     def _decide(self, learner):
@@ -209,7 +211,8 @@ class Plateau(StoppingCriterion):
                  patience: int = 3, min_delta: float = 0.005) -> None:
         super().__init__()
         if metric is None and X_val is None:
-            raise ValueError("Plateau needs a metric function or a validation set (X_val, y_val)")
+            raise UserValueError(
+                "Plateau needs a metric function or a validation set (X_val, y_val)")
         self._metric = metric or (lambda learner: learner.score(X_val, y_val))
         self.patience = _check_positive_int("patience", patience)
         self.min_delta = float(min_delta)
@@ -237,7 +240,7 @@ class AnyOf(StoppingCriterion):
     def __init__(self, criteria: Sequence[StoppingCriterion]) -> None:
         super().__init__()
         if not criteria:
-            raise ValueError("AnyOf needs at least one criterion")
+            raise UserValueError("AnyOf needs at least one criterion")
         self.criteria = list(criteria)
 
     def _decide(self, learner):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from alwild.errors import UserValueError
+
 
 def register(sub) -> None:
     p = sub.add_parser("init", help="create a labelling project in a folder")
@@ -29,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     for name, value in (("--batch", args.batch), ("--retrain-every", args.retrain_every),
                         ("--overlap", args.overlap)):
         if value < 1:
-            raise ValueError(f"{name} must be at least 1, got {value}")
+            raise UserValueError(f"{name} must be at least 1, got {value}")
     ws = open_workspace(args.dir, db_url=args.db, create=True)
     with ws.session() as db, db.begin():
         project = create_project(db, args.name or Path(args.dir).resolve().name, args.task,

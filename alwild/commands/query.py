@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from alwild.cli import UserError
+from alwild.errors import UserError
 
 TRUST_NOTE = (
     "The model file is unpickled (joblib.load), which can run arbitrary code: only load "

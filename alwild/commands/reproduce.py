@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from alwild.errors import UserValueError
 from alwild.sim.manifest import write_manifest
 from alwild.sim.reproduce import EXPERIMENTS, results_from_folder, run_experiments, total_tasks
 from alwild.sim.reproduce_report import discussion, summary_frame, write_report
@@ -37,7 +38,7 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.seeds < 2:
-        raise ValueError(f"--seeds must be at least 2 to give a spread, got {args.seeds}")
+        raise UserValueError(f"--seeds must be at least 2 to give a spread, got {args.seeds}")
     console = Console()
     if args.report_only:
         results = results_from_folder(args.out)

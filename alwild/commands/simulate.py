@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from alwild.errors import UserValueError
 from alwild.sim.arms import parse_arms
 from alwild.sim.config import INIT_MODES, METRICS, PROTOCOLS, SimConfig
 from alwild.sim.datasets import BUILTIN_NAMES, load_dataset
@@ -85,7 +86,8 @@ def _label_points(config: SimConfig, given: str) -> list[int]:
         points = [int(v) for v in given.split(",") if v.strip()]
         bad = [v for v in points if not config.init <= v <= last]
         if bad:
-            raise ValueError(f"--at {bad} lies outside the curve ({config.init}..{last} labels)")
+            raise UserValueError(
+                f"--at {bad} lies outside the curve ({config.init}..{last} labels)")
         return points
     return sorted({config.init, config.init + config.budget // 2, last})
 
@@ -100,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     if args.scenario in STANDALONE:
         if args.stop:
-            raise ValueError(f"--stop replays stopping rules in pool-based runs; the "
+            raise UserValueError(f"--stop replays stopping rules in pool-based runs; the "
                              f"{args.scenario} scenario has its own end (leave --stop out)")
         return STANDALONE[args.scenario](args, console)
     check_model_name(args.model)
@@ -115,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         console.print("[yellow]note:[/] added random sampling, the baseline for the savings "
                       "(--no-random leaves it out)")
     if args.seeds < 1:
-        raise ValueError(f"--seeds must be at least 1, got {args.seeds}")
+        raise UserValueError(f"--seeds must be at least 1, got {args.seeds}")
     drop = tuple(c.strip() for c in args.drop.split(",") if c.strip())
     dataset = load_dataset(args.data, args.target, drop)
     for note in dataset.notes:

@@ -10,6 +10,8 @@ import os
 import time
 from pathlib import Path
 
+from alwild.errors import UserValueError
+
 IMAGES = {".jpg", ".jpeg", ".png", ".webp"}
 TABLES = {".csv", ".parquet", ".pq"}
 STATE = ".alwild-watch.json"
@@ -47,7 +49,7 @@ def _checked(resp, path: Path) -> dict:
     if resp.status_code >= 400:
         detail = resp.json().get("detail") if resp.headers.get("content-type", "").startswith(
             "application/json") else resp.text[:200]
-        raise ValueError(f"{path.name}: the app refused it ({resp.status_code}): {detail}")
+        raise UserValueError(f"{path.name}: the app refused it ({resp.status_code}): {detail}")
     return resp.json()
 
 
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if not inbox.is_dir():
         raise FileNotFoundError(f"{inbox} is not a folder")
     if not args.token:
-        raise ValueError("give an admin API token with --token or $ALWILD_TOKEN "
+        raise UserValueError("give an admin API token with --token or $ALWILD_TOKEN "
                          "(create one on the Admin page)")
     state_path = inbox / STATE
     done = set(json.loads(state_path.read_text())) if state_path.exists() else set()

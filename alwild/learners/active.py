@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import NotFittedError
 
+from alwild.errors import UserTypeError, UserValueError
 from alwild.learners.base import QueryMixin
 from alwild.pool import DEFAULT_CHUNK_SIZE, append_rows, n_features, n_rows, take_rows
 from alwild.strategies import Strategy
@@ -64,7 +65,7 @@ class ActiveLearner(QueryMixin):
         self.X_training = None
         self.y_training = None
         if (X_training is None) != (y_training is None):
-            raise ValueError("give both X_training and y_training, or neither")
+            raise UserValueError("give both X_training and y_training, or neither")
         if X_training is not None:
             _check_lengths(X_training, y_training)
             self.X_training, self.y_training = X_training, np.asarray(y_training)
@@ -72,7 +73,7 @@ class ActiveLearner(QueryMixin):
 
     def _check_strategy(self, strategy) -> None:
         if isinstance(strategy, Strategy) and strategy.needs_committee:
-            raise TypeError(
+            raise UserTypeError(
                 f"strategy {strategy.name!r} measures disagreement between committee members "
                 "and cannot run on a single ActiveLearner: use Committee([learner1, "
                 f"learner2, ...], query_strategy={strategy.name!r}), or a single-model "
@@ -132,7 +133,7 @@ class ActiveLearner(QueryMixin):
         want = None if self.X_training is None else n_features(self.X_training)
         got = n_features(X)
         if want is not None and got is not None and want != got:
-            raise ValueError(
+            raise UserValueError(
                 f"teach got {got} features but the labelled set has {want}: pass rows with "
                 "the same columns as the training data"
             )
@@ -174,10 +175,10 @@ class ActiveLearner(QueryMixin):
 
 def _check_lengths(X, y) -> None:
     if y is None:
-        raise ValueError("labels are missing: pass y with one label per row of X")
+        raise UserValueError("labels are missing: pass y with one label per row of X")
     nx, ny = n_rows(X), _n_labels(y)
     if nx != ny:
-        raise ValueError(
+        raise UserValueError(
             f"got {nx} samples but {ny} labels: pass exactly one label per row; "
             "nothing was added"
         )

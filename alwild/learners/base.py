@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
+from alwild.errors import UserValueError
 from alwild.features import features_of, labelled_features
 from alwild.pool import DEFAULT_CHUNK_SIZE, n_features, n_rows, take_rows
 from alwild.select import check_k, k_center_greedy, kmeans_seeds
@@ -34,9 +35,10 @@ class QueryMixin:
 
     def _init_query(self, query_strategy, chunk_size, n_jobs, cold_start, random_state) -> None:
         if cold_start not in COLD_START_MODES:
-            raise ValueError(f"cold_start must be one of {COLD_START_MODES}, got {cold_start!r}")
+            raise UserValueError(
+                f"cold_start must be one of {COLD_START_MODES}, got {cold_start!r}")
         if int(chunk_size) < 1:
-            raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
+            raise UserValueError(f"chunk_size must be a positive integer, got {chunk_size}")
         self.query_strategy = get_strategy(query_strategy)
         self._check_strategy(self.query_strategy)
         self.chunk_size = int(chunk_size)
@@ -60,11 +62,11 @@ class QueryMixin:
 
     def _check_pool(self, X_pool, n_instances: int) -> None:
         if X_pool is None:
-            raise ValueError("X_pool is None: pass the unlabelled samples to choose from")
+            raise UserValueError("X_pool is None: pass the unlabelled samples to choose from")
         check_k(n_instances, n_rows(X_pool))
         want, got = self._expected_features(), n_features(X_pool)
         if want is not None and got is not None and want != got:
-            raise ValueError(
+            raise UserValueError(
                 f"the pool has {got} features but the learner was trained on {want}: "
                 "pass pool rows with the same columns, in the same order, as the training data"
             )

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from alwild.errors import UserTypeError, UserValueError
 from alwild.learners.active import ActiveLearner
 from alwild.learners.base import QueryMixin
 from alwild.pool import DEFAULT_CHUNK_SIZE
@@ -27,10 +28,10 @@ class _CommitteeBase(QueryMixin):
     ) -> None:
         learner_list = list(learner_list)
         if not learner_list:
-            raise ValueError("a committee needs at least one learner (two or more to disagree)")
+            raise UserValueError("a committee needs at least one learner (two or more to disagree)")
         bad = [type(m).__name__ for m in learner_list if not isinstance(m, ActiveLearner)]
         if bad:
-            raise TypeError(
+            raise UserTypeError(
                 f"committee members must be ActiveLearner objects, got {bad}: wrap each "
                 "estimator as ActiveLearner(estimator, X_training=..., y_training=...)"
             )

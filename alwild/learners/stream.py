@@ -31,6 +31,7 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import NotFittedError
 
+from alwild.errors import UserTypeError, UserValueError
 from alwild.scores import UNCERTAINTIES, normalised_uncertainty
 from alwild.strategies.capabilities import estimator_is_fitted
 from alwild.stream import BudgetManager, RollingAccuracyDrift, StreamPolicy, get_policy
@@ -42,7 +43,7 @@ def _as_budget(budget) -> BudgetManager:
         return budget
     if isinstance(budget, (int, float)) and not isinstance(budget, bool):
         return BudgetManager(share=budget)
-    raise TypeError(
+    raise UserTypeError(
         f"budget must be a BudgetManager or a label share in (0, 1] such as 0.1, "
         f"got {type(budget).__name__}"
     )
@@ -84,17 +85,18 @@ class StreamLearner:
             y0 = estimator_or_learner.y_training
             estimator_or_learner = estimator_or_learner.estimator
         if not hasattr(estimator_or_learner, "predict_proba"):
-            raise TypeError(
+            raise UserTypeError(
                 f"a stream learner needs class probabilities, which "
                 f"{type(estimator_or_learner).__name__} does not provide: use a "
                 "probabilistic classifier (e.g. LogisticRegression, SVC(probability=True))"
             )
         if not is_classifier(estimator_or_learner):
-            raise TypeError("StreamLearner works with classifiers only")
+            raise UserTypeError("StreamLearner works with classifiers only")
         if uncertainty not in UNCERTAINTIES:
-            raise ValueError(f"unknown uncertainty {uncertainty!r}; choose one of {UNCERTAINTIES}")
+            raise UserValueError(
+                f"unknown uncertainty {uncertainty!r}; choose one of {UNCERTAINTIES}")
         if train_window is not None and (int(train_window) != train_window or train_window < 2):
-            raise ValueError(
+            raise UserValueError(
                 f"train_window must be a whole number >= 2 or None, got {train_window}"
             )
         self.estimator = estimator_or_learner
@@ -133,11 +135,12 @@ class StreamLearner:
         if X.ndim == 1:
             X = X[None, :]
         if X.ndim != 2:
-            raise ValueError(f"{what} must be one row (1-D) or a 2-D array of rows, got {X.shape}")
+            raise UserValueError(
+                f"{what} must be one row (1-D) or a 2-D array of rows, got {X.shape}")
         if self._n_features is None:
             self._n_features = getattr(self.estimator, "n_features_in_", X.shape[1])
         if X.shape[1] != self._n_features:
-            raise ValueError(
+            raise UserValueError(
                 f"{what} has {X.shape[1]} features but the stream has {self._n_features}: "
                 "send items with the same columns, in the same order"
             )
@@ -188,12 +191,12 @@ class StreamLearner:
         X = self._rows(x, "the labelled item")
         y = np.atleast_1d(np.asarray(y))
         if y.shape[0] != X.shape[0]:
-            raise ValueError(f"got {X.shape[0]} items but {y.shape[0]} labels: pass one label "
+            raise UserValueError(f"got {X.shape[0]} items but {y.shape[0]} labels: pass one label "
                              "per item; nothing was learned")
         if self.classes is not None:
             unknown = np.setdiff1d(y, self.classes)
             if unknown.size:
-                raise ValueError(
+                raise UserValueError(
                     f"label(s) {unknown.tolist()} are not among the known classes "
                     f"{self.classes.tolist()}: fix the label or declare the class"
                 )

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from alwild.errors import UserTypeError, UserValueError
 from alwild.learners.active import ActiveLearner
 
 __all__ = ["SynthesisLearner"]
@@ -54,7 +55,7 @@ class SynthesisLearner(ActiveLearner):
         **kwargs,
     ) -> None:
         if not callable(generator):
-            raise TypeError("generator must be callable as generator(learner, X_pool, rng), "
+            raise UserTypeError("generator must be callable as generator(learner, X_pool, rng), "
                             "e.g. alwild.synthesis.BoundaryInterpolation(space)")
         estimator = estimator_or_learner
         if isinstance(estimator_or_learner, ActiveLearner):
@@ -77,7 +78,7 @@ class SynthesisLearner(ActiveLearner):
         """
         if not self.is_fitted or self.unseen_classes():
             if X_pool is None:
-                raise ValueError(
+                raise UserValueError(
                     "the model is not trained on every class yet, so there is nothing to "
                     "synthesise from: pass X_pool (real rows) for a cold-start pick, or teach "
                     "labelled rows of each class first"
@@ -86,7 +87,7 @@ class SynthesisLearner(ActiveLearner):
             return super().query(X_pool, n_instances, return_metrics, **query_kwargs)
         candidates = self.generator(self, X_pool, self._rng)
         if len(candidates) < n_instances:
-            raise ValueError(f"the generator made {len(candidates)} candidates but "
+            raise UserValueError(f"the generator made {len(candidates)} candidates but "
                              f"{n_instances} were asked for: ask for fewer or generate more")
         self.last_candidates_, self.last_synthetic_ = candidates, True
         return super().query(candidates, n_instances, return_metrics, **query_kwargs)
@@ -96,7 +97,7 @@ class SynthesisLearner(ActiveLearner):
         if self.known_classes is not None:
             unknown = np.setdiff1d(np.atleast_1d(np.asarray(y)), self.known_classes)
             if unknown.size:
-                raise ValueError(
+                raise UserValueError(
                     f"the oracle returned class(es) {unknown.tolist()}, which are not among "
                     f"the known classes {self.known_classes.tolist()}: fix the oracle's "
                     "answer, or declare the class in known_classes; nothing was taught"

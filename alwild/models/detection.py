@@ -19,6 +19,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from alwild.errors import UserValueError
 from alwild.scores import entropy
 
 __all__ = [
@@ -49,7 +50,7 @@ class Detections:
         if self.boxes.shape != (k, 4) or self.scores.shape != (k,) or (
             self.class_proba.ndim != 2 or self.class_proba.shape[0] != k
         ):
-            raise ValueError(
+            raise UserValueError(
                 "Detections need boxes (k, 4), scores (k,) and class_proba (k, n_classes), got "
                 f"{self.boxes.shape}, {self.scores.shape} and {self.class_proba.shape}"
             )
@@ -144,7 +145,7 @@ AGGREGATIONS: dict[str, Callable[[Detections], float]] = {
 def frame_scores(detections: Sequence[Detections], how: str = "least_confident_box") -> np.ndarray:
     """One uncertainty per frame with the aggregation ``how`` (see ``AGGREGATIONS``)."""
     if how not in AGGREGATIONS:
-        raise ValueError(f"unknown aggregation {how!r}; choose one of {sorted(AGGREGATIONS)}")
+        raise UserValueError(f"unknown aggregation {how!r}; choose one of {sorted(AGGREGATIONS)}")
     fn = AGGREGATIONS[how]
     return np.array([fn(d) for d in detections], dtype=float)
 

@@ -21,6 +21,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from alwild.errors import UserTypeError, UserValueError
+
 __all__ = ["DeepEnsemble"]
 
 
@@ -45,9 +47,9 @@ class DeepEnsemble(ClassifierMixin, BaseEstimator):
         if hasattr(self, "members_") and getattr(self.estimator, "warm_start", False):
             return self.members_
         if self.n_members < 2:
-            raise ValueError(f"an ensemble needs n_members >= 2, got {self.n_members}")
+            raise UserValueError(f"an ensemble needs n_members >= 2, got {self.n_members}")
         if "random_state" not in self.estimator.get_params():
-            raise TypeError(
+            raise UserTypeError(
                 f"{type(self.estimator).__name__} has no random_state, so its copies would be "
                 "identical: use an estimator with a random_state, or a Committee of "
                 "different models"
@@ -69,7 +71,7 @@ class DeepEnsemble(ClassifierMixin, BaseEstimator):
                 member.fit(X, y)
         classes = [tuple(m.classes_) for m in members]
         if len(set(classes)) > 1:
-            raise ValueError(
+            raise UserValueError(
                 "ensemble members saw different classes (a bootstrap resample missed one): "
                 "label more samples of the rare class, or use bootstrap=False"
             )

@@ -28,6 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from alwild.errors import UserValueError
+
 __all__ = ["DROPOUT_TYPES", "dropout_layers", "require_dropout", "mc_dropout", "mc_proba_samples"]
 
 DROPOUT_TYPES = (
@@ -51,7 +53,7 @@ def require_dropout(module: nn.Module) -> list[nn.Module]:
     """The dropout layers of ``module``; a clear error when there are none (or all have p=0)."""
     layers = [m for m in dropout_layers(module) if m.p > 0]
     if not layers:
-        raise ValueError(
+        raise UserValueError(
             f"MC dropout needs a dropout layer with p > 0, but the {type(module).__name__} "
             "has none: add one before the last layer (e.g. nn.Sequential(..., nn.Dropout(0.3), "
             "nn.Linear(hidden, n_classes))), or use a DeepEnsemble for Bayesian strategies, "
@@ -109,7 +111,7 @@ def mc_dropout(
                 unsupported = [type(m).__name__ for m in layers
                                if isinstance(m, (nn.AlphaDropout, nn.FeatureAlphaDropout))]
                 if unsupported:
-                    raise ValueError(
+                    raise UserValueError(
                         f"consistent MC dropout supports Dropout and Dropout1d/2d/3d, not "
                         f"{unsupported[0]}: pass consistent=False"
                     )
@@ -153,7 +155,7 @@ def mc_proba_samples(
     the first dropout are deterministic, so they run once per mini-batch, not ``T`` times.
     """
     if n_samples < 1:
-        raise ValueError(f"n_samples must be at least 1, got {n_samples}")
+        raise UserValueError(f"n_samples must be at least 1, got {n_samples}")
     X = np.asarray(X)
     n = X.shape[0]
     prefix, rest = _split_sequential(module)
@@ -171,5 +173,5 @@ def mc_proba_samples(
                     out = np.empty((n_samples, n, proba.shape[1]))
                 out[t, start : start + batch_size] = proba
     if out is None:
-        raise ValueError("cannot draw MC samples for an empty input: pass at least one row")
+        raise UserValueError("cannot draw MC samples for an empty input: pass at least one row")
     return out

@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from alwild.errors import UserTypeError, UserValueError
 from alwild.models.mc_dropout import mc_proba_samples, require_dropout
 
 __all__ = ["TorchClassifier"]
@@ -37,7 +38,7 @@ def _as_float32(X) -> np.ndarray:
     X = X.to_numpy() if hasattr(X, "to_numpy") else X
     X = np.asarray(X)
     if not np.issubdtype(X.dtype, np.number):
-        raise TypeError(
+        raise UserTypeError(
             f"TorchClassifier needs numeric input (an array of features or image tensors), "
             f"got dtype {X.dtype}: embed images first (alwild.vision) or encode the columns"
         )
@@ -47,7 +48,7 @@ def _as_float32(X) -> np.ndarray:
 def _last_linear(module: nn.Module) -> nn.Linear:
     linears = [m for m in module.modules() if isinstance(m, nn.Linear)]
     if not linears:
-        raise TypeError(
+        raise UserTypeError(
             f"embed needs an nn.Linear output layer, and the {type(module).__name__} has none"
         )
     return linears[-1]
@@ -106,7 +107,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             return copy.deepcopy(self.module)
         built = self.module()
         if not isinstance(built, nn.Module):
-            raise TypeError(
+            raise UserTypeError(
                 "module must be an nn.Module or a factory returning one, "
                 f"got {type(built).__name__}"
             )
@@ -122,10 +123,10 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         X = _as_float32(X)
         y = np.asarray(y)
         if X.shape[0] != y.shape[0]:
-            raise ValueError(f"got {X.shape[0]} samples but {y.shape[0]} labels")
+            raise UserValueError(f"got {X.shape[0]} samples but {y.shape[0]} labels")
         classes, y_enc = np.unique(y, return_inverse=True)
         if classes.size < 2:
-            raise ValueError(f"need at least two classes to train, got only {classes.tolist()}")
+            raise UserValueError(f"need at least two classes to train, got only {classes.tolist()}")
         warm = (self.warm_start and hasattr(self, "net_")
                 and np.array_equal(classes, self.classes_))
         with torch.random.fork_rng(devices=[]):

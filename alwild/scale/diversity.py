@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from alwild.errors import UserValueError
 from alwild.features import features_of, labelled_features
 from alwild.scale.cluster import ship
 from alwild.scale.query import FAN_IN, Progress, Selection, fetch_rows, open_on_cluster, query_pool
@@ -61,7 +62,7 @@ def two_stage(
     selector picked them.
     """
     if method not in DIVERSITY_METHODS:
-        raise ValueError(f"method must be one of {DIVERSITY_METHODS}, got {method!r}")
+        raise UserValueError(f"method must be one of {DIVERSITY_METHODS}, got {method!r}")
     rng = as_rng(random_state)
     sharded = open_on_cluster(pool, model, client)
     m = candidate_count(n_instances, sharded.n_rows, n_candidates)

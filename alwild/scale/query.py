@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alwild.errors import UserValueError
 from alwild.pool import DEFAULT_CHUNK_SIZE, map_chunks, n_rows, nonfinite_rows, take_rows
 from alwild.scale.cluster import ship
 from alwild.scale.sources import (
@@ -91,7 +92,7 @@ def row_utility(strategy: Strategy) -> Callable[[Any, Any], np.ndarray]:
     if isinstance(strategy, TopKStrategy):
         return strategy.row_scores
     name = getattr(strategy, "name", strategy)
-    raise ValueError(
+    raise UserValueError(
         f"strategy {name!r} is not a per-row top-k score, so it cannot be scored partition by "
         "partition: on a cluster use a score strategy (entropy, margin, least_confident, "
         "vote_entropy, bald, max_EI, ...), 'cluster_margin', or the two-stage and "
@@ -113,11 +114,11 @@ def _score_partition(source, name, offset, model, utility, k, seed, share, sub_s
     except ValueError as err:
         bad = nonfinite_rows(rows)
         if bad:
-            raise ValueError(
+            raise UserValueError(
                 f"shard {name!r} has NaN or infinite values (first at pool rows "
                 f"{index[bad].tolist()}): drop or impute them before querying"
             ) from None
-        raise ValueError(f"scoring shard {name!r} failed: {err}") from err
+        raise UserValueError(f"scoring shard {name!r} failed: {err}") from err
     return partition_candidates(scores, index, seed, k)
 
 
@@ -155,7 +156,7 @@ def _check_width(pool: ShardedPool, model) -> None:
         want = want or getattr(getattr(obj, "estimator", obj), "n_features_in_", None)
     got = pool.n_features
     if want is not None and got is not None and want != got:
-        raise ValueError(
+        raise UserValueError(
             f"the pool has {got} feature columns but the model was trained on {want}: "
             "give it shards with the model's columns"
         )
@@ -258,7 +259,7 @@ def query_pool(
     final = _tree_merge(client, leaves, int(n_instances), token)
     best = _wait(final, leaves, names, progress)
     if best.index.size < n_instances:
-        raise ValueError(
+        raise UserValueError(
             f"only {best.index.size} rows were scored with subsample={subsample}, fewer than "
             f"the {n_instances} asked for: raise the subsample share or ask for fewer"
         )

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alwild.errors import UserValueError
+
 __all__ = [
     "Partition",
     "ShardedPool",
@@ -137,25 +139,25 @@ def check_shard_schemas(paths: Sequence[str], schemas: Sequence[Any],
     for path, schema in zip(paths, schemas, strict=True):
         missing = [c for c in wanted if c not in schema.names]
         if missing:
-            raise ValueError(
+            raise UserValueError(
                 f"shard {path!r} lacks the columns {missing} that the model needs "
                 f"(it has {list(schema.names)}): fix or remove that shard"
             )
         for c in wanted:
             want_type, got_type = first.field(c).type, schema.field(c).type
             if got_type != want_type:
-                raise ValueError(
+                raise UserValueError(
                     f"shard {path!r} stores column {c!r} as {got_type}, but {paths[0]!r} "
                     f"stores it as {want_type}: every shard needs the same schema"
                 )
         if columns is None and tuple(schema.names) != wanted:
-            raise ValueError(
+            raise UserValueError(
                 f"shard {path!r} has columns {list(schema.names)}, but {paths[0]!r} has "
                 f"{list(wanted)}: every shard needs the same schema (or pass columns=...)"
             )
     numeric = [c for c in wanted if not _is_numeric(first.field(c).type)]
     if numeric and columns is None:
-        raise ValueError(
+        raise UserValueError(
             f"the pool has non-numeric columns {numeric}: fit the model on a DataFrame (so it "
             "knows its feature names) or choose the feature columns explicitly"
         )
@@ -183,9 +185,10 @@ def _npy_pool(paths: list[str], rows_per_partition: int) -> ShardedPool:
     for path in paths:
         arr = np.load(path, mmap_mode="r")
         if arr.ndim != 2:
-            raise ValueError(f"{path!r} holds an array of shape {arr.shape}; a pool needs 2-D rows")
+            raise UserValueError(
+                f"{path!r} holds an array of shape {arr.shape}; a pool needs 2-D rows")
         if width is not None and arr.shape[1] != width:
-            raise ValueError(
+            raise UserValueError(
                 f"{path!r} has {arr.shape[1]} columns but {paths[0]!r} has {width}: every "
                 "file of the pool needs the same columns"
             )
@@ -201,7 +204,7 @@ def _npy_pool(paths: list[str], rows_per_partition: int) -> ShardedPool:
 
 def _dask_array_pool(arr) -> ShardedPool:
     if arr.ndim != 2:
-        raise ValueError(f"a pool needs 2-D rows; got a dask array of shape {arr.shape}")
+        raise UserValueError(f"a pool needs 2-D rows; got a dask array of shape {arr.shape}")
     if len(arr.chunks[1]) > 1:
         arr = arr.rechunk({1: -1})
     blocks = arr.to_delayed().ravel()
@@ -220,7 +223,7 @@ def _dask_frame_pool(frame, columns, as_frame: bool, client) -> ShardedPool:
     wanted = tuple(columns) if columns is not None else tuple(str(c) for c in frame.columns)
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
-        raise ValueError(f"the dask dataframe lacks the columns {missing} that the model needs")
+        raise UserValueError(f"the dask dataframe lacks the columns {missing} that the model needs")
     frame = frame[list(wanted)]
     lengths = frame.map_partitions(len).compute(**({"scheduler": client} if client else {}))
     blocks = frame.to_delayed()
@@ -242,7 +245,7 @@ def shard_meta(path: str) -> tuple[int, Any]:
     try:
         meta = pq.read_metadata(path)
     except Exception as err:  # pyarrow raises several types for a corrupt footer
-        raise ValueError(f"shard {path!r} is not a readable Parquet file: {err}") from err
+        raise UserValueError(f"shard {path!r} is not a readable Parquet file: {err}") from err
     return int(meta.num_rows), meta.schema.to_arrow_schema()
 
 
@@ -279,7 +282,7 @@ def open_pool(
         return _npy_pool(paths, rows_per_partition)
     if kinds <= {".parquet", ".pq"}:
         return _parquet_pool(paths, columns, frame, read_meta or _local_meta)
-    raise ValueError(
+    raise UserValueError(
         f"cannot read a pool from files of type {sorted(kinds)}: use Parquet shards "
         "(*.parquet) or NumPy arrays (*.npy), all of one kind"
     )

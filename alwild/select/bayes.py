@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from alwild.errors import UserValueError
 from alwild.scores import as_member_proba, expected_entropy
 from alwild.select.common import as_rng, check_k
 
@@ -142,7 +143,7 @@ def badge_embeddings(proba: np.ndarray, hidden: np.ndarray) -> np.ndarray:
     proba = np.asarray(proba, dtype=np.float64)
     hidden = np.asarray(hidden, dtype=np.float64)
     if proba.ndim != 2 or hidden.ndim != 2 or proba.shape[0] != hidden.shape[0]:
-        raise ValueError(
+        raise UserValueError(
             "badge_embeddings needs proba (n, n_classes) and hidden (n, n_hidden) with the "
             f"same number of rows, got {proba.shape} and {hidden.shape}"
         )

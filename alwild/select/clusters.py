@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from alwild.errors import UserValueError
 from alwild.select.common import as_rng, check_k, dense, row_sq_norms
 from alwild.select.kcenter import k_center_greedy
 from alwild.select.topk import top_k
@@ -181,7 +182,7 @@ def diverse_subset(
     [2]
     """
     if method not in DIVERSITY_METHODS:
-        raise ValueError(f"method must be one of {DIVERSITY_METHODS}, got {method!r}")
+        raise UserValueError(f"method must be one of {DIVERSITY_METHODS}, got {method!r}")
     if method == "cluster":
         return cluster_diverse(scores, X, k, np.shape(scores)[0], random_state)
     return k_center_greedy(X, k, labelled, random_state)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from alwild.errors import UserValueError
+
 __all__ = ["as_rng", "check_k", "dense", "row_sq_norms"]
 
 
@@ -29,13 +31,13 @@ def check_k(k: int, n: int) -> None:
     >>> check_k(6, 5)
     Traceback (most recent call last):
     ...
-    ValueError: n_instances=6 but the pool has 5 rows: ask for between 1 and 5
+    alwild.errors.UserValueError: n_instances=6 but the pool has 5 rows: ask for between 1 and 5
     """
     if n == 0:
-        raise ValueError("the pool is empty: there is nothing left to query; "
+        raise UserValueError("the pool is empty: there is nothing left to query; "
                          "add unlabelled samples first")
     if not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
-        raise ValueError(f"n_instances={k!r} but the pool has {n} rows: "
+        raise UserValueError(f"n_instances={k!r} but the pool has {n} rows: "
                          f"ask for between 1 and {n}")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from alwild.errors import UserValueError
 from alwild.select.common import dense, row_sq_norms
 
 __all__ = ["density"]
@@ -28,7 +29,7 @@ def density(
     """
     X, reference = dense(X), dense(reference)
     if reference.shape[0] == 0:
-        raise ValueError("density needs at least one reference row")
+        raise UserValueError("density needs at least one reference row")
     r_norm = row_sq_norms(reference)
     if bandwidth is None:
         sample = reference[: min(reference.shape[0], 500)]
@@ -37,7 +38,7 @@ def density(
         positive = d2[d2 > 0]
         bandwidth = float(np.sqrt(np.median(positive))) if positive.size else 1.0
     if bandwidth <= 0:
-        raise ValueError(f"bandwidth must be positive, got {bandwidth}")
+        raise UserValueError(f"bandwidth must be positive, got {bandwidth}")
     out = np.empty(X.shape[0])
     for i in range(0, X.shape[0], chunk_size):
         xi = X[i : i + chunk_size]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from alwild.errors import UserValueError
 from alwild.select.common import as_rng, check_k
 from alwild.select.topk import top_k
 
@@ -42,7 +43,7 @@ def class_quota(
     n = scores.shape[0]
     check_k(k, n)
     if not 0.0 <= rare_share <= 1.0:
-        raise ValueError(f"rare_share must be in [0, 1], got {rare_share}")
+        raise UserValueError(f"rare_share must be in [0, 1], got {rare_share}")
     rng = as_rng(random_state)
     n_classes = int(predicted.max()) + 1 if predicted.size else 0
     if class_counts is None:
@@ -87,7 +88,7 @@ def epsilon_greedy(
     n = scores.shape[0]
     check_k(k, n)
     if not 0.0 <= epsilon <= 1.0:
-        raise ValueError(f"epsilon must be in [0, 1], got {epsilon}")
+        raise UserValueError(f"epsilon must be in [0, 1], got {epsilon}")
     rng = as_rng(random_state)
     n_random = int(rng.binomial(k, epsilon))
     greedy = top_k(scores, k - n_random, rng) if k > n_random else np.empty(0, np.intp)

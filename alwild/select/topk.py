@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from alwild.errors import UserValueError
 from alwild.select.common import as_rng, check_k
 
 __all__ = [
@@ -125,7 +126,7 @@ def subsample_mask(seed: int, index: np.ndarray, share: float) -> np.ndarray:
     np.float64(0.1)
     """
     if not 0.0 < share <= 1.0:
-        raise ValueError(f"subsample must be a share of the pool in (0, 1], got {share}")
+        raise UserValueError(f"subsample must be a share of the pool in (0, 1], got {share}")
     if share == 1.0:
         return np.ones(np.shape(index), dtype=bool)
     return tie_keys(seed, index) < share
@@ -141,7 +142,7 @@ def partition_candidates(scores: np.ndarray, index: np.ndarray, seed: int, k: in
     index = np.asarray(index, dtype=np.intp)
     if np.isnan(scores).any():
         bad = index[np.isnan(scores)][:5].tolist()
-        raise ValueError(f"scores contain NaN (first at rows {bad}); they cannot be ranked: "
+        raise UserValueError(f"scores contain NaN (first at rows {bad}); they cannot be ranked: "
                          "check the model's outputs on those rows")
     pos, keys = _block_best(scores, lambda p: tie_keys(seed, index[p]), k)
     order = best_first(scores[pos], keys, index[pos], k)
@@ -186,7 +187,7 @@ def top_k(
     """
     scores = np.asarray(scores)
     if scores.ndim != 1:
-        raise ValueError(f"scores must be one-dimensional, got shape {scores.shape}")
+        raise UserValueError(f"scores must be one-dimensional, got shape {scores.shape}")
     n = scores.shape[0]
     check_k(k, n)
     seed = tie_seed(random_state)

@@ -32,6 +32,7 @@ import dataclasses
 
 import numpy as np
 
+from alwild.errors import UserValueError
 from alwild.pool import n_rows, take_rows
 from alwild.strategies.base import Strategy
 from alwild.strategies.capabilities import require_proba
@@ -82,15 +83,15 @@ class AutoStrategy(Strategy):
 
     def __post_init__(self) -> None:
         if not self.arms:
-            raise ValueError("auto needs at least one arm (a registered strategy name)")
+            raise UserValueError("auto needs at least one arm (a registered strategy name)")
         for arm in self.arms:
             if arm == "auto":
-                raise ValueError("auto cannot be one of its own arms")
+                raise UserValueError("auto cannot be one of its own arms")
             get_strategy(arm)  # unknown names fail here, with the list of valid ones
         if not 0.0 < self.discount <= 1.0:
-            raise ValueError(f"discount must be in (0, 1], got {self.discount}")
+            raise UserValueError(f"discount must be in (0, 1], got {self.discount}")
         if self.head_start < 0:
-            raise ValueError(f"head_start must be non-negative, got {self.head_start}")
+            raise UserValueError(f"head_start must be non-negative, got {self.head_start}")
 
     @property
     def history(self) -> list[dict]:

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from alwild import scores as S
+from alwild.errors import UserTypeError, UserValueError
 from alwild.pool import DEFAULT_CHUNK_SIZE, map_chunks
 from alwild.select import as_rng, top_k
 from alwild.strategies.capabilities import (
@@ -95,7 +96,7 @@ class Strategy(abc.ABC):
         allowed = sorted(f.name for f in dataclasses.fields(self) if f.name not in _INTERNAL)
         unknown = sorted(set(params) - set(allowed))
         if unknown:
-            raise TypeError(
+            raise UserTypeError(
                 f"strategy {self.name!r} has no parameter {', '.join(map(repr, unknown))}; "
                 f"it takes {', '.join(allowed) if allowed else 'no parameters'}"
             )
@@ -172,5 +173,5 @@ def score_strategy(label: str, utility: Utility, needs: str = "proba") -> Callab
     """A registry factory for a top-k strategy on ``utility``; ``needs`` names its check
     (``"proba"``, ``"committee"``, ``"votes"``, ``"std"`` or ``"mc"``)."""
     if needs not in _CHECKS:
-        raise ValueError(f"needs must be one of {sorted(_CHECKS)}, got {needs!r}")
+        raise UserValueError(f"needs must be one of {sorted(_CHECKS)}, got {needs!r}")
     return functools.partial(ScoreStrategy, label=label, utility=utility, needs=needs)

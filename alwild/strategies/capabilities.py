@@ -8,7 +8,7 @@ way when the model cannot give what it needs.
 >>> require_proba(SVC(), "entropy")
 Traceback (most recent call last):
 ...
-TypeError: strategy 'entropy' needs class probabilities (predict_proba), which SVC does ...
+alwild.errors.UserTypeError: strategy 'entropy' needs class probabilities (predict_proba), ...
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import inspect
 from typing import Any
 
 import numpy as np
+
+from alwild.errors import UserTypeError, UserValueError
 
 __all__ = [
     "estimator_is_fitted",
@@ -61,7 +63,7 @@ def require_proba(model: Any, strategy: str) -> None:
             require_proba(member, strategy)
         return
     if not hasattr(_estimator(model), "predict_proba"):
-        raise TypeError(
+        raise UserTypeError(
             f"strategy {strategy!r} needs class probabilities (predict_proba), which "
             f"{_describe(model)} does not provide: use a probabilistic classifier, "
             "e.g. SVC(probability=True) or CalibratedClassifierCV(your_estimator), "
@@ -73,7 +75,7 @@ def require_committee(model: Any, strategy: str, proba: bool = True) -> None:
     """Raise unless ``model`` is a committee of classifiers (with ``predict_proba``
     unless ``proba=False``: vote entropy needs only the members' votes)."""
     if not hasattr(model, "member_proba"):
-        raise TypeError(
+        raise UserTypeError(
             f"strategy {strategy!r} measures disagreement between committee members, but "
             f"got a single {type(model).__name__}: use Committee([learner1, learner2, ...], "
             f"query_strategy={strategy!r}), or a single-model strategy such as 'entropy'"
@@ -90,7 +92,7 @@ def require_std(model: Any, strategy: str) -> None:
     predict = getattr(target, "predict", None)
     params = inspect.signature(predict).parameters if predict is not None else {}
     if "return_std" not in params:
-        raise TypeError(
+        raise UserTypeError(
             f"strategy {strategy!r} needs a regressor with a predictive standard deviation "
             f"(predict(X, return_std=True)), which {type(target).__name__} lacks: use e.g. "
             "GaussianProcessRegressor or BayesianRidge, or a CommitteeRegressor"
@@ -101,7 +103,7 @@ def require_mc(model: Any, strategy: str) -> None:
     """Raise unless Monte-Carlo probability samples can be drawn from ``model``."""
     if hasattr(model, "member_proba") or hasattr(_estimator(model), "predict_proba_samples"):
         return
-    raise TypeError(
+    raise UserTypeError(
         f"strategy {strategy!r} needs Monte-Carlo probability samples: use a Committee "
         "(an ensemble) or an estimator with predict_proba_samples, such as the MC-dropout "
         "torch adapter in alwild.models"
@@ -121,7 +123,7 @@ def best_observed(model: Any) -> float:
         return float(model.y_max)
     y = getattr(model, "y_training", None)
     if y is None or len(y) == 0:
-        raise ValueError(
+        raise UserValueError(
             "improvement-based acquisition (PI/EI) needs at least one observed target: "
             "teach the learner some labelled data first, or use max_UCB"
         )

@@ -12,6 +12,7 @@ import dataclasses
 import numpy as np
 
 from alwild import scores as S
+from alwild.errors import UserValueError
 from alwild.features import features_of
 from alwild.pool import append_rows, n_rows, raise_if_nonfinite, take_rows
 from alwild.select import top_k
@@ -40,7 +41,7 @@ class ExpectedErrorReduction(Strategy):
     def check(self, model):
         require_proba(model, self.name)
         if getattr(model, "X_training", None) is None:
-            raise ValueError(
+            raise UserValueError(
                 "expected_error_reduction refits the model with each candidate added, so it "
                 "needs the labelled data: use it through ActiveLearner"
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from alwild.errors import UserTypeError, UserValueError
 from alwild.strategies.base import Strategy
 
 __all__ = ["register", "unregister", "get_strategy", "available_strategies", "aliases_of"]
@@ -67,11 +68,11 @@ def get_strategy(spec: str | Strategy | Callable, **params) -> Strategy | Callab
         key = _ALIASES.get(spec, spec)
         if key not in _REGISTRY:
             names = ", ".join(available_strategies())
-            raise ValueError(f"unknown strategy {spec!r}; choose one of: {names}")
+            raise UserValueError(f"unknown strategy {spec!r}; choose one of: {names}")
         return _REGISTRY[key]().with_params(**params)
     if callable(spec):
         return spec
-    raise TypeError(
+    raise UserTypeError(
         f"a strategy must be a name, a Strategy or a function (learner, X, n_instances); "
         f"got {type(spec).__name__}"
     )

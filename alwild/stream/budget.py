@@ -25,6 +25,8 @@ import math
 import time
 from collections import deque
 
+from alwild.errors import UserValueError
+
 __all__ = ["BudgetManager"]
 
 _HOUR = 3600.0
@@ -36,7 +38,7 @@ def _check_cap(name: str, value) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not float(value).is_integer() or value < 0:
-        raise ValueError(f"{name} must be a non-negative whole number of labels or None, "
+        raise UserValueError(f"{name} must be a non-negative whole number of labels or None, "
                          f"got {value!r}")
     return int(value)
 
@@ -61,14 +63,14 @@ class BudgetManager:
         try:
             share = float(share)
         except (TypeError, ValueError):
-            raise ValueError(f"share must be a number in (0, 1], got {share!r}") from None
+            raise UserValueError(f"share must be a number in (0, 1], got {share!r}") from None
         if not (0.0 < share <= 1.0):
-            raise ValueError(
+            raise UserValueError(
                 f"share must be in (0, 1] (the fraction of stream items that may be "
                 f"labelled, e.g. 0.1 for 10%), got {share}"
             )
         if isinstance(window, bool) or not float(window).is_integer() or window < 1:
-            raise ValueError(f"window must be a positive whole number of items, got {window!r}")
+            raise UserValueError(f"window must be a positive whole number of items, got {window!r}")
         self.share = share
         self.window = int(window)
         self.max_total = _check_cap("max_total", max_total)
@@ -87,9 +89,9 @@ class BudgetManager:
             return max(time.time(), self._last_now)  # a clock stepped back counts as "same time"
         now = float(now)
         if math.isnan(now):
-            raise ValueError("now must be a timestamp in seconds, got NaN")
+            raise UserValueError("now must be a timestamp in seconds, got NaN")
         if now < self._last_now:
-            raise ValueError(
+            raise UserValueError(
                 f"timestamps must not go backwards: got now={now} after {self._last_now}; "
                 "pass the stream's times in order"
             )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections import deque
 
+from alwild.errors import UserValueError
+
 __all__ = ["RollingAccuracyDrift"]
 
 
@@ -23,9 +25,9 @@ class RollingAccuracyDrift:
 
     def __init__(self, window: int = 30, min_drop: float = 0.2) -> None:
         if isinstance(window, bool) or int(window) != window or window < 2:
-            raise ValueError(f"window must be a whole number >= 2, got {window!r}")
+            raise UserValueError(f"window must be a whole number >= 2, got {window!r}")
         if not 0.0 < min_drop <= 1.0:
-            raise ValueError(f"min_drop must be in (0, 1], got {min_drop}")
+            raise UserValueError(f"min_drop must be in (0, 1], got {min_drop}")
         self.window = int(window)
         self.min_drop = float(min_drop)
         self._outcomes: deque[bool] = deque(maxlen=2 * self.window)

@@ -23,6 +23,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from alwild.errors import UserValueError
+
 __all__ = [
     "StreamPolicy",
     "FixedUncertainty",
@@ -56,7 +58,7 @@ def _check_unit(name: str, value: float, low_open: bool = False) -> float:
     ok = (0.0 < value <= 1.0) if low_open else (0.0 <= value <= 1.0)
     if not ok:
         interval = "(0, 1]" if low_open else "[0, 1]"
-        raise ValueError(f"{name} must be in {interval}, got {value}")
+        raise UserValueError(f"{name} must be in {interval}, got {value}")
     return value
 
 
@@ -122,7 +124,7 @@ class RandomizedVariableUncertainty(VariableUncertainty):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.delta < 0:
-            raise ValueError(f"delta must be non-negative, got {self.delta}")
+            raise UserValueError(f"delta must be non-negative, got {self.delta}")
 
     def _limit(self, rng):
         return self.threshold * rng.normal(1.0, self.delta)
@@ -168,7 +170,7 @@ class Periodic(StreamPolicy):
 
     def __post_init__(self) -> None:
         if isinstance(self.period, bool) or int(self.period) != self.period or self.period < 1:
-            raise ValueError(f"period must be a positive whole number, got {self.period!r}")
+            raise UserValueError(f"period must be a positive whole number, got {self.period!r}")
         self.period = int(self.period)
         self._count = 0
 
@@ -218,10 +220,10 @@ def get_policy(spec: str | StreamPolicy, **params) -> StreamPolicy:
     """
     if isinstance(spec, StreamPolicy):
         if params:
-            raise ValueError("parameters can only be given with a policy name, not an object")
+            raise UserValueError("parameters can only be given with a policy name, not an object")
         return spec
     if not isinstance(spec, str) or spec not in _POLICIES:
-        raise ValueError(
+        raise UserValueError(
             f"unknown stream policy {spec!r}; choose one of: {', '.join(available_policies())}"
         )
     return _POLICIES[spec](**params)

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from alwild.errors import UserValueError
+
 __all__ = ["Feature", "FeatureSpace", "KINDS"]
 
 KINDS = ("continuous", "integer", "categorical")
@@ -38,22 +40,22 @@ class Feature:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ValueError(
+            raise UserValueError(
                 f"feature {self.name!r}: kind must be one of {KINDS}, got {self.kind!r}"
             )
         if self.kind == "categorical":
             try:
                 cats = tuple(float(c) for c in self.categories)
             except (TypeError, ValueError):
-                raise ValueError(
+                raise UserValueError(
                     f"feature {self.name!r}: categories must be numeric codes (encode text "
                     "categories as integers first)"
                 ) from None
             object.__setattr__(self, "categories", tuple(sorted(set(cats))))
         elif self.low > self.high:
-            raise ValueError(f"feature {self.name!r}: low {self.low} is above high {self.high}")
+            raise UserValueError(f"feature {self.name!r}: low {self.low} is above high {self.high}")
         elif self.kind == "integer" and np.ceil(self.low) > np.floor(self.high):
-            raise ValueError(f"feature {self.name!r}: no whole number lies in "
+            raise UserValueError(f"feature {self.name!r}: no whole number lies in "
                              f"[{self.low}, {self.high}]")
 
     @property
@@ -70,10 +72,10 @@ class FeatureSpace:
 
     def __init__(self, features: Sequence[Feature]) -> None:
         if not features:
-            raise ValueError("a feature space needs at least one feature")
+            raise UserValueError("a feature space needs at least one feature")
         names = [f.name for f in features]
         if len(set(names)) != len(names):
-            raise ValueError(f"feature names must be unique, got {names}")
+            raise UserValueError(f"feature names must be unique, got {names}")
         self.features = list(features)
 
     @classmethod
@@ -96,17 +98,17 @@ class FeatureSpace:
         """
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[0] == 0:
-            raise ValueError(f"expected a non-empty 2-D array of rows, got shape {X.shape}")
+            raise UserValueError(f"expected a non-empty 2-D array of rows, got shape {X.shape}")
         names = list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])]
         if len(names) != X.shape[1]:
-            raise ValueError(f"got {len(names)} names for {X.shape[1]} columns")
+            raise UserValueError(f"got {len(names)} names for {X.shape[1]} columns")
 
         def positions(cols) -> set[int]:
             out = set()
             for c in cols:
                 if isinstance(c, str):
                     if c not in names:
-                        raise ValueError(f"unknown column {c!r}; columns are {names}")
+                        raise UserValueError(f"unknown column {c!r}; columns are {names}")
                     out.add(names.index(c))
                 else:
                     out.add(int(c))
@@ -149,7 +151,7 @@ class FeatureSpace:
     def check_rows(self, X, what: str = "rows") -> np.ndarray:
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[1] != self.n_features:
-            raise ValueError(f"{what} must have shape (n, {self.n_features}) for this feature "
+            raise UserValueError(f"{what} must have shape (n, {self.n_features}) for this feature "
                              f"space ({self.names}), got {X.shape}")
         return X
 
@@ -169,12 +171,12 @@ class FeatureSpace:
         for v in vary:
             j = self.names.index(v) if isinstance(v, str) and v in self.names else v
             if not isinstance(j, (int, np.integer)) or not 0 <= j < self.n_features:
-                raise ValueError(f"cannot vary {v!r}: not a feature of {self.names}")
+                raise UserValueError(f"cannot vary {v!r}: not a feature of {self.names}")
             f = self.features[j]
             if not f.vary:
-                raise ValueError(f"cannot vary feature {f.name!r}: it is declared frozen")
+                raise UserValueError(f"cannot vary feature {f.name!r}: it is declared frozen")
             if f.kind == "categorical" and len(f.categories) < 2:
-                raise ValueError(
+                raise UserValueError(
                     f"cannot vary categorical feature {f.name!r}: its declared categories are "
                     f"{list(f.categories)}; declare at least two, or leave it out of vary"
                 )

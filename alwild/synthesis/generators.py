@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from alwild.errors import UserValueError
 from alwild.scores import normalised_uncertainty
 from alwild.select import min_sq_distances, top_k
 from alwild.synthesis.features import FeatureSpace
@@ -34,7 +35,7 @@ def uncertain_seeds(learner, X_pool, n_seeds: int, rng: np.random.Generator) -> 
     otherwise from the labelled set."""
     X = X_pool if X_pool is not None else learner.X_training
     if X is None or len(X) == 0:
-        raise ValueError("no rows to start from: pass a pool or teach labelled rows first")
+        raise UserValueError("no rows to start from: pass a pool or teach labelled rows first")
     X = np.asarray(X)
     k = min(n_seeds, X.shape[0])
     if not getattr(learner, "is_fitted", False):
@@ -70,7 +71,7 @@ class Perturbation:
 
     def __post_init__(self) -> None:
         if self.scale <= 0:
-            raise ValueError(f"scale must be positive, got {self.scale}")
+            raise UserValueError(f"scale must be positive, got {self.scale}")
         self._mask = self.space.varying(self.vary)
 
     def __call__(self, learner, X_pool, rng: np.random.Generator) -> np.ndarray:
@@ -105,7 +106,7 @@ class BoundaryInterpolation:
     def __call__(self, learner, X_pool, rng: np.random.Generator) -> np.ndarray:
         X_lab, y_lab = learner.X_training, learner.y_training
         if X_lab is None or np.unique(y_lab).size < 2:
-            raise ValueError("boundary interpolation needs labelled rows of at least two "
+            raise UserValueError("boundary interpolation needs labelled rows of at least two "
                              "classes: teach some first, or use Perturbation")
         X_lab = self.space.check_rows(X_lab, "the labelled rows")
         y_lab = np.asarray(y_lab)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from alwild.errors import UserValueError
 from alwild.synthesis.generators import uncertain_seeds
 
 if TYPE_CHECKING:
@@ -79,14 +80,15 @@ def transform_image(
     own range).
     """
     if not 0.0 <= strength <= 1.0:
-        raise ValueError(f"strength must be in [0, 1], got {strength}")
+        raise UserValueError(f"strength must be in [0, 1], got {strength}")
     amount = {k: v * strength for k, v in _MAX.items()}
     img = np.asarray(img)
     if img.ndim not in (2, 3) or min(img.shape[:2]) < 2:
-        raise ValueError(f"an image must be H×W or H×W×C with H, W >= 2, got shape {img.shape}")
+        raise UserValueError(f"an image must be H×W or H×W×C with H, W >= 2, got shape {img.shape}")
     unknown = set(kinds) - set(TRANSFORMS)
     if unknown:
-        raise ValueError(f"unknown image transform(s) {sorted(unknown)}; choose from {TRANSFORMS}")
+        raise UserValueError(
+            f"unknown image transform(s) {sorted(unknown)}; choose from {TRANSFORMS}")
     if value_range is None:
         is_byte = img.dtype == np.uint8
         value_range = (0.0, 255.0) if is_byte else (float(img.min()), float(img.max()))
@@ -131,14 +133,15 @@ class ImageTransforms:
     def __post_init__(self) -> None:
         unknown = set(self.kinds) - set(TRANSFORMS)
         if unknown:
-            raise ValueError(f"unknown image transform(s) {sorted(unknown)}; "
+            raise UserValueError(f"unknown image transform(s) {sorted(unknown)}; "
                              f"choose from {TRANSFORMS}")
 
     def __call__(self, learner, X_pool, rng: np.random.Generator) -> np.ndarray:
         seeds = np.asarray(uncertain_seeds(learner, X_pool, self.n_seeds, rng))
         flat = seeds.ndim == 2 and self.shape is not None
         if seeds.ndim == 2 and self.shape is None:
-            raise ValueError("the pool holds flattened rows: give ImageTransforms(shape=(H, W))")
+            raise UserValueError(
+                "the pool holds flattened rows: give ImageTransforms(shape=(H, W))")
         images = seeds.reshape((-1, *self.shape)) if flat else seeds
         vr = self.value_range
         if vr is None:

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
+from alwild.errors import UserValueError
+
 __all__ = [
     "IMAGE_SUFFIXES",
     "ImageBatch",
@@ -50,7 +52,7 @@ def list_image_folder(root: str | PathLike) -> pd.DataFrame:
         raise FileNotFoundError(f"image folder {root} does not exist: pass a folder of images")
     files = sorted(p for p in root.rglob("*") if _is_image(p))
     if not files:
-        raise ValueError(
+        raise UserValueError(
             f"no images in {root} (looked for {', '.join(IMAGE_SUFFIXES)} files, also in "
             "sub-folders): point to the folder that holds the images, e.g. ROOT/<label>/*.jpg"
         )
@@ -69,12 +71,12 @@ def read_manifest(path: str | PathLike, root: str | PathLike | None = None) -> p
         raise FileNotFoundError(f"manifest {path} does not exist")
     table = pd.read_csv(path)
     if "file" not in table.columns:
-        raise ValueError(
+        raise UserValueError(
             f"manifest {path} has no 'file' column (columns: {list(table.columns)}): add one "
             "with each image's path relative to the manifest's folder"
         )
     if table.empty:
-        raise ValueError(f"manifest {path} lists no images")
+        raise UserValueError(f"manifest {path} lists no images")
     base = Path(root) if root is not None else path.parent
     absolute = [str(base / f) for f in table["file"]]
     missing = [f for f, a in zip(table["file"], absolute, strict=True) if not Path(a).is_file()]
@@ -109,12 +111,12 @@ def read_boxes(
     need = ["file", "class", "x_min", "y_min", "x_max", "y_max"]
     absent = [c for c in need if c not in boxes.columns]
     if absent:
-        raise ValueError(f"box table {path} lacks columns {absent}; expected {need}")
+        raise UserValueError(f"box table {path} lacks columns {absent}; expected {need}")
     base = Path(root) if root is not None else path.parent
     boxes = boxes.assign(file=[str(base / f) for f in boxes["file"]])
     unknown = sorted(set(boxes["file"]) - set(manifest["file"]))
     if unknown:
-        raise ValueError(
+        raise UserValueError(
             f"box table {path} has boxes for {len(unknown)} image(s) not in the manifest, "
             f"e.g. {unknown[:3]}"
         )
@@ -126,7 +128,7 @@ def read_boxes(
     if bad.any():
         rows = np.flatnonzero(bad)
         first = boxes.iloc[rows[0]]
-        raise ValueError(
+        raise UserValueError(
             f"{bad.sum()} box(es) in {path} lie outside their image or have min >= max "
             f"(rows {rows[:5].tolist()}; e.g. {Path(first['file']).name} is "
             f"{w[rows[0]]}x{h[rows[0]]} but the box is ({first.x_min}, {first.y_min}, "
