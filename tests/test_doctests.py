@@ -26,8 +26,8 @@ CORE_MODULES = [
     "alwild.acquisition",
     "alwild.batch",
     "alwild.quickcurve",
-    "alwild.lean_forest",
-    "alwild.sim.models",
+    "alwild.models.lean_forest",
+    "alwild.sim.estimators",
     "alwild.sim.stopping_rules",
     "alwild.sim.pool_run",
 ]
