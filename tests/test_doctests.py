@@ -25,6 +25,7 @@ CORE_MODULES = [
     "alwild.disagreement",
     "alwild.acquisition",
     "alwild.batch",
+    "alwild.loop",
     "alwild.quickcurve",
     "alwild.models.lean_forest",
     "alwild.sim.estimators",
