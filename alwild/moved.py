@@ -33,6 +33,8 @@ OLD_PATHS: dict[str, str | tuple[str, ...]] = {
     "alwild.select_balanced": "alwild.select",
     "alwild.bayes_select": "alwild.select.bayes",
     "alwild.scale.topk": "alwild.select.topk",
+    "alwild.lean_forest": "alwild.models.lean_forest",
+    "alwild.sim.models": "alwild.sim.estimators",
 }
 
 

@@ -17,6 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from alwild.learners import ActiveLearner
+from alwild.loop import LoopRound, run_loop
 
 __all__ = ["learning_curves", "BUILTIN"]
 
@@ -47,14 +48,22 @@ def learning_curves(
             model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
             learner = ActiveLearner(model, name, X_tr[init_idx], y_tr[init_idx],
                                     random_state=seed)
-            pool = np.setdiff1d(np.arange(len(y_tr)), init_idx)
-            while True:
-                n_labels = len(learner.y_training)
-                rows.append({"strategy": name, "seed": seed, "labels": n_labels,
-                             "accuracy": learner.score(X_te, y_te)})
-                if n_labels >= init + budget or pool.size == 0:
-                    break
-                idx, _ = learner.query(X_tr[pool], n_instances=min(batch, pool.size))
-                learner.teach(X_tr[pool[idx]], y_tr[pool[idx]])
-                pool = np.delete(pool, idx)
+            rows.extend({"strategy": name, "seed": seed, **point} for point in
+                        _curve(learner, X_tr, y_tr, init_idx, (X_te, y_te), init + budget,
+                               batch))
     return rows
+
+
+def _curve(learner: ActiveLearner, X: np.ndarray, y: np.ndarray, start: np.ndarray,
+           test: tuple[np.ndarray, np.ndarray], n_labels: int, batch: int) -> list[dict]:
+    """Labels and test accuracy per round until ``n_labels`` are labelled or the pool
+    runs out (the last batch is trimmed to the pool only)."""
+    points = []
+
+    def record(state: LoopRound) -> bool:
+        points.append({"labels": len(learner.y_training), "accuracy": learner.score(*test)})
+        return len(learner.y_training) >= n_labels
+
+    run_loop(learner, X, lambda _rows, idx: y[idx], pool=np.setdiff1d(np.arange(len(y)), start),
+             batch_size=batch, callback=record)
+    return points

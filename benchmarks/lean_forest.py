@@ -19,7 +19,7 @@ import time
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier
 
-from alwild.lean_forest import LeanRandomForestClassifier
+from alwild.models.lean_forest import LeanRandomForestClassifier
 from alwild.sim import load_dataset, prepare
 
 

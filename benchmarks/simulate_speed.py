@@ -8,8 +8,9 @@ evaluation after every label. Each library runs in this one process, one seed at
 and the order of the libraries rotates from seed to seed so that machine load falls on all
 of them alike. A peer that cannot be imported or run is skipped with the reason printed.
 
-alwild runs twice: with ``--model rf`` (its :class:`~alwild.lean_forest.LeanRandomForestClassifier`,
-scikit-learn's trees grown without the per-tree bookkeeping) and with scikit-learn's own
+alwild runs twice: with ``--model rf`` (its
+:class:`~alwild.models.lean_forest.LeanRandomForestClassifier`, scikit-learn's trees grown
+without the per-tree bookkeeping) and with scikit-learn's own
 ``RandomForestClassifier``, which the peers use; the second row isolates the loop's overhead.
 
 Also timed: ``alwild.sim.simulate`` on the same 30 seeds with every core (joblib), which is

@@ -58,3 +58,13 @@ def test_a_pickle_naming_an_old_path_loads(old, name):
     new = OLD_PATHS[old]
     homes = (new,) if isinstance(new, str) else new
     assert any(getattr(importlib.import_module(h), name, None) is restored for h in homes)
+
+
+def test_an_old_path_resolves_in_a_fresh_interpreter():
+    import subprocess
+    import sys
+
+    code = ("import alwild.lean_forest as old, alwild.models.lean_forest as new; "
+            "import alwild.sim.models as old_sim, alwild.sim.estimators as new_sim; "
+            "assert old is new and old_sim is new_sim")
+    subprocess.run([sys.executable, "-c", code], check=True)

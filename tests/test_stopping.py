@@ -103,21 +103,6 @@ def test_any_of_reports_the_criterion_that_fired(cancer):
     assert d.criterion == "budget" and len(al.y_training) == 20
 
 
-def test_pool_exhaustion_is_a_reason_too(cancer):
-    X, y, _, _ = cancer
-    al = learner()
-    d = learn_until(al, X[:12], lambda rows, idx: y[idx], LabelBudget(1000), 5)
-    assert d.criterion == "pool_exhausted" and len(al.y_training) == 12
-
-
-def test_an_oracle_returning_an_unknown_class_is_a_clear_error(cancer):
-    X, y, _, _ = cancer
-    al = ActiveLearner(LogisticRegression(), known_classes=[0, 1])
-    with pytest.raises(ValueError, match=r"class\(es\) \[5\]"):
-        learn_until(al, X, lambda rows, idx: np.full(len(idx), 5), LabelBudget(10), 2)
-    assert al.y_training is None  # nothing wrong was taught
-
-
 @pytest.mark.parametrize("make", [lambda: LabelBudget(0), lambda: Plateau(),
                                   lambda: TargetMetric([[0]], [], 0.9),
                                   lambda: MaxUncertainty([[0]], uncertainty="vibes")])

@@ -35,6 +35,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.preprocessing import StandardScaler
 
 from alwild.learners import ActiveLearner
+from alwild.loop import LoopRound, run_loop
 from alwild.models.backbone import Embedded
 from alwild.models.networks import MLPHead, SmallCNN, to_chw
 from alwild.models.torch_classifier import TorchClassifier
@@ -105,6 +106,10 @@ class SimulatedExpert:
         self.answered.extend(idx.tolist())
         files = {self.frames.files[i] for i in idx}
         return self.frames.y[idx], self.frames.boxes[self.frames.boxes["file"].isin(files)]
+
+    def oracle(self, rows, idx: np.ndarray) -> np.ndarray:
+        """The labels alone, as :func:`alwild.loop.run_loop` asks for them."""
+        return self.answer(idx)[0]
 
     def collected_boxes(self) -> pd.DataFrame:
         """Every box marked so far (for YOLO/COCO export)."""
@@ -218,6 +223,26 @@ def torch_threads(n: int | None) -> Iterator[None]:
         torch.set_num_threads(old)
 
 
+@dataclass
+class _Curve:
+    """The loop's callback: balanced accuracy on the test frames after each round; with
+    ``stop_at_target`` it ends the run once the target is reached."""
+
+    learner: ActiveLearner
+    X_test: np.ndarray
+    y_test: np.ndarray
+    n_start: int
+    target: float
+    stop_at_target: bool
+    points: list[dict] = field(default_factory=list)
+
+    def __call__(self, state: LoopRound) -> bool:
+        ba = balanced_accuracy_score(self.y_test, self.learner.predict(self.X_test))
+        self.points.append({"round": state.round, "labels": self.n_start + state.n_queried,
+                            "ba": ba, "target": self.target})
+        return self.stop_at_target and ba >= self.target
+
+
 def run_case(frames: FrameSet, X: np.ndarray, cfg: CaseConfig, progress=None) -> CaseResult:
     """Every strategy on every seed; balanced accuracy on the held-out groups per round."""
     with torch_threads(cfg.threads):
@@ -238,30 +263,21 @@ def _run_case(frames: FrameSet, X: np.ndarray, cfg: CaseConfig, progress) -> Cas
         init = _seed_set(frames.y[train], cfg, np.random.default_rng(seed))
         for name in cfg.strategies:
             expert = SimulatedExpert(frames)
-            labelled = list(train[init])
-            expert.answer(np.asarray(labelled))
-            pool = np.setdiff1d(train, labelled)
+            labelled = train[init]
+            expert.answer(labelled)
             learner = ActiveLearner(_model(X, cfg, seed), name, X[labelled],
                                     frames.y[labelled], random_state=seed)
-            for round_ in range(10_000):
-                ba = balanced_accuracy_score(frames.y[test], learner.predict(X[test]))
-                rows.append({"seed": seed, "strategy": name, "round": round_,
-                             "labels": len(labelled), "ba": ba, "target": target})
-                done = len(labelled) >= cfg.budget or pool.size == 0
-                if done or (cfg.stop_at_target and ba >= target):
-                    break
-                k = min(cfg.batch, pool.size, cfg.budget - len(labelled))
-                idx, _ = learner.query(X[pool], n_instances=k)
-                chosen = pool[idx]
-                if seed == 0 and round_ == 0:
-                    first_picks[name] = chosen.tolist()
-                y_new, _ = expert.answer(chosen)
-                learner.teach(X[chosen], y_new)
-                labelled.extend(chosen.tolist())
-                pool = np.setdiff1d(pool, chosen)
+            curve = _Curve(learner, X[test], frames.y[test], labelled.size, target,
+                           cfg.stop_at_target)
+            result = run_loop(learner, X, expert.oracle,
+                              pool=np.setdiff1d(train, labelled), batch_size=cfg.batch,
+                              budget=max(cfg.budget - labelled.size, 0), callback=curve)
+            rows.extend({"seed": seed, "strategy": name, **point} for point in curve.points)
+            if seed == 0 and result.picked:
+                first_picks[name] = result.picked[0].tolist()
             if seed == 0:
                 experts[name] = expert
             if progress is not None:
-                progress(seed, name, ba)
+                progress(seed, name, curve.points[-1]["ba"])
     return CaseResult(pd.DataFrame(rows), pd.DataFrame(full_rows), first_picks, experts,
                       time.perf_counter() - start)

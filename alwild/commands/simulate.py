@@ -14,8 +14,8 @@ from alwild.errors import UserValueError
 from alwild.sim.arms import parse_arms
 from alwild.sim.config import INIT_MODES, METRICS, PROTOCOLS, SimConfig
 from alwild.sim.datasets import BUILTIN_NAMES, load_dataset
+from alwild.sim.estimators import MODELS, check_model_name, make_model
 from alwild.sim.manifest import write_manifest
-from alwild.sim.models import MODELS, check_model_name, make_model
 from alwild.sim.outputs import write_outputs
 from alwild.sim.pool_run import check_setup
 from alwild.sim.report import labels_to_reach, savings, summary_table

@@ -32,7 +32,7 @@ from sklearn.gaussian_process import GaussianProcessClassifier, GaussianProcessR
 from sklearn.gaussian_process.kernels import Matern
 
 from alwild.learners import ActiveLearner, BayesianOptimizer, Committee
-from alwild.sim.models import make_model
+from alwild.sim.estimators import make_model
 from alwild.strategies import Strategy, get_strategy
 
 __all__ = ["Arm", "parse_arms", "build_learner", "predict_labels", "extra_scores", "KINDS"]

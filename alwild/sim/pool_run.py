@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
+from alwild.loop import LoopRound, run_loop
 from alwild.sim.arms import Arm, build_learner, extra_scores, predict_labels
 from alwild.sim.config import SimConfig, SimData
 from alwild.sim.stopping_rules import build_rules, rule_column
@@ -110,30 +111,27 @@ def run_pool(data: SimData, arm: Arm, seed: int, config: SimConfig,
     remaining = np.delete(pool, start)
     X, y = data.X, data.y
     rows = []
+
+    def record(state: LoopRound) -> None:
+        labelled.extend(state.picked.tolist())
+        pred = predict_labels(learner, arm, X[evaluation], data.n_classes)
+        rows.append({"strategy": arm.name, "seed": seed, "labels": config.init + state.n_queried,
+                     "distinct_labels": len(set(labelled)),
+                     "used": getattr(learner, "last_strategy_", None),
+                     **score_labels(y[evaluation], pred, config.metrics),
+                     **extra_scores(learner, arm, X[evaluation], y[evaluation]),
+                     **{rule_column(name): rules[name](learner).stop if rules else None
+                        for name, _ in config.stops},
+                     **(step_columns(y[evaluation], pred, y[labelled])
+                        if step_columns else {})})
+
+    def oracle(_rows, idx: np.ndarray) -> np.ndarray:
+        return y[idx].astype(float) if arm.kind == "class_index_regressor" else y[idx]
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         learner = build_learner(arm, config.model, X[labelled], y[labelled], seed)
         rules = build_rules(config.stops, X[remaining]) if arm.kind == "classifier" else {}
-        asked = 0
-        while True:
-            pred = predict_labels(learner, arm, X[evaluation], data.n_classes)
-            rows.append({"strategy": arm.name, "seed": seed, "labels": config.init + asked,
-                         "distinct_labels": len(set(labelled)),
-                         "used": getattr(learner, "last_strategy_", None),
-                         **score_labels(y[evaluation], pred, config.metrics),
-                         **extra_scores(learner, arm, X[evaluation], y[evaluation]),
-                         **{rule_column(name): rules[name](learner).stop if rules else None
-                            for name, _ in config.stops},
-                         **(step_columns(y[evaluation], pred, y[labelled])
-                            if step_columns else {})})
-            if asked >= config.budget or remaining.size == 0:
-                return rows
-            k = min(config.batch, config.budget - asked, remaining.size)
-            idx, _ = learner.query(X[remaining], n_instances=k)
-            chosen = remaining[idx]
-            learner.teach(X[chosen], y[chosen].astype(float)
-                          if arm.kind == "class_index_regressor" else y[chosen])
-            labelled.extend(chosen.tolist())
-            asked += k
-            if arm.shrink_pool:
-                remaining = np.delete(remaining, idx)
+        run_loop(learner, X, oracle, pool=remaining, batch_size=config.batch,
+                 budget=config.budget, keep_queried=not arm.shrink_pool, callback=record)
+    return rows

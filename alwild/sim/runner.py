@@ -21,7 +21,7 @@ from joblib import Parallel, delayed
 from alwild.sim.arms import Arm
 from alwild.sim.config import SimConfig, SimData
 from alwild.sim.datasets import Dataset, load_dataset
-from alwild.sim.models import make_model
+from alwild.sim.estimators import make_model
 from alwild.sim.pool_run import check_setup, score_labels, split_rows
 from alwild.sim.preprocess import to_matrix
 from alwild.sim.scenarios import get_scenario

@@ -31,7 +31,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 from alwild.learners import ActiveLearner, SynthesisLearner
-from alwild.loop import check_oracle_labels
+from alwild.loop import LoopRound, run_loop
 from alwild.synthesis import BoundaryInterpolation, Combined, FeatureSpace, Perturbation
 
 __all__ = ["TASKS", "make_task", "run_synthesis"]
@@ -76,6 +76,25 @@ def _learner(arm: str, model: Callable, X0, y0, space: FeatureSpace, seed: int):
                          random_state=seed)
 
 
+def _curve(learner, X_pool: np.ndarray, pool: np.ndarray, oracle: Callable,
+           test: tuple[np.ndarray, np.ndarray], n_labels: int, batch: int) -> list[dict]:
+    """Labels, synthetic labels and test accuracy per round until ``n_labels`` are
+    labelled (the last batch is not trimmed)."""
+    points, synthetic = [], 0
+
+    def record(state: LoopRound) -> bool:
+        nonlocal synthetic
+        if state.picked is None:
+            synthetic += state.labels.size
+        points.append({"labels": len(learner.y_training), "synthetic": synthetic,
+                       "accuracy": learner.score(*test)})
+        return len(learner.y_training) >= n_labels
+
+    run_loop(learner, X_pool, lambda asked, _idx: oracle(asked), pool=pool, batch_size=batch,
+             callback=record)
+    return points
+
+
 def run_synthesis(
     task: str = "linear",
     seeds: Sequence[int] = range(5),
@@ -96,19 +115,8 @@ def run_synthesis(
                       rng.choice(np.flatnonzero(y_pool == 1), init - init // 2, replace=False)]
         for arm in ARMS:
             learner = _learner(arm, model, X_pool[start], y_pool[start], space, seed)
-            remaining = np.setdiff1d(np.arange(len(X_pool)), start)
-            synthetic = 0
-            while True:
-                rows.append({"task": task, "arm": arm, "seed": seed,
-                             "labels": len(learner.y_training), "synthetic": synthetic,
-                             "accuracy": learner.score(X_test, y_test)})
-                if len(learner.y_training) >= init + budget:
-                    break
-                idx, asked = learner.query(X_pool[remaining], batch)
-                labels = check_oracle_labels(oracle(asked), batch, [0, 1])
-                learner.teach(asked, labels)
-                if getattr(learner, "last_synthetic_", False):
-                    synthetic += batch
-                else:
-                    remaining = np.delete(remaining, idx)
+            pool = np.setdiff1d(np.arange(len(X_pool)), start)
+            rows.extend({"task": task, "arm": arm, "seed": seed, **point} for point in
+                        _curve(learner, X_pool, pool, oracle, (X_test, y_test), init + budget,
+                               batch))
     return pd.DataFrame(rows)

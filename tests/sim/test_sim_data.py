@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 from importlib import resources
 
 import numpy as np
@@ -12,10 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alwild.sim.datasets import BUILTIN_NAMES, load_dataset
-from alwild.sim.models import MODELS, make_model
+from alwild.sim.estimators import MODELS, make_model
 from alwild.sim.preprocess import to_matrix
 
 TITANIC_SHA256 = "4a437fde05fe5264e1701a7387ac6fb75393772ba38bb2c9c566405af5af4bd7"
+
+
+def test_the_old_module_path_of_the_estimators_is_the_same_module():
+    old = importlib.import_module("alwild.sim.models")
+    assert old is importlib.import_module("alwild.sim.estimators")
+    assert old.make_model is make_model and old.MODELS is MODELS
 
 
 def test_titanic_ships_byte_for_byte_with_its_provenance():

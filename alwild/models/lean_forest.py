@@ -7,8 +7,8 @@ in growing trees: about 63 ms for 100 trees on 40 rows, of which growing the tre
 about 4 ms. :class:`LeanRandomForestClassifier` grows the very same trees (the same
 per-tree seeds, bootstrap draws, splitter and builder) with that bookkeeping done once per
 forest, and sums the trees' probabilities without the parallel wrapper. Its fitted trees
-and probabilities equal scikit-learn's bit for bit (``tests/test_lean_forest.py`` checks
-this across random data and settings).
+and probabilities equal scikit-learn's bit for bit
+(``tests/models/test_lean_forest.py`` checks this across random data and settings).
 
 The fast path covers what simulations use: a dense, finite NumPy ``X``, one target column,
 no ``sample_weight``, one job, no ``verbose`` output, and the forest settings left at their
@@ -16,8 +16,8 @@ defaults except ``n_estimators``, ``criterion``, ``max_depth``, ``min_samples_sp
 ``min_samples_leaf``, ``min_weight_fraction_leaf``, ``max_features``,
 ``min_impurity_decrease``, ``bootstrap`` and ``random_state``. Anything else (and any
 scikit-learn whose tree internals differ) goes to scikit-learn's own ``fit``.
-``tests/test_lean_forest.py`` passes on scikit-learn 1.9 and 1.5 (fast path) and 1.3 (whose
-splitter takes other arguments, so every fit falls back).
+``tests/models/test_lean_forest.py`` passes on scikit-learn 1.9 and 1.5 (fast path) and 1.3
+(whose splitter takes other arguments, so every fit falls back).
 
 >>> import numpy as np
 >>> from sklearn.ensemble import RandomForestClassifier

@@ -1,8 +1,11 @@
 """LeanRandomForestClassifier against scikit-learn's RandomForestClassifier: same trees,
 same probabilities, bit for bit, on the fast path and on every fallback."""
 
+import importlib
 import pickle
+from unittest import mock
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,7 +14,7 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier
 
-from alwild.lean_forest import LeanRandomForestClassifier
+from alwild.models.lean_forest import LeanRandomForestClassifier
 
 _NODE_ARRAYS = ("children_left", "children_right", "feature", "threshold", "value",
                 "n_node_samples", "weighted_n_node_samples", "impurity")
@@ -131,6 +134,27 @@ def test_refits_clones_and_pickles_like_any_estimator():
     twin = clone(lean).fit(X[:20], y[:20])
     assert_same_forest(twin, RandomForestClassifier(n_estimators=5, random_state=1)
                        .fit(X[:20], y[:20]), X)
+
+
+def test_the_old_module_path_is_the_same_module():
+    old = importlib.import_module("alwild.lean_forest")
+    assert old is importlib.import_module("alwild.models.lean_forest")
+    assert old.LeanRandomForestClassifier is LeanRandomForestClassifier
+
+
+def test_a_model_saved_under_the_old_module_path_loads_and_predicts_the_same(tmp_path):
+    X, y = _table(3, 30, 4, 2)
+    old_class = importlib.import_module("alwild.lean_forest").LeanRandomForestClassifier
+    lean = old_class(n_estimators=5, random_state=0).fit(X, y)
+    path = tmp_path / "model.joblib"
+    with mock.patch.object(LeanRandomForestClassifier, "__module__", "alwild.lean_forest"):
+        joblib.dump(lean, path)  # as a model saved before the move names its class
+    saved = path.read_bytes()
+    assert b"alwild.lean_forest" in saved and b"alwild.models.lean_forest" not in saved
+    again = joblib.load(path)
+    assert type(again) is LeanRandomForestClassifier
+    np.testing.assert_array_equal(again.predict_proba(X), lean.predict_proba(X))
+    np.testing.assert_array_equal(again.predict(X), lean.predict(X))
 
 
 def test_bad_input_fails_as_scikit_learn_does():

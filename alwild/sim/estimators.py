@@ -1,6 +1,6 @@
 """Estimators by short name (``rf``, ``logreg``, ...) or by Python import path.
 
-``rf`` is :class:`~alwild.lean_forest.LeanRandomForestClassifier`: scikit-learn's random
+``rf`` is :class:`~alwild.models.lean_forest.LeanRandomForestClassifier`: scikit-learn's random
 forest, with the same trees and probabilities, refitted 14 to 18 times faster on the 20 to 60
 labelled rows of a simulation.
 
@@ -23,7 +23,7 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import SVC
 
-from alwild.lean_forest import LeanRandomForestClassifier
+from alwild.models.lean_forest import LeanRandomForestClassifier
 
 __all__ = ["MODELS", "make_model", "check_model_name"]
 
