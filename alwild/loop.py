@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from alwild.errors import UserValueError
 from alwild.pool import n_rows, take_rows
 from alwild.stopping import StopDecision
 
@@ -81,13 +82,13 @@ def check_oracle_labels(labels, n_rows_asked: int, known_classes) -> np.ndarray:
     """
     labels = np.atleast_1d(np.asarray(labels))
     if labels.shape[0] != n_rows_asked:
-        raise ValueError(f"the oracle returned {labels.shape[0]} labels for {n_rows_asked} "
+        raise UserValueError(f"the oracle returned {labels.shape[0]} labels for {n_rows_asked} "
                          "rows: it must answer one label per row")
     if known_classes is not None:
         known = np.asarray(known_classes)
         unknown = np.setdiff1d(labels, known)
         if unknown.size:
-            raise ValueError(
+            raise UserValueError(
                 f"the oracle returned class(es) {unknown.tolist()}, which are not among the "
                 f"known classes {known.tolist()}: fix the oracle, or declare the class in "
                 "known_classes"
@@ -139,11 +140,11 @@ def run_loop(
     ([2, 2, 1], 'pool_exhausted')
     """
     if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive whole number, got {batch_size!r}")
+        raise UserValueError(f"batch_size must be a positive whole number, got {batch_size!r}")
     if budget is not None and budget < 0:
-        raise ValueError(f"budget must be 0 or more labels, got {budget!r}")
+        raise UserValueError(f"budget must be 0 or more labels, got {budget!r}")
     if keep_queried and budget is None and stop is None and callback is None:
-        raise ValueError("keep_queried leaves the pool full, so the loop would never end: "
+        raise UserValueError("keep_queried leaves the pool full, so the loop would never end: "
                          "give a budget, a stop criterion or a callback that stops")
     remaining = np.arange(n_rows(X)) if pool is None else np.asarray(pool, dtype=np.intp)
     picked_rounds: list[np.ndarray | None] = []

@@ -16,6 +16,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from alwild.errors import UserValueError
 from alwild.learners import ActiveLearner
 from alwild.loop import LoopRound, run_loop
 
@@ -35,7 +36,7 @@ def learning_curves(
 ) -> list[dict]:
     """Held-out accuracy after each query round, for each strategy and seed."""
     if dataset not in BUILTIN:
-        raise ValueError(f"unknown dataset {dataset!r}; choose one of {sorted(BUILTIN)}")
+        raise UserValueError(f"unknown dataset {dataset!r}; choose one of {sorted(BUILTIN)}")
     X, y = BUILTIN[dataset](return_X_y=True)
     rows = []
     for seed in range(seeds):

@@ -86,6 +86,7 @@ def pool_figures(seeds: list[int], jobs: int, quick: bool) -> tuple[pd.DataFrame
 
 def _auto_arms(data, config, seeds) -> str:
     """How often auto followed each arm, replaying the first seeds in this process."""
+    from alwild.loop import run_loop
     from alwild.sim.arms import build_learner
     from alwild.sim.pool_run import initial_positions, split_rows
 
@@ -94,13 +95,11 @@ def _auto_arms(data, config, seeds) -> str:
         pool, _ = split_rows(data.y, config, seed)
         rng = np.random.default_rng(seed)
         start = pool[initial_positions(data.y[pool], config, rng)]
-        remaining = np.setdiff1d(pool, start)
         learner = build_learner(parse_arms("auto")[0], config.model, data.X[start],
                                 data.y[start], seed)
-        for _ in range(config.budget // config.batch):
-            idx, _ = learner.query(data.X[remaining], config.batch)
-            learner.teach(data.X[remaining[idx]], data.y[remaining[idx]])
-            remaining = np.delete(remaining, idx)
+        run_loop(learner, data.X, lambda rows, idx: data.y[idx],
+                 pool=np.setdiff1d(pool, start), batch_size=config.batch,
+                 budget=config.budget // config.batch * config.batch)
         for h in learner.query_strategy.history:
             counts[h["arm"]] = counts.get(h["arm"], 0) + 1
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))

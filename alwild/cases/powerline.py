@@ -34,6 +34,7 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.preprocessing import StandardScaler
 
+from alwild.errors import UserValueError
 from alwild.learners import ActiveLearner
 from alwild.loop import LoopRound, run_loop
 from alwild.models.backbone import Embedded
@@ -76,11 +77,11 @@ def load_frames(data_dir: str | PathLike) -> FrameSet:
     data_dir = Path(data_dir)
     manifest = read_manifest(data_dir / "manifest.csv")
     if "label" not in manifest.columns:
-        raise ValueError(f"{data_dir / 'manifest.csv'} needs a 'label' column (normal/anomaly)")
+        raise UserValueError(f"{data_dir / 'manifest.csv'} needs a 'label' column (normal/anomaly)")
     labels = sorted(set(manifest["label"]))
     others = [v for v in labels if v != "normal"]
     if "normal" not in labels or len(others) != 1:
-        raise ValueError(
+        raise UserValueError(
             f"the case needs two labels, 'normal' and one defect label, got {labels}: "
             "relabel the manifest (e.g. normal/anomaly)"
         )
@@ -147,7 +148,7 @@ BACKBONES = ("auto", "efficientnet", "cnn")
 def resolve_backbone(name: str) -> str:
     """``auto`` is EfficientNet-Lite0 where its packages are installed, else the small CNN."""
     if name not in BACKBONES:
-        raise ValueError(f"unknown backbone {name!r}; choose one of {BACKBONES}")
+        raise UserValueError(f"unknown backbone {name!r}; choose one of {BACKBONES}")
     if name != "auto":
         return name
     found = all(importlib.util.find_spec(m) is not None
@@ -194,7 +195,7 @@ def _seed_set(y_pool: np.ndarray, cfg: CaseConfig, rng: np.random.Generator) -> 
     for cls, want in ((0, cfg.seed_normal), (1, cfg.seed_defect)):
         have = np.flatnonzero(y_pool == cls)
         if have.size < 2:
-            raise ValueError(f"the training split has {have.size} frame(s) of class {cls}: "
+            raise UserValueError(f"the training split has {have.size} frame(s) of class {cls}: "
                              "the data set needs more frames of each label")
         picks.append(rng.choice(have, min(want, have.size // 2), replace=False))
     return np.concatenate(picks)

@@ -31,6 +31,7 @@ import numpy as np
 from sklearn.gaussian_process import GaussianProcessClassifier, GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import Matern
 
+from alwild.errors import UserValueError
 from alwild.learners import ActiveLearner, BayesianOptimizer, Committee
 from alwild.sim.estimators import make_model
 from alwild.strategies import Strategy, get_strategy
@@ -55,9 +56,9 @@ class Arm:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ValueError(f"unknown arm kind {self.kind!r}; use one of {KINDS}")
+            raise UserValueError(f"unknown arm kind {self.kind!r}; use one of {KINDS}")
         if self.tie_break not in ("random", "first"):
-            raise ValueError(f"tie_break must be 'random' or 'first', got {self.tie_break!r}")
+            raise UserValueError(f"tie_break must be 'random' or 'first', got {self.tie_break!r}")
         get_strategy(self.strategy)  # unknown names fail here, listing the valid ones
 
 
@@ -65,11 +66,11 @@ def parse_arms(spec: str, committee_size: int = 2, shrink_pool: bool = True) -> 
     """Arms from a comma-separated list of strategy names (committees where needed)."""
     names = [s.strip() for s in spec.split(",") if s.strip()]
     if not names:
-        raise ValueError("no strategy given: pass names such as entropy,margin,random")
+        raise UserValueError("no strategy given: pass names such as entropy,margin,random")
     if len(set(names)) != len(names):
-        raise ValueError(f"a strategy is listed twice in {spec!r}")
+        raise UserValueError(f"a strategy is listed twice in {spec!r}")
     if committee_size < 2:
-        raise ValueError(f"--committee-size must be at least 2, got {committee_size}")
+        raise UserValueError(f"--committee-size must be at least 2, got {committee_size}")
     arms = []
     for name in names:
         strategy = get_strategy(name)
@@ -98,7 +99,7 @@ class FirstTieBreak:
         strategy.check(learner)
         _, scores = strategy.select(learner, X_pool, n_instances, np.random.default_rng(0))
         if scores is None:
-            raise ValueError(
+            raise UserValueError(
                 f"tie_break='first' needs a strategy that scores every row; "
                 f"{self.strategy!r} picks rows without per-row scores"
             )

@@ -12,6 +12,8 @@ import dataclasses
 
 import numpy as np
 
+from alwild.errors import UserValueError
+
 __all__ = ["SimConfig", "SimData", "PROTOCOLS", "INIT_MODES", "METRICS"]
 
 PROTOCOLS = ("holdout", "paper")
@@ -57,14 +59,15 @@ class SimConfig:
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
-            raise ValueError(f"unknown protocol {self.protocol!r}; use one of {PROTOCOLS}")
+            raise UserValueError(f"unknown protocol {self.protocol!r}; use one of {PROTOCOLS}")
         if self.init_mode not in INIT_MODES:
-            raise ValueError(f"unknown init mode {self.init_mode!r}; use one of {INIT_MODES}")
+            raise UserValueError(f"unknown init mode {self.init_mode!r}; use one of {INIT_MODES}")
         unknown = [m for m in self.metrics if m not in METRICS]
         if unknown or not self.metrics:
-            raise ValueError(f"unknown metrics {unknown}; use some of {METRICS}")
+            raise UserValueError(f"unknown metrics {unknown}; use some of {METRICS}")
         for name in ("init", "budget", "batch"):
             if int(getattr(self, name)) < 1:
-                raise ValueError(f"--{name} must be a positive integer, got {getattr(self, name)}")
+                raise UserValueError(
+                    f"--{name} must be a positive integer, got {getattr(self, name)}")
         if not 0.0 < self.test_size < 1.0:
-            raise ValueError(f"test_size must lie between 0 and 1, got {self.test_size}")
+            raise UserValueError(f"test_size must lie between 0 and 1, got {self.test_size}")

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from sklearn import datasets as skdatasets
 
+from alwild.errors import UserValueError
+
 __all__ = ["Dataset", "BUILTIN_NAMES", "TITANIC_DROPPED", "load_dataset", "read_table"]
 
 _SKLEARN = {
@@ -62,7 +64,7 @@ def load_dataset(spec: str | Path, target: str | None = None,
     spec_str = str(spec)
     if spec_str in _SKLEARN:
         if target not in (None, "target"):
-            raise ValueError(
+            raise UserValueError(
                 f"{spec_str} is a builtin dataset with its own labels, so --target "
                 f"{target!r} does not apply: leave --target out, or give the path of a "
                 "CSV/Parquet table"
@@ -83,7 +85,7 @@ def load_dataset(spec: str | Path, target: str | None = None,
             "nor an existing file: give a builtin name or the path of a CSV/Parquet table"
         )
     if target is None:
-        raise ValueError(f"say which column of {path.name} holds the labels: --target COLUMN")
+        raise UserValueError(f"say which column of {path.name} holds the labels: --target COLUMN")
     return _from_frame(path.stem, read_table(path), target, drop)
 
 
@@ -91,7 +93,7 @@ def read_table(path: Path) -> pd.DataFrame:
     """Read a CSV, TSV or Parquet file, naming the line of a row that cannot be parsed."""
     kind = _TABLE_SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise ValueError(
+        raise UserValueError(
             f"cannot read {path.name}: the suffix {path.suffix!r} is not one of "
             f"{', '.join(sorted(_TABLE_SUFFIXES))}; save the table as CSV or Parquet"
         )
@@ -99,13 +101,13 @@ def read_table(path: Path) -> pd.DataFrame:
         try:
             return pd.read_parquet(path)
         except Exception as err:  # pyarrow raises several types for a damaged file
-            raise ValueError(f"cannot read {path} as Parquet: {err}") from err
+            raise UserValueError(f"cannot read {path} as Parquet: {err}") from err
     try:
         return pd.read_csv(path, sep="\t" if kind == "tsv" else ",")
     except pd.errors.EmptyDataError as err:
-        raise ValueError(f"{path} is empty: it needs a header row and labelled rows") from err
+        raise UserValueError(f"{path} is empty: it needs a header row and labelled rows") from err
     except pd.errors.ParserError as err:
-        raise ValueError(
+        raise UserValueError(
             f"cannot parse {path}: {_parser_detail(err)}; fix or remove that row "
             "(quote fields that contain the separator)"
         ) from err
@@ -125,13 +127,13 @@ def _read_titanic() -> pd.DataFrame:
 
 def _from_frame(name: str, frame: pd.DataFrame, target: str, drop: tuple[str, ...]) -> Dataset:
     if target not in frame.columns:
-        raise ValueError(
+        raise UserValueError(
             f"{name} has no column {target!r}; its columns are: "
             f"{', '.join(map(str, frame.columns))}"
         )
     missing_drop = [c for c in drop if c not in frame.columns]
     if missing_drop:
-        raise ValueError(
+        raise UserValueError(
             f"cannot drop {missing_drop}: {name} has no such column; its columns are: "
             f"{', '.join(map(str, frame.columns))}"
         )
@@ -145,7 +147,7 @@ def _from_frame(name: str, frame: pd.DataFrame, target: str, drop: tuple[str, ..
         notes.append(f"left out columns: {', '.join(drop)}")
     features = frame.drop(columns=[target, *drop]).reset_index(drop=True)
     if features.shape[1] == 0:
-        raise ValueError(f"{name} has no feature columns besides the target {target!r}")
+        raise UserValueError(f"{name} has no feature columns besides the target {target!r}")
     classes, y = np.unique(frame[target].to_numpy(), return_inverse=True)
     if len(classes) < 2:
         found = "no labelled rows"
@@ -153,7 +155,7 @@ def _from_frame(name: str, frame: pd.DataFrame, target: str, drop: tuple[str, ..
             only = classes[0].item() if hasattr(classes[0], "item") else classes[0]
             found = f"only the class {only!r}"
         dropped = f" ({'; '.join(notes)})" if notes else ""
-        raise ValueError(
+        raise UserValueError(
             f"the target {target!r} has {found}{dropped}: a classifier needs labelled rows "
             "of at least two classes"
         )

@@ -23,6 +23,7 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import SVC
 
+from alwild.errors import UserValueError
 from alwild.models.lean_forest import LeanRandomForestClassifier
 
 __all__ = ["MODELS", "make_model", "check_model_name"]
@@ -53,7 +54,7 @@ def make_model(name: str, random_state: int | None = None) -> Any:
     elif "." in name or ":" in name:
         est = _import(name)()
     else:
-        raise ValueError(
+        raise UserValueError(
             f"unknown model {name!r}; use one of {', '.join(MODELS)} or an import path "
             "such as sklearn.ensemble.ExtraTreesClassifier"
         )
@@ -67,10 +68,10 @@ def _import(path: str) -> Callable[[], Any]:
     try:
         factory = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as err:
-        raise ValueError(
+        raise UserValueError(
             f"cannot import the model {path!r} ({err}); give module.ClassName of an "
             f"installed estimator, or one of {', '.join(MODELS)}"
         ) from err
     if not callable(factory):
-        raise ValueError(f"{path!r} is not a class or factory function")
+        raise UserValueError(f"{path!r} is not a class or factory function")
     return factory

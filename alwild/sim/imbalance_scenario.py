@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import recall_score
 
+from alwild.errors import UserValueError
 from alwild.sim.arms import Arm
 from alwild.sim.config import SimConfig, SimData
 from alwild.sim.pool_run import run_pool
@@ -40,11 +41,11 @@ def make_imbalanced(
     """``data`` with class ``minority`` (default: the least frequent) cut to ``share`` of
     the rows (at least 4 rows, so a stratified split keeps some on each side)."""
     if not 0.0 < share < 0.5:
-        raise ValueError(f"the minority share must lie in (0, 0.5), got {share}")
+        raise UserValueError(f"the minority share must lie in (0, 0.5), got {share}")
     counts = np.bincount(data.y, minlength=data.n_classes)
     minority = int(np.argmin(counts)) if minority is None else int(minority)
     if not 0 <= minority < data.n_classes:
-        raise ValueError(f"minority class index {minority} is not in 0..{data.n_classes - 1}")
+        raise UserValueError(f"minority class index {minority} is not in 0..{data.n_classes - 1}")
     rest = np.flatnonzero(data.y != minority)
     keep = max(4, int(round(share / (1.0 - share) * rest.size)))
     rng = np.random.default_rng(_SUBSAMPLE_SEED)

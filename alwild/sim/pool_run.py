@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
+from alwild.errors import UserValueError
 from alwild.loop import LoopRound, run_loop
 from alwild.sim.arms import Arm, build_learner, extra_scores, predict_labels
 from alwild.sim.config import SimConfig, SimData
@@ -49,7 +50,7 @@ def split_rows(y: np.ndarray, config: SimConfig, seed: int) -> tuple[np.ndarray,
         return rows, rows
     counts = np.bincount(y)
     if counts[counts > 0].min() < 2:
-        raise ValueError(
+        raise UserValueError(
             "a class has a single labelled row, so a stratified holdout split cannot put it "
             "on both sides: drop that class, add rows, or use --protocol paper"
         )
@@ -66,7 +67,7 @@ def initial_positions(y_pool: np.ndarray, config: SimConfig,
         return np.sort(rng.choice(len(y_pool), n, replace=False))
     classes = np.unique(y_pool)
     if n < len(classes):
-        raise ValueError(
+        raise UserValueError(
             f"--init {n} is smaller than the number of classes ({len(classes)}): a "
             f"stratified start needs one row of each class; use --init {len(classes)} or "
             "more, or --init-mode random"
@@ -89,7 +90,7 @@ def check_setup(y: np.ndarray, config: SimConfig) -> None:
     pool = n_rows if config.protocol == "paper" else n_rows - int(np.ceil(n_rows *
                                                                         config.test_size))
     if config.init + config.budget > pool:
-        raise ValueError(
+        raise UserValueError(
             f"--init {config.init} plus --budget {config.budget} is larger than the pool "
             f"({pool} rows under --protocol {config.protocol}): lower --budget to at most "
             f"{max(pool - config.init, 0)}"

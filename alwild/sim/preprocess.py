@@ -18,6 +18,8 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from alwild.errors import UserValueError
+
 __all__ = ["make_preprocessor", "to_matrix", "split_columns"]
 
 
@@ -51,7 +53,7 @@ def to_matrix(frame: pd.DataFrame) -> np.ndarray:
     frame = frame.astype({c: object for c in categorical})
     empty = [c for c in frame.columns if frame[c].isna().all()]
     if empty:
-        raise ValueError(
+        raise UserValueError(
             f"columns {empty} have no values at all: leave them out (--drop) or fill them"
         )
     return np.asarray(make_preprocessor(frame).fit_transform(frame), dtype=np.float64)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
+from alwild.errors import UserValueError
 from alwild.sim.arms import Arm
 from alwild.sim.config import SimConfig, SimData
 from alwild.sim.datasets import Dataset, load_dataset
@@ -66,9 +67,9 @@ def simulate(data: SimData, arms: Sequence[Arm], config: SimConfig, seeds: Seque
              n_jobs: int = 1, on_done: Callable[[], None] | None = None) -> SimResult:
     """Run every arm for every seed (in ``n_jobs`` processes); ``on_done`` ticks per run."""
     if not arms:
-        raise ValueError("no strategy to simulate")
+        raise UserValueError("no strategy to simulate")
     if not seeds:
-        raise ValueError("--seeds must be at least 1")
+        raise UserValueError("--seeds must be at least 1")
     get_scenario(config.scenario)
     check_setup(data.y, config)
     check_rules(config.stops, make_model(config.model), config.model)

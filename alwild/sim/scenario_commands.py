@@ -18,6 +18,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from alwild.errors import UserValueError
 from alwild.sim.datasets import load_dataset
 from alwild.sim.imbalance_scenario import labels_until_minority
 from alwild.sim.manifest import write_manifest
@@ -55,10 +56,10 @@ def run_stream_command(args, console: Console) -> int:
     policies = [p.strip() for p in args.policies.split(",") if p.strip()]
     unknown = [p for p in policies if p not in available_policies()]
     if unknown or not policies:
-        raise ValueError(f"unknown stream policies {unknown}; choose from "
+        raise UserValueError(f"unknown stream policies {unknown}; choose from "
                          f"{', '.join(available_policies())}")
     if not 0.0 < args.share <= 1.0:
-        raise ValueError(f"--share must be in (0, 1] (e.g. 0.1 for 10%), got {args.share}")
+        raise UserValueError(f"--share must be in (0, 1] (e.g. 0.1 for 10%), got {args.share}")
     seeds = seed_list(args.seeds)
     start = time.perf_counter()
     if args.data == "drift":
@@ -92,7 +93,7 @@ def run_stream_command(args, console: Console) -> int:
 
 def run_synthesis_command(args, console: Console) -> int:
     if args.data not in TASKS:
-        raise ValueError(f"the synthesis scenario needs a task with a known truth: one of "
+        raise UserValueError(f"the synthesis scenario needs a task with a known truth: one of "
                          f"{', '.join(TASKS)} (got {args.data!r})")
     seeds = seed_list(args.seeds)
     start = time.perf_counter()

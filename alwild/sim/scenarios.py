@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from alwild.errors import UserValueError
 from alwild.sim.arms import Arm
 from alwild.sim.config import SimConfig, SimData
 from alwild.sim.imbalance_scenario import make_imbalanced, run_imbalance
@@ -45,5 +46,6 @@ def prepare_for(name: str, data: SimData) -> SimData:
 def get_scenario(name: str) -> Scenario:
     """The scenario function registered as ``name``."""
     if name not in SCENARIOS:
-        raise ValueError(f"unknown scenario {name!r}; use one of {', '.join(sorted(SCENARIOS))}")
+        raise UserValueError(
+            f"unknown scenario {name!r}; use one of {', '.join(sorted(SCENARIOS))}")
     return SCENARIOS[name]

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alwild.errors import UserValueError
 from alwild.sim.report import median_labels, t_interval
 from alwild.stopping import MaxUncertainty, StabilizingPredictions, StoppingCriterion
 
@@ -37,7 +38,7 @@ def check_rules(rules: tuple[tuple[str, float], ...], estimator: Any, model: str
     """Raise before any run if a rule needs class probabilities that ``estimator`` lacks."""
     needy = [name for name, _ in rules if name in _NEEDS_PROBABILITIES]
     if needy and not hasattr(estimator, "predict_proba"):
-        raise ValueError(
+        raise UserValueError(
             f"--stop {needy[0]} needs class probabilities, and the model {model!r} has no "
             "predict_proba: use --stop stabilizing_predictions, or a probabilistic model"
         )
@@ -51,18 +52,18 @@ def parse_rules(spec: str) -> tuple[tuple[str, float], ...]:
             continue
         name, _, value = part.partition(":")
         if name not in STOP_RULES:
-            raise ValueError(f"unknown stopping rule {name!r}; choose one of "
+            raise UserValueError(f"unknown stopping rule {name!r}; choose one of "
                              f"{', '.join(STOP_RULES)} (optionally name:threshold)")
         try:
             threshold = float(value) if value else STOP_RULES[name][1]
         except ValueError:
-            raise ValueError(f"the threshold of {part!r} is not a number: write "
+            raise UserValueError(f"the threshold of {part!r} is not a number: write "
                              f"{name}:0.95, say") from None
         if not 0.0 < threshold <= 1.0:
-            raise ValueError(f"the threshold of {part!r} must lie in (0, 1]")
+            raise UserValueError(f"the threshold of {part!r} must lie in (0, 1]")
         rules.append((name, threshold))
     if len({name for name, _ in rules}) != len(rules):
-        raise ValueError(f"a stopping rule is listed twice in {spec!r}")
+        raise UserValueError(f"a stopping rule is listed twice in {spec!r}")
     return tuple(rules)
 
 

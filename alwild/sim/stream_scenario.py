@@ -23,6 +23,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
+from alwild.errors import UserValueError
 from alwild.learners import StreamLearner
 from alwild.sim.plots import save_figure
 from alwild.stream import BudgetManager, RollingAccuracyDrift, get_policy
@@ -43,7 +44,7 @@ def drifting_stream(
     ``w_c · x - b_c`` (random ``w_c``, ``b_c``); a ``noise`` share of labels is flipped.
     """
     if n < n_concepts:
-        raise ValueError(f"a stream of {n} items cannot hold {n_concepts} concepts")
+        raise UserValueError(f"a stream of {n} items cannot hold {n_concepts} concepts")
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, n_features))
     concept = np.minimum(np.arange(n) * n_concepts // n, n_concepts - 1)
@@ -84,7 +85,7 @@ def run_stream(
     """
     X, y = np.asarray(X, dtype=float), np.asarray(y)
     if X.shape[0] != y.shape[0]:
-        raise ValueError(f"got {X.shape[0]} rows but {y.shape[0]} labels")
+        raise UserValueError(f"got {X.shape[0]} rows but {y.shape[0]} labels")
     estimator = estimator if estimator is not None else LogisticRegression(warm_start=True)
     rows = []
     for seed in seeds:

@@ -30,6 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
+from alwild.errors import UserValueError
 from alwild.learners import ActiveLearner, SynthesisLearner
 from alwild.loop import LoopRound, run_loop
 from alwild.synthesis import BoundaryInterpolation, Combined, FeatureSpace, Perturbation
@@ -63,7 +64,7 @@ def make_task(name: str, seed: int, n_pool: int = 300, n_test: int = 3000):
         return X_pool, X_test, oracle, lambda: make_pipeline(
             StandardScaler(), LogisticRegression(max_iter=1000))
     else:
-        raise ValueError(f"unknown synthesis task {name!r}; choose one of {TASKS}")
+        raise UserValueError(f"unknown synthesis task {name!r}; choose one of {TASKS}")
     return sample(n_pool), sample(n_test), oracle, model
 
 
