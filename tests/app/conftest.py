@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from alwild.app.auth import create_user, new_api_token
-from alwild.app.ingest import add_imported_label, import_user, ingest
-from alwild.app.models import Membership, Project
-from alwild.app.projects import create_project
-from alwild.app.workspace import Workspace, open_workspace
+from alwild.app.services.auth import create_user, new_api_token
+from alwild.app.services.ingest import add_imported_label, import_user, ingest
+from alwild.app.services.projects import create_project
+from alwild.app.store.orm import Membership, Project
+from alwild.app.store.workspace import Workspace, open_workspace
 from tests.app.pg import PostgresUnavailable, new_database, start_postgres
 
 DATA = Path(__file__).resolve().parents[2] / "alwild" / "data"
@@ -107,7 +107,7 @@ def make_setup(ws: Workspace, tmp_path: Path, task: str = "classify", n: int = 1
 def _seed(db, project: Project, tmp_path: Path, k: int) -> None:
     from sqlalchemy import select
 
-    from alwild.app.models import Item
+    from alwild.app.store.orm import Item
 
     truth = pd.read_csv(tmp_path / "truth.csv")["Survived"].tolist()
     owner = import_user(db)

@@ -14,10 +14,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from alwild.app import api, pages
-from alwild.app.models import ApiToken, Item, Label, ModelVersion, User
-from alwild.app.server import create_app
-from alwild.app.training import train_project
+from alwild.app.services.training import train_project
+from alwild.app.store.orm import ApiToken, Item, Label, ModelVersion, User
+from alwild.app.web import api, pages
+from alwild.app.web.server import create_app
 from tests.app.conftest import DATA, auth, make_setup
 
 
@@ -146,8 +146,8 @@ def test_media_is_confined_to_the_media_root_even_through_symlinks(frames, tmp_p
 
 
 def test_uploads_are_typed_by_content_not_by_extension(sqlite_ws, tmp_path):
-    from alwild.app.ingest import ingest
-    from alwild.app.projects import create_project
+    from alwild.app.services.ingest import ingest
+    from alwild.app.services.projects import create_project
 
     folder = tmp_path / "imgs"
     folder.mkdir()
@@ -173,8 +173,8 @@ def test_uploads_are_typed_by_content_not_by_extension(sqlite_ws, tmp_path):
 
 
 def test_item_data_is_escaped_in_pages(sqlite_ws, tmp_path, client_for):
-    from alwild.app.ingest import store_row
-    from alwild.app.models import Project
+    from alwild.app.services.ingest import store_row
+    from alwild.app.store.orm import Project
 
     s = make_setup(sqlite_ws, tmp_path, n=30, seed_labels=20)
     payload = '<script>alert("x")</script>"><img src=x onerror=alert(1)>'

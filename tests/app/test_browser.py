@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from alwild.app.demo import build_demo
-from alwild.app.models import Item, Label, User
-from alwild.app.workspace import open_workspace
+from alwild.app.services.demo import build_demo
+from alwild.app.store.orm import Item, Label, User
+from alwild.app.store.workspace import open_workspace
 from tests.app.server_proc import ROOT, Server
 
 CHROMIUM = os.environ.get("ALWILD_CHROMIUM", "/usr/bin/chromium")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from alwild.app.training import train_project
-from alwild.app.workspace import open_workspace
+from alwild.app.services.training import train_project
+from alwild.app.store.workspace import open_workspace
 from tests.app.conftest import make_setup
 from tests.app.server_proc import Server
 

@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from alwild.app import leases
-from alwild.app.labels import Conflict, Submission, disagreements, submit_label
-from alwild.app.leases import LeaseError
-from alwild.app.models import Item, Label, ModelVersion, Project, RoundItem, User
-from alwild.app.registry import UnsafeModelFile, load_model
-from alwild.app.training import train_project
+from alwild.app.services import leases
+from alwild.app.services.labels import Conflict, Submission, disagreements, submit_label
+from alwild.app.services.leases import LeaseError
+from alwild.app.services.training import train_project
+from alwild.app.store.model_files import UnsafeModelFile, load_model
+from alwild.app.store.orm import Item, Label, ModelVersion, Project, RoundItem, User
 from alwild.scores import entropy
 from tests.app.conftest import make_setup
 
@@ -27,7 +27,7 @@ def test_concurrent_claims_never_hand_an_item_to_two_annotators(ws, tmp_path):
     s = make_setup(ws, tmp_path, n=150, seed_labels=30, batch_size=40)
     train_project(ws, s.project_id)
     with ws.session() as db, db.begin():
-        from alwild.app.auth import create_user
+        from alwild.app.services.auth import create_user
 
         names = [create_user(db, f"u{i}", "annotator")[0].username for i in range(8)]
     claims: dict[str, list[int]] = {n: [] for n in names}

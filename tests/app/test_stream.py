@@ -13,12 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from alwild.app.features import records_frame
-from alwild.app.models import Item, ModelVersion, Project
-from alwild.app.registry import load_model
-from alwild.app.server import create_app
-from alwild.app.training import train_project
-from alwild.app.workspace import open_workspace
+from alwild.app.services.features import records_frame
+from alwild.app.services.training import train_project
+from alwild.app.store.model_files import load_model
+from alwild.app.store.orm import Item, ModelVersion, Project
+from alwild.app.store.workspace import open_workspace
+from alwild.app.web.server import create_app
 from alwild.learners import StreamLearner
 from alwild.stream import BudgetManager
 from tests.app.conftest import DATA, auth, make_setup

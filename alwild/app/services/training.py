@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, insert, select, update
 
-from alwild.app.features import make_estimator, records_frame
-from alwild.app.labels import frame_target
-from alwild.app.models import Item, Label, ModelVersion, Project, QueryRound, RoundItem, now
-from alwild.app.registry import load_model, save_model
-from alwild.app.workspace import Workspace
+from alwild.app.services.features import make_estimator, records_frame
+from alwild.app.services.labels import frame_target
+from alwild.app.store.model_files import load_model, save_model
+from alwild.app.store.orm import Item, Label, ModelVersion, Project, QueryRound, RoundItem, now
+from alwild.app.store.workspace import Workspace
 from alwild.learners import ActiveLearner
 
 __all__ = ["train_project", "TrainResult", "learning_curve", "project_kind"]

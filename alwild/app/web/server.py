@@ -12,14 +12,15 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from alwild.app.deps import Caller, NeedLogin
-from alwild.app.intake import StreamIntake
-from alwild.app.labels import Conflict
-from alwild.app.leases import LeaseError
-from alwild.app.projects import AccessDenied, NotFound
-from alwild.app.registry import UnsafeModelFile
+from alwild.app.services.intake import StreamIntake
+from alwild.app.services.labels import Conflict
+from alwild.app.services.leases import LeaseError
+from alwild.app.services.projects import AccessDenied, NotFound
+from alwild.app.store.model_files import UnsafeModelFile
+from alwild.app.store.workspace import Workspace
+from alwild.app.web import api, pages
+from alwild.app.web.deps import Caller, NeedLogin
 from alwild.app.worker import RetrainWorker
-from alwild.app.workspace import Workspace
 
 __all__ = ["create_app", "MAX_BODY_BYTES", "CSP"]
 
@@ -129,8 +130,6 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def create_app(ws: Workspace, worker: RetrainWorker | None = None) -> FastAPI:
     """The app for workspace ``ws``; starts a retrain worker unless one is given."""
-    from alwild.app import api, pages
-
     app = FastAPI(title="alwild labelling app", version="1", docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.ws = ws

@@ -16,7 +16,7 @@ import time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alwild.app.models import ApiToken, User
+from alwild.app.store.orm import ApiToken, User
 
 __all__ = [
     "hash_password", "verify_password", "new_password", "new_api_token", "hash_token",

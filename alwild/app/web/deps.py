@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from alwild.app.auth import check_csrf, csrf_token, read_session, user_for_token
-from alwild.app.models import User
-from alwild.app.workspace import Workspace
+from alwild.app.services.auth import check_csrf, csrf_token, read_session, user_for_token
+from alwild.app.store.orm import User
+from alwild.app.store.workspace import Workspace
 
 __all__ = ["get_db", "transactional", "Caller", "Admin", "DB", "Who", "who", "who_optional",
            "require_admin", "csrf_ok", "SESSION_COOKIE", "NeedLogin"]

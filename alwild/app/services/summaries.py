@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alwild.app.labels import label_summary
-from alwild.app.models import Item, Label, ModelVersion, Project, QueryRound, User, now
-from alwild.app.projects import NotFound, can_see
-from alwild.app.training import learning_curve
+from alwild.app.services.labels import label_summary
+from alwild.app.services.projects import NotFound, can_see
+from alwild.app.services.training import learning_curve
+from alwild.app.store.orm import Item, Label, ModelVersion, Project, QueryRound, User, now
 
 __all__ = ["item_for", "label_dict", "item_dict", "project_dict", "queue_entries", "progress",
            "preview_text"]

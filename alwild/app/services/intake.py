@@ -16,10 +16,10 @@ from sklearn.linear_model import LogisticRegression
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alwild.app.features import records_frame
-from alwild.app.models import Item, ModelVersion, Project, now
-from alwild.app.registry import load_model
-from alwild.app.workspace import Workspace
+from alwild.app.services.features import records_frame
+from alwild.app.store.model_files import load_model
+from alwild.app.store.orm import Item, ModelVersion, Project, now
+from alwild.app.store.workspace import Workspace
 from alwild.learners import StreamLearner
 from alwild.stream import BudgetManager
 

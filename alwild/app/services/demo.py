@@ -14,15 +14,15 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import select
 
-from alwild.app.ingest import add_imported_label, import_user, store_image, store_row
-from alwild.app.models import Project
-from alwild.app.projects import create_project
-from alwild.app.training import train_project
-from alwild.app.workspace import Workspace, open_workspace
+from alwild.app.services.ingest import add_imported_label, import_user, store_image, store_row
+from alwild.app.services.projects import create_project
+from alwild.app.services.training import train_project
+from alwild.app.store.orm import Project
+from alwild.app.store.workspace import Workspace, open_workspace
 
 __all__ = ["build_demo", "DATA"]
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 SETTINGS = {"batch_size": 10, "retrain_every": 10, "budget": 300}
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from alwild.app.models import Base
+from alwild.app.store.orm import Base
 
 __all__ = ["Workspace", "open_workspace", "make_engine", "SETTINGS_FILE"]
 

@@ -11,15 +11,21 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alwild.app import leases
-from alwild.app.auth import authenticate, create_user, new_api_token, sign_session
-from alwild.app.chart import curve_geometry
-from alwild.app.deps import DB, SESSION_COOKIE, Admin, Caller, Who, transactional, who_optional
-from alwild.app.labels import disagreements
-from alwild.app.models import Item, Label, Membership, Project, User
-from alwild.app.projects import NotFound, apply_settings, project_for, visible_projects
-from alwild.app.schemas import ProjectSettings
-from alwild.app.views import item_dict, preview_text, progress, project_dict, queue_entries
+from alwild.app.services import leases
+from alwild.app.services.auth import authenticate, create_user, new_api_token, sign_session
+from alwild.app.services.labels import disagreements
+from alwild.app.services.projects import NotFound, apply_settings, project_for, visible_projects
+from alwild.app.services.summaries import (
+    item_dict,
+    preview_text,
+    progress,
+    project_dict,
+    queue_entries,
+)
+from alwild.app.store.orm import Item, Label, Membership, Project, User
+from alwild.app.web.chart import curve_geometry
+from alwild.app.web.deps import DB, SESSION_COOKIE, Admin, Caller, Who, transactional, who_optional
+from alwild.app.web.schemas import ProjectSettings
 from alwild.strategies import available_strategies
 
 __all__ = ["router"]

@@ -7,9 +7,9 @@ import sys
 
 from sqlalchemy import select
 
-from alwild.app.auth import create_user
-from alwild.app.models import Item, Project, QueryRound, User
-from alwild.app.workspace import Workspace
+from alwild.app.services.auth import create_user
+from alwild.app.store.orm import Item, Project, QueryRound, User
+from alwild.app.store.workspace import Workspace
 
 __all__ = ["ensure_admin", "projects_without_round", "pick_project", "serve"]
 
@@ -50,7 +50,7 @@ def serve(ws: Workspace, host: str = "127.0.0.1", port: int = 8765,
     """Run the app until interrupted; prints the URL and a first admin password."""
     import uvicorn
 
-    from alwild.app.server import create_app
+    from alwild.app.web.server import create_app
 
     try:
         loopback = ipaddress.ip_address(host).is_loopback

@@ -20,9 +20,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alwild.app.features import ALLOWED_IMAGE_FORMATS, decode_image, image_features
-from alwild.app.models import Item, Label, Project, User
-from alwild.app.workspace import Workspace
+from alwild.app.services.features import ALLOWED_IMAGE_FORMATS, decode_image, image_features
+from alwild.app.store.orm import Item, Label, Project, User
+from alwild.app.store.workspace import Workspace
 
 __all__ = ["ingest", "IngestReport", "read_table", "store_image", "store_row",
            "import_user", "is_holdout", "row_hash"]

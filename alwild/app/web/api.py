@@ -10,15 +10,24 @@ from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alwild.app import leases
-from alwild.app.auth import create_user, new_api_token
-from alwild.app.deps import DB, Admin, Caller, transactional
-from alwild.app.ingest import MAX_FILE_BYTES, store_image, store_row
-from alwild.app.labels import Conflict, Submission, disagreements, submit_label
-from alwild.app.media import media_file
-from alwild.app.models import Label, Membership, User
-from alwild.app.projects import apply_settings, project_for, visible_projects
-from alwild.app.schemas import (
+from alwild.app.services import leases
+from alwild.app.services.auth import create_user, new_api_token
+from alwild.app.services.ingest import MAX_FILE_BYTES, store_image, store_row
+from alwild.app.services.labels import Conflict, Submission, disagreements, submit_label
+from alwild.app.services.media import media_file
+from alwild.app.services.projects import apply_settings, project_for, visible_projects
+from alwild.app.services.summaries import (
+    item_dict,
+    item_for,
+    label_dict,
+    progress,
+    project_dict,
+    queue_entries,
+)
+from alwild.app.services.training import project_kind
+from alwild.app.store.orm import Label, Membership, User
+from alwild.app.web.deps import DB, Admin, Caller, transactional
+from alwild.app.web.schemas import (
     ConflictOut,
     IntakeOut,
     ItemOut,
@@ -34,15 +43,6 @@ from alwild.app.schemas import (
     TokenOut,
     UserIn,
     UserOut,
-)
-from alwild.app.training import project_kind
-from alwild.app.views import (
-    item_dict,
-    item_for,
-    label_dict,
-    progress,
-    project_dict,
-    queue_entries,
 )
 
 __all__ = ["router"]

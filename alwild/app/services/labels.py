@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alwild.app.leases import LeaseError, holds_lease, human_labels, release
-from alwild.app.models import Item, Label, Project, User, now
+from alwild.app.services.leases import LeaseError, holds_lease, human_labels, release
+from alwild.app.store.orm import Item, Label, Project, User, now
 
 __all__ = ["Submission", "Conflict", "submit_label", "check_boxes", "label_summary",
            "disagreements", "frame_target", "MAX_BOXES"]

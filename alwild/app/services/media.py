@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alwild.app.models import Item
-from alwild.app.projects import NotFound
+from alwild.app.services.projects import NotFound
+from alwild.app.store.orm import Item
 
 __all__ = ["media_file", "confined"]
 
@@ -17,7 +17,7 @@ def confined(root: Path, rel: str) -> Path:
     >>> confined(Path("/tmp"), "../etc/passwd")
     Traceback (most recent call last):
     ...
-    alwild.app.projects.NotFound: media path is outside the media root
+    alwild.app.services.projects.NotFound: media path is outside the media root
     """
     base = root.resolve()
     if not rel or Path(rel).is_absolute():

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alwild.app.models import TASKS, Membership, Project, User
+from alwild.app.store.orm import TASKS, Membership, Project, User
 from alwild.strategies import get_strategy
 
 __all__ = ["create_project", "parse_labels", "visible_projects", "project_for", "can_see",

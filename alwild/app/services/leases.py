@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, func, not_, select, update
 from sqlalchemy.orm import Session
 
-from alwild.app.models import Item, Label, Project, Skip, User, now
+from alwild.app.store.orm import Item, Label, Project, Skip, User, now
 
 __all__ = ["human_labels", "claim_next", "claim_item", "holds_lease", "renew", "release", "skip",
            "LeaseError"]
