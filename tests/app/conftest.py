@@ -3,12 +3,14 @@ projects filled with the shipped data, users, tokens and an app client."""
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 
 from alwild.app.services.auth import create_user, new_api_token
 from alwild.app.services.ingest import add_imported_label, import_user, ingest
@@ -118,3 +120,13 @@ def _seed(db, project: Project, tmp_path: Path, k: int) -> None:
 
 def auth(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+def login(client: TestClient, username: str, password: str) -> str:
+    page = client.get("/login")
+    pre = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    resp = client.post("/login", data={"username": username, "password": password,
+                                       "csrf": pre, "next": "/"}, follow_redirects=False)
+    assert resp.status_code == 303, resp.text
+    home = client.get("/")
+    return re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)

@@ -18,7 +18,7 @@ from alwild.app.services.training import train_project
 from alwild.app.store.orm import ApiToken, Item, Label, ModelVersion, User
 from alwild.app.web import api, pages
 from alwild.app.web.server import create_app
-from tests.app.conftest import DATA, auth, make_setup
+from tests.app.conftest import DATA, auth, login, make_setup
 
 
 @pytest.fixture
@@ -48,16 +48,6 @@ def frames(sqlite_ws, tmp_path, client_for):
     s = make_setup(sqlite_ws, tmp_path, task="detect", batch_size=8)
     train_project(sqlite_ws, s.project_id)
     return s, client_for(sqlite_ws)
-
-
-def login(client: TestClient, username: str, password: str) -> str:
-    page = client.get("/login")
-    pre = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    resp = client.post("/login", data={"username": username, "password": password,
-                                       "csrf": pre, "next": "/"}, follow_redirects=False)
-    assert resp.status_code == 303, resp.text
-    home = client.get("/")
-    return re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)
 
 
 def _fill(path: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +12,8 @@ from alwild.app.store.orm import TASKS, Membership, Project, User
 from alwild.strategies import get_strategy
 
 __all__ = ["create_project", "parse_labels", "visible_projects", "project_for", "can_see",
-           "check_strategy", "apply_settings", "AccessDenied", "NotFound", "slugify"]
+           "check_strategy", "apply_settings", "change_settings", "request_retrain",
+           "RetrainQueue", "AccessDenied", "NotFound", "slugify"]
 
 
 class NotFound(LookupError):
@@ -79,6 +81,26 @@ def apply_settings(project: Project, changes: dict) -> None:
         if value is None and key not in NULLABLE_SETTINGS:
             continue
         setattr(project, key, check_strategy(value) if key == "strategy" else value)
+
+
+def change_settings(db: Session, user: User, slug: str, changes: dict) -> Project:
+    """Apply checked ``changes`` (see :func:`apply_settings`) to project ``slug``."""
+    project = project_for(db, user, slug)
+    apply_settings(project, changes)
+    return project
+
+
+class RetrainQueue(Protocol):
+    """What takes retrain requests (the app's :class:`~alwild.app.worker.RetrainWorker`)."""
+
+    def request(self, project_id: int) -> None: ...
+
+
+def request_retrain(db: Session, user: User, slug: str, worker: RetrainQueue) -> Project:
+    """Queue a background retrain of project ``slug``; returns at once."""
+    project = project_for(db, user, slug)
+    worker.request(project.id)
+    return project
 
 
 def can_see(db: Session, user: User, project: Project) -> bool:

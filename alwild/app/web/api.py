@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alwild.app.services import leases
-from alwild.app.services.auth import create_user, new_api_token
+from alwild.app.services import leases, members
+from alwild.app.services.auth import new_api_token
 from alwild.app.services.ingest import MAX_FILE_BYTES, store_image, store_row
 from alwild.app.services.labels import Conflict, Submission, disagreements, submit_label
 from alwild.app.services.media import media_file
-from alwild.app.services.projects import apply_settings, project_for, visible_projects
+from alwild.app.services.projects import (
+    change_settings,
+    project_for,
+    request_retrain,
+    visible_projects,
+)
 from alwild.app.services.summaries import (
     item_dict,
     item_for,
@@ -25,7 +30,7 @@ from alwild.app.services.summaries import (
     queue_entries,
 )
 from alwild.app.services.training import project_kind
-from alwild.app.store.orm import Label, Membership, User
+from alwild.app.store.orm import Label
 from alwild.app.web.deps import DB, Admin, Caller, transactional
 from alwild.app.web.schemas import (
     ConflictOut,
@@ -92,8 +97,7 @@ def project(slug: str, caller: Caller, db: DB) -> dict:
 def update_project(slug: str, body: ProjectSettings, request: Request,
                    caller: Admin, db: DB) -> dict:
     """Change strategy, batch size, retrain interval, budget, overlap or lease length."""
-    proj = project_for(db, caller.user, slug)
-    apply_settings(proj, body.model_dump(exclude_unset=True))
+    proj = change_settings(db, caller.user, slug, body.model_dump(exclude_unset=True))
     db.commit()
     return project_dict(proj)
 
@@ -255,8 +259,7 @@ def project_progress(slug: str, caller: Caller, db: DB):
 def retrain(slug: str, request: Request, caller: Admin,
             db: DB) -> dict:
     """Queue a retrain in the background; returns at once."""
-    proj = project_for(db, caller.user, slug)
-    request.app.state.worker.request(proj.id)
+    request_retrain(db, caller.user, slug, request.app.state.worker)
     return {"queued": slug}
 
 
@@ -276,7 +279,7 @@ def review(slug: str, caller: Admin,
 def add_user(body: UserIn, caller: Admin,
              db: DB) -> dict:
     """Create an account; its generated password is returned once."""
-    user, password = create_user(db, body.username, body.role)
+    user, password = members.add_user(db, caller.user, body.username, body.role)
     db.commit()
     return {"username": user.username, "role": user.role, "password": password}
 
@@ -286,11 +289,6 @@ def add_user(body: UserIn, caller: Admin,
 def add_member(slug: str, body: MemberIn, caller: Admin,
                db: DB) -> dict:
     """Let an annotator work on this project."""
-    proj = project_for(db, caller.user, slug)
-    user = db.scalar(select(User).where(User.username == body.username))
-    if user is None:
-        raise HTTPException(404, f"no user {body.username!r}")
-    if db.get(Membership, (proj.id, user.id)) is None:
-        db.add(Membership(project_id=proj.id, user_id=user.id))
-        db.commit()
+    _, user = members.add_member(db, caller.user, slug, body.username)
+    db.commit()
     return {"project": slug, "member": user.username}

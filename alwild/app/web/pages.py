@@ -11,10 +11,16 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alwild.app.services import leases
-from alwild.app.services.auth import authenticate, create_user, new_api_token, sign_session
+from alwild.app.services import leases, members
+from alwild.app.services.auth import authenticate, new_api_token, sign_session
 from alwild.app.services.labels import disagreements
-from alwild.app.services.projects import NotFound, apply_settings, project_for, visible_projects
+from alwild.app.services.projects import (
+    NotFound,
+    change_settings,
+    project_for,
+    request_retrain,
+    visible_projects,
+)
 from alwild.app.services.summaries import (
     item_dict,
     preview_text,
@@ -180,10 +186,7 @@ def admin_page(request: Request, caller: Admin,
 @transactional
 def admin_add_user(request: Request, caller: Admin, db: DB, username: FormStr,
                    role: FormStr = "annotator", project: FormStr = ""):
-    user, password = create_user(db, username, role)
-    if project:
-        db.add(Membership(project_id=project_for(db, caller.user, project).id,
-                          user_id=user.id))
+    user, password = members.add_user(db, caller.user, username, role, project)
     db.commit()
     shown = {"what": f"Password for {user.username} (shown once)", "secret": password}
     return _render(request, "admin.html", caller, shown=shown, **_admin_context(db))
@@ -193,13 +196,8 @@ def admin_add_user(request: Request, caller: Admin, db: DB, username: FormStr,
 @transactional
 def admin_add_member(username: FormStr, project: FormStr,
                      caller: Admin, db: DB):
-    proj = project_for(db, caller.user, project)
-    user = db.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise NotFound(f"no user {username!r}")
-    if db.get(Membership, (proj.id, user.id)) is None:
-        db.add(Membership(project_id=proj.id, user_id=user.id))
-        db.commit()
+    members.add_member(db, caller.user, project, username)
+    db.commit()
     return RedirectResponse("/admin", status_code=303)
 
 
@@ -229,8 +227,7 @@ async def admin_settings(slug: str, request: Request, caller: Admin, db: DB):
 
 @transactional
 def _save_settings(slug: str, caller: Who, db: Session, settings: ProjectSettings):
-    apply_settings(project_for(db, caller.user, slug), settings.model_dump(exclude_unset=True))
-    return RedirectResponse("/admin", status_code=303)
+    change_settings(db, caller.user, slug, settings.model_dump(exclude_unset=True))
     return RedirectResponse("/admin", status_code=303)
 
 
@@ -238,6 +235,5 @@ def _save_settings(slug: str, caller: Who, db: Session, settings: ProjectSetting
 @transactional
 def admin_retrain(slug: str, request: Request, caller: Admin,
                   db: DB):
-    proj = project_for(db, caller.user, slug)
-    request.app.state.worker.request(proj.id)
+    request_retrain(db, caller.user, slug, request.app.state.worker)
     return RedirectResponse(f"/p/{slug}/progress", status_code=303)
