@@ -11,11 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from alwild.app.services.auth import create_user, new_api_token
 from alwild.app.services.ingest import add_imported_label, import_user, ingest
 from alwild.app.services.projects import create_project
-from alwild.app.store.orm import Membership, Project
+from alwild.app.store.orm import Membership, Project, User
 from alwild.app.store.workspace import Workspace, open_workspace
 from tests.app.pg import PostgresUnavailable, new_database, start_postgres
 
@@ -107,8 +108,6 @@ def make_setup(ws: Workspace, tmp_path: Path, task: str = "classify", n: int = 1
 
 
 def _seed(db, project: Project, tmp_path: Path, k: int) -> None:
-    from sqlalchemy import select
-
     from alwild.app.store.orm import Item
 
     truth = pd.read_csv(tmp_path / "truth.csv")["Survived"].tolist()
@@ -130,3 +129,7 @@ def login(client: TestClient, username: str, password: str) -> str:
     assert resp.status_code == 303, resp.text
     home = client.get("/")
     return re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)
+
+
+def user_named(db, name: str) -> User | None:
+    return db.scalar(select(User).where(User.username == name))
