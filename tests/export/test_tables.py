@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pickle
 from importlib.resources import files
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from alwild.export import tables
 from alwild.export.tables import coco_dict, write_yolo
 from alwild.vision.io import image_sizes, read_boxes
 
@@ -50,3 +53,10 @@ def test_coco_export_round_trips_the_boxes():
                                   ref.sort_values(key).reset_index(drop=True), check_dtype=False)
     with pytest.raises(ValueError, match="not in the class list"):
         coco_dict(boxes, image_sizes(list(manifest.file)), ["insulator"])
+
+
+def test_the_old_vision_export_path_is_this_module_with_its_names():
+    old = importlib.import_module("alwild.vision.export")
+    assert old is tables
+    assert all(hasattr(old, n) for n in ("coco_dict", "write_coco", "write_yolo", "yolo_lines"))
+    assert pickle.loads(b"calwild.vision.export\nwrite_yolo\n.") is tables.write_yolo
