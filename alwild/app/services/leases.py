@@ -12,10 +12,11 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, func, not_, select, update
 from sqlalchemy.orm import Session
 
+from alwild.app.services.projects import project_for
 from alwild.app.store.orm import Item, Label, Project, Skip, User, now
 
-__all__ = ["human_labels", "claim_next", "claim_item", "holds_lease", "renew", "release", "skip",
-           "LeaseError"]
+__all__ = ["human_labels", "claim_next", "claim_next_in", "claim_item", "holds_lease", "renew",
+           "release", "skip", "LeaseError"]
 
 
 class LeaseError(Exception):
@@ -69,6 +70,13 @@ def claim_next(db: Session, project: Project, user: User) -> Item | None:
         .returning(Item.id).execution_options(synchronize_session=False)
     ).scalar()
     return None if item_id is None else db.get(Item, item_id, populate_existing=True)
+
+
+def claim_next_in(db: Session, user: User, slug: str) -> tuple[Project, Item | None]:
+    """Project ``slug`` (if ``user`` may see it) and the item :func:`claim_next` leases
+    there, or None. Caller commits."""
+    project = project_for(db, user, slug)
+    return project, claim_next(db, project, user)
 
 
 def claim_item(db: Session, project: Project, user: User, item: Item) -> bool:

@@ -116,8 +116,7 @@ def project_queue(slug: str, caller: Caller, db: DB):
 @transactional
 def claim(slug: str, caller: Caller, db: DB):
     """Lease the next item of the round to the caller."""
-    proj = project_for(db, caller.user, slug)
-    item = leases.claim_next(db, proj, caller.user)
+    proj, item = leases.claim_next_in(db, caller.user, slug)
     db.commit()
     if item is None:
         return Response(status_code=204)

@@ -118,8 +118,7 @@ def queue_page(slug: str, request: Request, caller: Caller,
 @transactional
 def next_item(slug: str, request: Request, caller: Caller,
               db: DB):
-    project = project_for(db, caller.user, slug)
-    item = leases.claim_next(db, project, caller.user)
+    project, item = leases.claim_next_in(db, caller.user, slug)
     db.commit()
     if item is not None:
         return RedirectResponse(f"/p/{slug}/items/{item.uid}", status_code=303)
