@@ -30,11 +30,11 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from alwild.app.ingest import ingest  # noqa: E402
-from alwild.app.models import Item, Label  # noqa: E402
-from alwild.app.projects import create_project  # noqa: E402
-from alwild.app.training import train_project  # noqa: E402
-from alwild.app.workspace import open_workspace  # noqa: E402
+from alwild.app.services.ingest import ingest  # noqa: E402
+from alwild.app.services.projects import create_project  # noqa: E402
+from alwild.app.services.training import train_project  # noqa: E402
+from alwild.app.store.orm import Item, Label  # noqa: E402
+from alwild.app.store.workspace import open_workspace  # noqa: E402
 from tests.app.server_proc import Server, add_token_users  # noqa: E402
 
 
@@ -123,7 +123,7 @@ def run(clients: int, labels: int, retrain_every: int = 20, db_url: str | None =
                                  .where(Label.request_id.not_like("import-%"))).all())
         twice = db.execute(select(Label.item_id).group_by(Label.item_id)
                            .having(func.count() > 1)).all()
-        from alwild.app.models import ModelVersion
+        from alwild.app.store.orm import ModelVersion
 
         versions = db.scalar(select(func.count(ModelVersion.id)))
     ws.dispose()

@@ -1,8 +1,9 @@
-"""Vision I/O on the shipped CC BY insulator data: loaders, bad input, cache, backbone, export."""
+"""Vision I/O on the shipped CC BY insulator data: loaders, bad input, cache, backbone.
+
+The box export tests are in ``tests/export``."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import warnings
 from importlib.resources import files
@@ -17,9 +18,7 @@ from alwild.models.backbone import EfficientNetLite0, load_efficientnet_lite0
 from alwild.models.networks import SmallCNN, to_chw
 from alwild.models.torch_classifier import TorchClassifier
 from alwild.vision.contact_sheet import contact_sheet
-from alwild.vision.export import coco_dict, write_yolo
 from alwild.vision.io import (
-    image_sizes,
     list_image_folder,
     load_images,
     read_boxes,
@@ -88,38 +87,6 @@ def test_boxes_are_checked_against_the_image(tmp_path):
     manifest = manifest.assign(file=moved)
     with pytest.raises(ValueError, match=r"1 box\(es\).*outside.*rows \[3\].*320x180"):
         read_boxes(tmp_path / "b.csv", manifest)
-
-
-def test_yolo_export_reproduces_the_shipped_label_files(tmp_path):
-    manifest = _frames_manifest()
-    boxes = read_boxes(FRAMES / "frames_boxes.csv", manifest)
-    classes = (FRAMES / "classes.txt").read_text().split()
-    sizes = image_sizes(list(manifest.file))
-    out = write_yolo(boxes, sizes, classes, tmp_path)
-    for shipped in sorted((FRAMES / "labels").glob("*.txt")):
-        ours = np.loadtxt(out / "labels" / shipped.name, ndmin=2)
-        ref = np.loadtxt(shipped, ndmin=2)
-        order = np.lexsort(ref.T[::-1]), np.lexsort(ours.T[::-1])
-        np.testing.assert_allclose(ours[order[1]], ref[order[0]], atol=2e-6)
-    assert (out / "classes.txt").read_text().split() == classes
-
-
-def test_coco_export_round_trips_the_boxes():
-    manifest = _frames_manifest()
-    boxes = read_boxes(FRAMES / "frames_boxes.csv", manifest)
-    classes = ["insulator", "broken", "pollution-flashover"]
-    coco = json.loads(json.dumps(coco_dict(boxes, image_sizes(list(manifest.file)), classes)))
-    assert len(coco["images"]) == 30 and len(coco["annotations"]) == 94
-    names = {i["id"]: i["file_name"] for i in coco["images"]}
-    back = pd.DataFrame([{"file": names[a["image_id"]], "class": classes[a["category_id"] - 1],
-                          "x_min": x, "y_min": y, "x_max": x + w, "y_max": y + h}
-                         for a in coco["annotations"] for x, y, w, h in [a["bbox"]]])
-    ref = boxes.assign(file=[Path(f).name for f in boxes.file])
-    key = ["file", "class", "x_min", "y_min"]
-    pd.testing.assert_frame_equal(back.sort_values(key).reset_index(drop=True),
-                                  ref.sort_values(key).reset_index(drop=True), check_dtype=False)
-    with pytest.raises(ValueError, match="not in the class list"):
-        coco_dict(boxes, image_sizes(list(manifest.file)), ["insulator"])
 
 
 def test_weights_load_offline_with_the_safe_loader():

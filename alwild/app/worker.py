@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from alwild.app.training import train_project
-from alwild.app.workspace import Workspace
+from alwild.app.services.training import train_project
+from alwild.app.store.workspace import Workspace
 
 __all__ = ["RetrainWorker"]
 

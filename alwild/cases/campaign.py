@@ -22,8 +22,8 @@ from alwild.cases.powerline import (
     run_case,
 )
 from alwild.cases.report import plot_learning_curves, savings_table
+from alwild.export.tables import write_coco, write_yolo
 from alwild.vision.contact_sheet import contact_sheet
-from alwild.vision.export import write_coco, write_yolo
 from alwild.vision.io import image_sizes
 
 __all__ = ["powerline_campaign", "format_summary"]

@@ -12,8 +12,8 @@ def add_project_arguments(p: argparse.ArgumentParser) -> None:
 
 def open_project(args: argparse.Namespace):
     """(workspace, project) named by ``args.dir`` and ``args.project``."""
-    from alwild.app.service import pick_project
-    from alwild.app.workspace import open_workspace
+    from alwild.app.store.workspace import open_workspace
+    from alwild.app.web.launch import pick_project
 
     ws = open_workspace(args.dir)
     with ws.session() as db:

@@ -16,7 +16,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alwild.app.export import export
+    from alwild.app.services.export import export
 
     ws, project = open_project(args)
     with ws.session() as db:

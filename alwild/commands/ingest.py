@@ -18,7 +18,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alwild.app.ingest import ingest
+    from alwild.app.services.ingest import ingest
 
     ws, project = open_project(args)
     with ws.session() as db, db.begin():

@@ -25,8 +25,8 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alwild.app.projects import create_project, parse_labels
-    from alwild.app.workspace import open_workspace
+    from alwild.app.services.projects import create_project, parse_labels
+    from alwild.app.store.workspace import open_workspace
 
     for name, value in (("--batch", args.batch), ("--retrain-every", args.retrain_every),
                         ("--overlap", args.overlap)):

@@ -14,8 +14,8 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alwild.app.service import serve
-    from alwild.app.workspace import open_workspace
+    from alwild.app.store.workspace import open_workspace
+    from alwild.app.web.launch import serve
 
     serve(open_workspace(args.dir), args.host, args.port)
     return 0

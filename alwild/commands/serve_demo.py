@@ -14,8 +14,8 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alwild.app.demo import build_demo
-    from alwild.app.service import serve
+    from alwild.app.services.demo import build_demo
+    from alwild.app.web.launch import serve
 
     ws, built = build_demo(args.dir)
     print(("built" if built else "reusing") + f" the demo workspace in {ws.root}")

@@ -14,7 +14,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alwild.app.training import train_project
+    from alwild.app.services.training import train_project
 
     ws, project = open_project(args)
     result = train_project(ws, project.id)

@@ -30,7 +30,7 @@ def register(sub) -> None:
 
 
 def _send(client, project: str, path: Path) -> list[dict]:
-    from alwild.app.ingest import read_table
+    from alwild.app.services.ingest import read_table
 
     if path.suffix.lower() in IMAGES:
         with open(path, "rb") as fh:

@@ -3,18 +3,21 @@ projects filled with the shipped data, users, tokens and an app client."""
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from alwild.app.auth import create_user, new_api_token
-from alwild.app.ingest import add_imported_label, import_user, ingest
-from alwild.app.models import Membership, Project
-from alwild.app.projects import create_project
-from alwild.app.workspace import Workspace, open_workspace
+from alwild.app.services.auth import create_user, new_api_token
+from alwild.app.services.ingest import add_imported_label, import_user, ingest
+from alwild.app.services.projects import create_project
+from alwild.app.store.orm import Membership, Project, User
+from alwild.app.store.workspace import Workspace, open_workspace
 from tests.app.pg import PostgresUnavailable, new_database, start_postgres
 
 DATA = Path(__file__).resolve().parents[2] / "alwild" / "data"
@@ -105,9 +108,7 @@ def make_setup(ws: Workspace, tmp_path: Path, task: str = "classify", n: int = 1
 
 
 def _seed(db, project: Project, tmp_path: Path, k: int) -> None:
-    from sqlalchemy import select
-
-    from alwild.app.models import Item
+    from alwild.app.store.orm import Item
 
     truth = pd.read_csv(tmp_path / "truth.csv")["Survived"].tolist()
     owner = import_user(db)
@@ -118,3 +119,17 @@ def _seed(db, project: Project, tmp_path: Path, k: int) -> None:
 
 def auth(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+def login(client: TestClient, username: str, password: str) -> str:
+    page = client.get("/login")
+    pre = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    resp = client.post("/login", data={"username": username, "password": password,
+                                       "csrf": pre, "next": "/"}, follow_redirects=False)
+    assert resp.status_code == 303, resp.text
+    home = client.get("/")
+    return re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)
+
+
+def user_named(db, name: str) -> User | None:
+    return db.scalar(select(User).where(User.username == name))

@@ -79,8 +79,8 @@ class Server:
 
 def add_token_users(ws, project_id: int, n: int, prefix: str = "client") -> list[str]:
     """``n`` annotators of the project who can only use API tokens (no password login)."""
-    from alwild.app.auth import new_api_token
-    from alwild.app.models import Membership, User
+    from alwild.app.services.auth import new_api_token
+    from alwild.app.store.orm import Membership, User
 
     tokens = []
     with ws.session() as db, db.begin():

@@ -10,9 +10,9 @@ import xml.etree.ElementTree as ET
 import numpy as np
 from sqlalchemy import select
 
-from alwild.app.ingest import add_imported_label, import_user
-from alwild.app.models import Item, Project
-from alwild.app.workspace import open_workspace
+from alwild.app.services.ingest import add_imported_label, import_user
+from alwild.app.store.orm import Item, Project
+from alwild.app.store.workspace import open_workspace
 from alwild.cli import main
 from tests.app.conftest import DATA
 

@@ -9,9 +9,9 @@ import time
 import httpx
 from sqlalchemy import func, select
 
-from alwild.app.models import Item, Label
-from alwild.app.training import train_project
-from alwild.app.workspace import open_workspace
+from alwild.app.services.training import train_project
+from alwild.app.store.orm import Item, Label
+from alwild.app.store.workspace import open_workspace
 from tests.app.conftest import make_setup
 from tests.app.server_proc import Server, add_token_users
 

@@ -1,0 +1,137 @@
+"""Passwords, API tokens, signed session cookies and CSRF tokens (stdlib only).
+
+>>> h = hash_password("correct horse")
+>>> verify_password("correct horse", h), verify_password("wrong", h)
+(True, False)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alwild.app.store.orm import ApiToken, User
+
+__all__ = [
+    "hash_password", "verify_password", "new_password", "new_api_token", "hash_token",
+    "user_for_token", "sign_session", "read_session", "csrf_token", "check_csrf",
+    "create_user", "authenticate",
+]
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+SESSION_SECONDS = 12 * 3600
+
+
+def hash_password(password: str) -> str:
+    """An scrypt hash with a random salt, as ``scrypt$n$r$p$salt$hash``."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return "scrypt${n}${r}${p}$".format(**_SCRYPT) + f"{salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        algo, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if algo != "scrypt":
+        return False
+    got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), dklen=32,
+                         n=int(n), r=int(r), p=int(p))
+    return hmac.compare_digest(got.hex(), digest)
+
+
+def new_password() -> str:
+    """A random password for a new account, shown once."""
+    return secrets.token_urlsafe(12)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_api_token(db: Session, user: User, name: str = "") -> str:
+    """Create an API token for ``user``; only its hash is stored, the token is returned once."""
+    token = "alw_" + secrets.token_urlsafe(32)
+    db.add(ApiToken(user_id=user.id, token_hash=hash_token(token), name=name[:64]))
+    return token
+
+
+def user_for_token(db: Session, token: str) -> User | None:
+    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None:
+        return None
+    user = db.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def create_user(db: Session, username: str, role: str, password: str | None = None
+                ) -> tuple[User, str]:
+    """Add a user; returns it with its password (a generated one when none is given)."""
+    if role not in ("admin", "annotator"):
+        raise ValueError(f"role must be admin or annotator, got {role!r}")
+    username = username.strip()
+    if not username or len(username) > 64 or not username.replace("_", "").replace(
+            "-", "").replace(".", "").isalnum():
+        raise ValueError("username must be 1-64 letters, digits, '.', '-' or '_'")
+    if db.scalar(select(User).where(User.username == username)) is not None:
+        raise ValueError(f"user {username!r} already exists")
+    password = password or new_password()
+    user = User(username=username, password_hash=hash_password(password), role=role)
+    db.add(user)
+    db.flush()
+    return user, password
+
+
+def authenticate(db: Session, username: str, password: str) -> User | None:
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        hash_password(password)  # same work either way: no user-enumeration by timing
+        return None
+    return user if verify_password(password, user.password_hash) else None
+
+
+def _sign(key: bytes, message: str) -> str:
+    mac = hmac.new(key, message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def sign_session(key: bytes, user: User, now: float | None = None) -> str:
+    """A cookie value naming the user, bound to its password hash, valid 12 hours."""
+    issued = int(now if now is not None else time.time())
+    nonce = secrets.token_urlsafe(9)
+    body = f"{user.id}.{issued}.{nonce}"
+    return body + "." + _sign(key, body + user.password_hash)
+
+
+def read_session(key: bytes, db: Session, cookie: str | None,
+                 now: float | None = None) -> tuple[User, str] | None:
+    """The (user, nonce) of a valid session cookie, else None."""
+    if not cookie or cookie.count(".") != 3:
+        return None
+    uid, issued, nonce, sig = cookie.split(".")
+    if not uid.isdigit() or not issued.isdigit():
+        return None
+    if (now if now is not None else time.time()) - int(issued) > SESSION_SECONDS:
+        return None
+    user = db.get(User, int(uid))
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(sig, _sign(key, f"{uid}.{issued}.{nonce}" + user.password_hash)):
+        return None
+    return user, nonce
+
+
+def csrf_token(key: bytes, nonce: str) -> str:
+    """The CSRF token of a session: forms carry it in a hidden field, fetch in a header."""
+    return _sign(key, "csrf:" + nonce)
+
+
+def check_csrf(key: bytes, nonce: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(given, csrf_token(key, nonce))

@@ -1,0 +1,101 @@
+"""The demo workspace: the shipped insulator crops and frames and the Titanic table, each
+with a small seed of known labels and a trained first model, so a newcomer labels at once.
+
+Seed and held-out labels come from the datasets' own ground truth (see
+``alwild/data/README.md``); everything else is left for the person at the screen.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+
+from alwild.app.services.ingest import add_imported_label, import_user, store_image, store_row
+from alwild.app.services.projects import create_project
+from alwild.app.services.training import train_project
+from alwild.app.store.orm import Project
+from alwild.app.store.workspace import Workspace, open_workspace
+
+__all__ = ["build_demo", "DATA"]
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+SETTINGS = {"batch_size": 10, "retrain_every": 10, "budget": 300}
+
+
+def _seed_pick(keys: list[str], labels: dict[str, str], per_class: int) -> set[str]:
+    """The first ``per_class`` keys of each class, in file order (deterministic)."""
+    taken: dict[str, int] = defaultdict(int)
+    out = set()
+    for key in keys:
+        cls = labels[key]
+        if taken[cls] < per_class:
+            taken[cls] += 1
+            out.add(key)
+    return out
+
+
+def _crops(ws: Workspace, db, owner) -> None:
+    root = DATA / "insulators"
+    project = create_project(db, "Insulator defects", "classify", ["normal", "defect"],
+                             "entropy", **SETTINGS)
+    rows = list(csv.DictReader(open(root / "manifest.csv", newline="")))
+    truth = {r["file"]: r["label"] for r in rows}
+    seed = _seed_pick([r["file"] for r in rows], truth, 4)
+    for r in rows:
+        item = store_image(ws, db, project, (root / r["file"]).read_bytes(), r["file"], 0.25)
+        db.flush()
+        if item.split == "holdout" or r["file"] in seed:
+            add_imported_label(db, project, item, owner, truth[r["file"]])
+
+
+def _frames(ws: Workspace, db, owner) -> None:
+    root = DATA / "insulators" / "frames"
+    classes = (root / "classes.txt").read_text().split()
+    project = create_project(db, "Insulator frames", "detect", classes, "entropy", **SETTINGS)
+    boxes: dict[str, list[dict]] = defaultdict(list)
+    for r in csv.DictReader(open(root / "frames_boxes.csv", newline="")):
+        x0, y0, x1, y1 = (float(r[k]) for k in ("x_min", "y_min", "x_max", "y_max"))
+        boxes[r["file"]].append({"x": x0, "y": y0, "w": x1 - x0, "h": y1 - y0,
+                                 "label": r["class"]})
+    files = sorted(p.relative_to(root).as_posix() for p in (root / "images").glob("*.jpg"))
+    for k, name in enumerate(files):
+        item = store_image(ws, db, project, (root / name).read_bytes(), name, 0.2)
+        db.flush()
+        if item.split == "holdout" or k % 5 == 0:
+            add_imported_label(db, project, item, owner, None, boxes.get(name, []))
+
+
+def _titanic(ws: Workspace, db, owner) -> None:
+    frame = pd.read_csv(DATA / "titanic.csv")
+    truth = frame.pop("Survived").map({0: "died", 1: "survived"})
+    project = create_project(db, "Titanic passengers", "classify", ["died", "survived"],
+                             "margin", **SETTINGS)
+    ids = [str(i) for i in frame["PassengerId"]]
+    seed = _seed_pick(ids, dict(zip(ids, truth, strict=True)), 10)
+    for pid, record, label in zip(ids, frame.to_dict(orient="records"), truth,
+                                  strict=True):
+        item = store_row(db, project, record, 0.1)
+        db.flush()
+        if item.split == "holdout" or pid in seed:
+            add_imported_label(db, project, item, owner, label)
+
+
+def build_demo(root: str | Path) -> tuple[Workspace, bool]:
+    """Create (once) and return the demo workspace; True when it was just built."""
+    root = Path(root)
+    if (root / "alwild.json").exists():
+        return open_workspace(root), False
+    ws = open_workspace(root, create=True)
+    with ws.session() as db, db.begin():
+        owner = import_user(db)
+        for build in (_crops, _frames, _titanic):
+            build(ws, db, owner)
+    with ws.session() as db:
+        ids = list(db.scalars(select(Project.id).order_by(Project.id)))
+    for project_id in ids:
+        train_project(ws, project_id)
+    return ws, True

@@ -1,0 +1,93 @@
+"""Writing a project's labels out: CSV, COCO, YOLO, Pascal VOC and Label Studio JSON.
+
+Reads the store, hands plain records to the writers of :mod:`alwild.export` and copies
+the images next to the YOLO and VOC labels."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alwild.app.services.media import confined
+from alwild.app.store.orm import Item, Label, Project, User
+from alwild.export import (
+    Answer,
+    Box,
+    Image,
+    LabelledItem,
+    write_coco,
+    write_csv,
+    write_labelstudio,
+    write_voc,
+    write_yolo,
+)
+
+__all__ = ["export", "FORMATS"]
+
+FORMATS = ("csv", "coco", "yolo", "voc", "labelstudio")
+
+
+def _labelled(db: Session, project: Project) -> list[tuple[Item, list[tuple[Label, str]]]]:
+    names = dict(db.execute(select(User.id, User.username)).all())
+    out: dict[int, tuple[Item, list]] = {}
+    rows = db.execute(select(Item, Label).join(Label, Label.item_id == Item.id)
+                      .where(Item.project_id == project.id)
+                      .order_by(Item.id, Label.updated_at)).all()
+    for item, label in rows:
+        out.setdefault(item.id, (item, []))[1].append((label, names.get(label.user_id, "?")))
+    return list(out.values())
+
+
+def _image(item: Item) -> Image:
+    """The item's image as exported: named by its media file (or its uid), with its size."""
+    name = Path(item.media_path).name if item.media_path else item.uid
+    return Image(name, item.width, item.height)
+
+
+def _record(item: Item, labels: list[tuple[Label, str]]) -> LabelledItem:
+    image = _image(item)
+    answers = tuple(
+        Answer(who, label.value,
+               tuple(Box(image.file, b["x"], b["y"], b["w"], b["h"], b["label"])
+                     for b in label.boxes),
+               label.version, label.seconds, label.updated_at)
+        for label, who in labels)
+    return LabelledItem(item.id, item.uid, item.split, item.data, answers,
+                        image if item.kind == "image" else None)
+
+
+def _copy_images(data, folder: Path, media_root: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for item, _ in data:
+        shutil.copyfile(confined(media_root, item.media_path), folder / _image(item).file)
+
+
+def export(db: Session, project: Project, fmt: str, out: Path, media_root: Path) -> Path:
+    """Write ``project``'s labels to ``out`` (a file, or a folder for yolo/voc)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    data = _labelled(db, project)
+    if fmt in ("coco", "yolo", "voc") and project.task != "detect":
+        raise ValueError(f"{fmt} is a bounding-box format; this project's task is "
+                         f"{project.task}: use csv or labelstudio")
+    out = Path(out)
+    records = [_record(item, labels) for item, labels in data]
+    if fmt == "csv":
+        write_csv(records, out)
+    elif fmt == "labelstudio":
+        write_labelstudio(records, project.task, out)
+    else:
+        images = [_image(item) for item, _ in data]
+        boxes = [b for r in records for b in r.answers[-1].boxes]  # each item's latest label
+        if fmt == "coco":
+            write_coco(images, boxes, project.labels, out)
+        elif fmt == "yolo":
+            _copy_images(data, out / "images", media_root)
+            write_yolo(images, boxes, project.labels, out)
+        else:
+            _copy_images(data, out / "JPEGImages", media_root)
+            write_voc(images, boxes, out)
+    return out

@@ -1,0 +1,163 @@
+"""Saving a label: checked against the project, idempotent by request id, versioned.
+
+A new label needs the annotator's lease; an edit must name the version it started from,
+and a stale one is refused with the current label (HTTP 409), never overwritten.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from alwild.app.services.leases import LeaseError, holds_lease, human_labels, release
+from alwild.app.store.orm import Item, Label, Project, User, now
+
+__all__ = ["Submission", "Conflict", "submit_label", "check_boxes", "label_summary",
+           "disagreements", "frame_target", "MAX_BOXES"]
+
+MAX_BOXES = 500
+
+
+@dataclass
+class Submission:
+    request_id: str
+    value: str | None = None
+    boxes: list[dict] = field(default_factory=list)
+    image_width: int | None = None
+    image_height: int | None = None
+    seconds: float = 0.0
+    base_version: int | None = None
+
+
+class Conflict(Exception):
+    """A stale edit: someone saved a newer version of this label first."""
+
+    def __init__(self, message: str, current: Label) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+def _finite(v, what: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise ValueError(f"{what} must be a finite number, got {v!r}")
+    return float(v)
+
+
+def check_boxes(boxes: list, labels: list[str], width: int, height: int) -> list[dict]:
+    """Boxes ``{x, y, w, h, label}`` in image pixels, each inside the image.
+
+    >>> check_boxes([{"x": 1, "y": 2, "w": 3, "h": 4, "label": "a"}], ["a"], 10, 10)
+    [{'x': 1.0, 'y': 2.0, 'w': 3.0, 'h': 4.0, 'label': 'a'}]
+    """
+    if not isinstance(boxes, list) or len(boxes) > MAX_BOXES:
+        raise ValueError(f"boxes must be a list of at most {MAX_BOXES} boxes")
+    out = []
+    for i, box in enumerate(boxes):
+        if not isinstance(box, dict):
+            raise ValueError(f"box {i} must be an object with x, y, w, h, label")
+        x, y = _finite(box.get("x"), f"box {i} x"), _finite(box.get("y"), f"box {i} y")
+        w, h = _finite(box.get("w"), f"box {i} w"), _finite(box.get("h"), f"box {i} h")
+        if w <= 0 or h <= 0:
+            raise ValueError(f"box {i} has width {w} and height {h}: both must be positive")
+        if x < 0 or y < 0 or x + w > width + 0.5 or y + h > height + 0.5:
+            raise ValueError(f"box {i} ({x:g},{y:g},{w:g}x{h:g}) is outside the "
+                             f"{width}x{height} image")
+        if box.get("label") not in labels:
+            raise ValueError(f"box {i} has label {box.get('label')!r}, not one of {labels}")
+        out.append({"x": x, "y": y, "w": w, "h": h, "label": box["label"]})
+    return out
+
+
+def _validate(project: Project, item: Item, sub: Submission) -> list[dict]:
+    if not sub.request_id or len(sub.request_id) > 64:
+        raise ValueError("request_id must be 1-64 characters (a fresh one per submission)")
+    if project.task == "classify":
+        if sub.value not in project.labels:
+            raise ValueError(f"label {sub.value!r} is not one of this project's labels "
+                             f"{project.labels}")
+        if sub.boxes:
+            raise ValueError("this is a classify project: send a value, not boxes")
+        return []
+    if item.kind != "image":
+        raise ValueError("boxes need an image item")
+    if sub.value is not None and sub.value != "" and sub.value not in project.labels:
+        raise ValueError(f"label {sub.value!r} is not one of {project.labels}")
+    for got, want, what in ((sub.image_width, item.width, "width"),
+                            (sub.image_height, item.height, "height")):
+        if got is not None and got != want:
+            raise ValueError(f"image_{what} {got} does not match the image ({want} px): "
+                             "boxes must be in the image's own pixels")
+    return check_boxes(sub.boxes, project.labels, item.width, item.height)
+
+
+def submit_label(db: Session, project: Project, item: Item, user: User,
+                 sub: Submission) -> tuple[Label, bool]:
+    """Save (or replay) a submission; returns (label, changed). Caller commits."""
+    boxes = _validate(project, item, sub)
+    seen = db.scalar(select(Label).where(Label.request_id == sub.request_id))
+    if seen is not None:
+        if seen.user_id != user.id or seen.item_id != item.id:
+            raise ValueError("request_id was already used for another label; "
+                             "send a fresh one per submission")
+        return seen, False
+    seconds = max(0.0, min(_finite(sub.seconds, "seconds"), 86400.0))
+    label = db.scalar(select(Label).where(Label.item_id == item.id, Label.user_id == user.id))
+    if label is not None:
+        if sub.base_version != label.version:
+            raise Conflict(f"this label was changed since version {sub.base_version}; the "
+                           f"current version is {label.version}: reload and edit that",
+                           label)
+        label.value, label.boxes, label.version = sub.value, boxes, label.version + 1
+        label.request_id, label.updated_at = sub.request_id, now()
+        label.seconds += seconds
+    else:
+        if sub.base_version is not None:
+            raise ValueError("base_version was given but you have no label on this item yet")
+        if not holds_lease(item, user):
+            raise LeaseError("your lease on this item expired (or was never taken): "
+                             "claim it again from the queue, then submit")
+        label = Label(item_id=item.id, user_id=user.id, value=sub.value, boxes=boxes,
+                      image_width=item.width, image_height=item.height, seconds=seconds,
+                      request_id=sub.request_id)
+        db.add(label)
+        item.n_labels += 1
+        release(db, item, user)
+    project.changes_since_train += 1
+    db.flush()
+    return label, True
+
+
+def frame_target(project: Project, label: Label) -> str:
+    """The class the model learns for a label: the value, or for boxes the set of classes.
+
+    >>> from types import SimpleNamespace as NS
+    >>> frame_target(NS(task="detect"), NS(boxes=[{"label": "b"}, {"label": "a"}], value=None))
+    'a+b'
+    """
+    if project.task == "classify":
+        return label.value
+    classes = sorted({b["label"] for b in label.boxes})
+    return "+".join(classes) if classes else "none"
+
+
+def label_summary(db: Session, project: Project) -> dict:
+    """Counts for the progress page."""
+    total = db.scalar(select(func.count(Label.id)).join(Item).where(
+        Item.project_id == project.id)) or 0
+    items = db.scalar(select(func.count(Item.id)).where(Item.project_id == project.id)) or 0
+    return {"labels": total, "n_items": items,
+            "budget_left": max(0, project.budget - human_labels(db, project))}
+
+
+def disagreements(db: Session, project: Project) -> list[tuple[Item, list[Label]]]:
+    """Items with more than one label whose answers differ (the review list)."""
+    rows = db.scalars(select(Item).where(Item.project_id == project.id, Item.n_labels > 1)).all()
+    out = []
+    for item in rows:
+        labels = db.scalars(select(Label).where(Label.item_id == item.id)).all()
+        if len({frame_target(project, lab) for lab in labels}) > 1:
+            out.append((item, list(labels)))
+    return out

@@ -1,0 +1,116 @@
+"""Handing out items with leases.
+
+An item of the current round is claimed with a lease of ``project.lease_seconds``. On
+SQLite one atomic ``UPDATE ... WHERE lease expired ... RETURNING`` does it; on PostgreSQL a
+``SELECT ... FOR UPDATE SKIP LOCKED`` picks a row no other transaction holds. An item is
+offered until it has ``project.overlap`` labels; never to the same annotator twice, never
+to two annotators at once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, func, not_, select, update
+from sqlalchemy.orm import Session
+
+from alwild.app.services.projects import project_for
+from alwild.app.store.orm import Item, Label, Project, Skip, User, now
+
+__all__ = ["human_labels", "claim_next", "claim_next_in", "claim_item", "holds_lease", "renew",
+           "release", "skip", "LeaseError"]
+
+
+class LeaseError(Exception):
+    """The lease is not (or no longer) held by this user."""
+
+
+def _claimable(project: Project, user: User, t: float):
+    mine = exists().where(Label.item_id == Item.id, Label.user_id == user.id)
+    skipped = exists().where(Skip.item_id == Item.id, Skip.user_id == user.id)
+    return and_(Item.project_id == project.id, Item.queued.is_(True),
+                Item.n_labels < project.overlap,
+                (Item.lease_expires < t) | (Item.lease_user_id == user.id),
+                not_(mine), not_(skipped))
+
+
+def human_labels(db: Session, project: Project) -> int:
+    """Labels given by people (imported seed labels do not spend the budget)."""
+    return db.scalar(select(func.count(Label.id)).join(Item).where(
+        Item.project_id == project.id, Label.request_id.not_like("import-%"))) or 0
+
+
+def claim_next(db: Session, project: Project, user: User) -> Item | None:
+    """Lease the most informative open item of the current round to ``user``, or None
+    (also when the project's label budget is spent).
+
+    A user who already holds a lease gets that item back (one item per person at a time).
+    """
+    t = now()
+    if human_labels(db, project) >= project.budget:
+        return None  # the label budget is spent
+    held = db.scalar(select(Item).where(Item.project_id == project.id,
+                                        Item.lease_user_id == user.id,
+                                        Item.lease_expires >= t, Item.queued.is_(True)))
+    if held is not None:
+        held.lease_expires = t + project.lease_seconds
+        return held
+    order = (Item.queue_rank, Item.id)
+    if db.get_bind().dialect.name == "postgresql":
+        item = db.scalar(select(Item).where(_claimable(project, user, t)).order_by(*order)
+                         .limit(1).with_for_update(skip_locked=True))
+        if item is None:
+            return None
+        item.lease_user_id, item.lease_expires = user.id, t + project.lease_seconds
+        db.flush()
+        return item
+    pick = select(Item.id).where(_claimable(project, user, t)).order_by(*order).limit(1)
+    item_id = db.execute(
+        update(Item).where(Item.id == pick.scalar_subquery(),
+                           (Item.lease_expires < t) | (Item.lease_user_id == user.id))
+        .values(lease_user_id=user.id, lease_expires=t + project.lease_seconds)
+        .returning(Item.id).execution_options(synchronize_session=False)
+    ).scalar()
+    return None if item_id is None else db.get(Item, item_id, populate_existing=True)
+
+
+def claim_next_in(db: Session, user: User, slug: str) -> tuple[Project, Item | None]:
+    """Project ``slug`` (if ``user`` may see it) and the item :func:`claim_next` leases
+    there, or None. Caller commits."""
+    project = project_for(db, user, slug)
+    return project, claim_next(db, project, user)
+
+
+def claim_item(db: Session, project: Project, user: User, item: Item) -> bool:
+    """Lease a given item (opened from the queue list) if nobody else holds it."""
+    t = now()
+    got = db.execute(
+        update(Item).where(Item.id == item.id,
+                           (Item.lease_expires < t) | (Item.lease_user_id == user.id))
+        .values(lease_user_id=user.id, lease_expires=t + project.lease_seconds)
+        .execution_options(synchronize_session=False)).rowcount
+    db.refresh(item)
+    return bool(got)
+
+
+def holds_lease(item: Item, user: User) -> bool:
+    return item.lease_user_id == user.id and item.lease_expires >= now()
+
+
+def renew(db: Session, project: Project, user: User, item: Item) -> float:
+    """Extend the user's lease; LeaseError if it expired and someone else took the item."""
+    if item.lease_user_id != user.id:
+        raise LeaseError("this item is not leased to you (the lease expired and the item "
+                         "went to someone else); take the next item from the queue")
+    item.lease_expires = now() + project.lease_seconds
+    return item.lease_expires
+
+
+def release(db: Session, item: Item, user: User) -> None:
+    if item.lease_user_id == user.id:
+        item.lease_user_id, item.lease_expires = None, 0.0
+
+
+def skip(db: Session, item: Item, user: User) -> None:
+    """Give the item back and do not offer it to this user again."""
+    release(db, item, user)
+    if db.get(Skip, (item.id, user.id)) is None:
+        db.add(Skip(item_id=item.id, user_id=user.id))

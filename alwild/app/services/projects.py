@@ -1,0 +1,123 @@
+"""Creating projects and checking who may see them."""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alwild.app.store.orm import TASKS, Membership, Project, User
+from alwild.strategies import get_strategy
+
+__all__ = ["create_project", "parse_labels", "visible_projects", "project_for", "can_see",
+           "check_strategy", "apply_settings", "change_settings", "request_retrain",
+           "RetrainQueue", "AccessDenied", "NotFound", "slugify"]
+
+
+class NotFound(LookupError):
+    """Unknown id, or an object the user may not see (the same answer for both)."""
+
+
+class AccessDenied(PermissionError):
+    """The user is known but lacks the role."""
+
+
+def slugify(name: str) -> str:
+    """A URL-safe project id from a name.
+
+    >>> slugify("Insulator frames (boxes)")
+    'insulator-frames-boxes'
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:64] or "project"
+
+
+def parse_labels(text: str | list[str]) -> list[str]:
+    """A list of 2..50 distinct, non-empty labels from ``"a,b,c"`` or a list."""
+    labels = [s.strip() for s in (text.split(",") if isinstance(text, str) else text)]
+    labels = [s for s in labels if s]
+    if len(labels) < 1 or len(labels) > 50:
+        raise ValueError("give between 1 and 50 labels, e.g. --labels cat,dog")
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"labels must be distinct, got {labels}")
+    if any(len(s) > 60 for s in labels):
+        raise ValueError("a label may have at most 60 characters")
+    return labels
+
+
+def check_strategy(name: str) -> str:
+    """The strategy's canonical name if a single-model learner can run it."""
+    strat = get_strategy(name)
+    if getattr(strat, "needs_committee", False):
+        raise ValueError(f"strategy {name!r} needs a committee; pick one of "
+                         "entropy, margin, least_confident, random, coreset, cluster_margin")
+    return strat.name
+
+
+def create_project(db: Session, name: str, task: str, labels: list[str],
+                   strategy: str = "entropy", **settings) -> Project:
+    if task not in TASKS:
+        raise ValueError(f"--task must be classify or detect, got {task!r}")
+    if task == "classify" and len(labels) < 2:
+        raise ValueError("a classify project needs at least two labels")
+    slug = slugify(name)
+    if db.scalar(select(Project).where(Project.slug == slug)) is not None:
+        raise ValueError(f"a project named {slug!r} exists already; pick another --name")
+    project = Project(slug=slug, name=name, task=task, labels=labels,
+                      strategy=check_strategy(strategy), **settings)
+    db.add(project)
+    db.flush()
+    return project
+
+
+NULLABLE_SETTINGS = ("stream_max_per_hour", "stream_max_per_day")
+
+
+def apply_settings(project: Project, changes: dict) -> None:
+    """Set checked settings on ``project``; None clears a cap and leaves the rest alone."""
+    for key, value in changes.items():
+        if value is None and key not in NULLABLE_SETTINGS:
+            continue
+        setattr(project, key, check_strategy(value) if key == "strategy" else value)
+
+
+def change_settings(db: Session, user: User, slug: str, changes: dict) -> Project:
+    """Apply checked ``changes`` (see :func:`apply_settings`) to project ``slug``."""
+    project = project_for(db, user, slug)
+    apply_settings(project, changes)
+    return project
+
+
+class RetrainQueue(Protocol):
+    """What takes retrain requests (the app's :class:`~alwild.app.worker.RetrainWorker`)."""
+
+    def request(self, project_id: int) -> None: ...
+
+
+def request_retrain(db: Session, user: User, slug: str, worker: RetrainQueue) -> Project:
+    """Queue a background retrain of project ``slug``; returns at once."""
+    project = project_for(db, user, slug)
+    worker.request(project.id)
+    return project
+
+
+def can_see(db: Session, user: User, project: Project) -> bool:
+    if user.role == "admin":
+        return True
+    return db.get(Membership, (project.id, user.id)) is not None
+
+
+def visible_projects(db: Session, user: User) -> list[Project]:
+    projects = db.scalars(select(Project).order_by(Project.id)).all()
+    return [p for p in projects if can_see(db, user, p)]
+
+
+def project_for(db: Session, user: User, slug: str) -> Project:
+    """The project ``slug`` if ``user`` may see it; NotFound otherwise (no existence leak)."""
+    project = db.scalar(select(Project).where(Project.slug == slug))
+    if project is None or not can_see(db, user, project):
+        raise NotFound(f"no project {slug!r}")
+    return project
+

@@ -1,0 +1,90 @@
+"""Read-side helpers shared by the API and the pages: finding an item the caller may see,
+and turning store rows into plain dicts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from alwild.app.services.labels import label_summary
+from alwild.app.services.projects import NotFound, can_see
+from alwild.app.services.training import learning_curve
+from alwild.app.store.orm import Item, Label, ModelVersion, Project, QueryRound, User, now
+
+__all__ = ["item_for", "label_dict", "item_dict", "project_dict", "queue_entries", "progress",
+           "preview_text"]
+
+
+def item_for(db: Session, user: User, uid: str) -> tuple[Item, Project]:
+    """The item with public id ``uid`` if ``user`` may see its project (else NotFound)."""
+    item = db.scalar(select(Item).where(Item.uid == uid))
+    if item is None:
+        raise NotFound(f"no item {uid!r}")
+    project = db.get(Project, item.project_id)
+    if not can_see(db, user, project):
+        raise NotFound(f"no item {uid!r}")
+    return item, project
+
+
+def label_dict(db: Session, label: Label, item: Item) -> dict:
+    user = db.get(User, label.user_id)
+    return {"item": item.uid, "value": label.value, "boxes": label.boxes,
+            "version": label.version, "annotator": user.username if user else "?",
+            "request_id": label.request_id, "updated_at": label.updated_at}
+
+
+def item_dict(db: Session, item: Item, project: Project, user: User) -> dict:
+    mine = db.scalar(select(Label).where(Label.item_id == item.id, Label.user_id == user.id))
+    return {"uid": item.uid, "project": project.slug, "kind": item.kind, "data": item.data,
+            "media_url": f"/api/items/{item.uid}/media" if item.kind == "image" else None,
+            "width": item.width, "height": item.height, "split": item.split,
+            "score": item.score, "guess": item.guess, "guess_p": item.guess_p,
+            "lease_expires": item.lease_expires if item.lease_user_id == user.id else None,
+            "my_label": None if mine is None else label_dict(db, mine, item)}
+
+
+def project_dict(project: Project) -> dict:
+    keys = ("slug", "name", "task", "labels", "strategy", "batch_size", "retrain_every",
+            "budget", "overlap", "lease_seconds", "train_state", "train_error", "stream_share",
+            "stream_max_per_hour", "stream_max_per_day")
+    return {k: getattr(project, k) for k in keys}
+
+
+def preview_text(item: Item, width: int = 90) -> str:
+    if item.kind == "image":
+        return str(item.data.get("file", item.uid))
+    text = ", ".join(f"{k}={v}" for k, v in item.data.items() if v is not None)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def queue_entries(db: Session, project: Project, limit: int = 200) -> list[dict]:
+    t = now()
+    items = db.scalars(select(Item).where(Item.project_id == project.id, Item.queued.is_(True),
+                                          Item.n_labels < project.overlap)
+                       .order_by(Item.queue_rank, Item.id).limit(limit)).all()
+    return [{"uid": i.uid, "rank": i.queue_rank, "score": i.score, "guess": i.guess,
+             "guess_p": i.guess_p, "split": i.split, "leased": i.lease_expires >= t,
+             "preview": preview_text(i)} for i in items]
+
+
+def current_round(db: Session, project: Project) -> QueryRound | None:
+    return db.scalar(select(QueryRound).where(QueryRound.project_id == project.id)
+                     .order_by(QueryRound.number.desc()).limit(1))
+
+
+def progress(db: Session, project: Project) -> dict:
+    summary = label_summary(db, project)
+    rnd = current_round(db, project)
+    this_round = 0
+    round_out = None
+    if rnd is not None:
+        this_round = db.scalar(select(func.count(Label.id)).join(Item).where(
+            Item.project_id == project.id, Label.created_at >= rnd.created_at)) or 0
+        mv = db.get(ModelVersion, rnd.model_version_id) if rnd.model_version_id else None
+        round_out = {"number": rnd.number, "strategy": rnd.strategy,
+                     "model_version": mv.version if mv else None,
+                     "labels_at_start": rnd.labels_at_start, "created_at": rnd.created_at}
+    return {**summary, "labels_this_round": this_round, "round": round_out,
+            "models": learning_curve(db, project), "train_state": project.train_state,
+            "train_error": project.train_error,
+            "retrain_in": max(0, project.retrain_every - project.changes_since_train)}

@@ -1,0 +1,238 @@
+"""Server-rendered pages: login, projects, queue, labelling, progress and admin."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from alwild.app.services import leases, members
+from alwild.app.services.auth import authenticate, new_api_token, sign_session
+from alwild.app.services.labels import disagreements
+from alwild.app.services.projects import (
+    NotFound,
+    change_settings,
+    project_for,
+    request_retrain,
+    visible_projects,
+)
+from alwild.app.services.summaries import (
+    item_dict,
+    preview_text,
+    progress,
+    project_dict,
+    queue_entries,
+)
+from alwild.app.store.orm import Item, Label, Membership, Project, User
+from alwild.app.web.chart import curve_geometry
+from alwild.app.web.deps import DB, SESSION_COOKIE, Admin, Caller, Who, transactional, who_optional
+from alwild.app.web.schemas import ProjectSettings
+from alwild.strategies import available_strategies
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+FormStr = Annotated[str, Form()]
+MaybeCaller = Annotated[Who | None, Depends(who_optional)]
+PRE_COOKIE = "alwild_login"
+APP_STRATEGIES = ("entropy", "margin", "least_confident", "random", "coreset",
+                  "cluster_margin", "ranked_batch", "class_quota")
+
+
+def _render(request: Request, name: str, caller: Who | None, status: int = 200, **ctx):
+    key = request.app.state.ws.secret_key
+    ctx.update(who=caller, csrf=caller.csrf(key) if caller and caller.nonce else "")
+    return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status)
+
+
+def _safe_next(target: str | None) -> str:
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@router.get("/login", response_class=HTMLResponse)
+@transactional
+def login_page(request: Request, caller: MaybeCaller, next: str = "/"):
+    if caller is not None and caller.via == "session":
+        return RedirectResponse(_safe_next(next), status_code=303)
+    pre = secrets.token_urlsafe(16)
+    resp = _render(request, "login.html", None, next=_safe_next(next), pre=pre, error=None)
+    resp.set_cookie(PRE_COOKIE, pre, httponly=True, samesite="strict", max_age=3600)
+    return resp
+
+
+@router.post("/login", response_class=HTMLResponse)
+@transactional
+def login(request: Request, db: DB, username: FormStr = "", password: FormStr = "",
+          csrf: FormStr = "", next: FormStr = "/"):
+    pre = request.cookies.get(PRE_COOKIE)
+    user = None
+    if pre and secrets.compare_digest(pre, csrf):
+        user = authenticate(db, username[:64], password[:256])
+    if user is None:
+        fresh = secrets.token_urlsafe(16)
+        resp = _render(request, "login.html", None, status=401, next=_safe_next(next),
+                       pre=fresh, error="Wrong username or password.")
+        resp.set_cookie(PRE_COOKIE, fresh, httponly=True, samesite="strict", max_age=3600)
+        return resp
+    resp = RedirectResponse(_safe_next(next), status_code=303)
+    resp.set_cookie(SESSION_COOKIE, sign_session(request.app.state.ws.secret_key, user),
+                    httponly=True, samesite="strict", max_age=12 * 3600)
+    resp.delete_cookie(PRE_COOKIE)
+    return resp
+
+
+@router.post("/logout")
+@transactional
+def logout(caller: Caller):
+    resp = RedirectResponse("/login", status_code=303)
+    resp.delete_cookie(SESSION_COOKIE)
+    return resp
+
+
+@router.get("/", response_class=HTMLResponse)
+@transactional
+def home(request: Request, caller: Caller, db: DB):
+    rows = []
+    for p in visible_projects(db, caller.user):
+        rows.append({"project": p, "progress": progress(db, p)})
+    return _render(request, "projects.html", caller, rows=rows)
+
+
+@router.get("/p/{slug}", response_class=HTMLResponse)
+@transactional
+def queue_page(slug: str, request: Request, caller: Caller,
+               db: DB):
+    project = project_for(db, caller.user, slug)
+    return _render(request, "queue.html", caller, project=project,
+                   entries=queue_entries(db, project), prog=progress(db, project))
+
+
+@router.get("/p/{slug}/next")
+@transactional
+def next_item(slug: str, request: Request, caller: Caller,
+              db: DB):
+    project, item = leases.claim_next_in(db, caller.user, slug)
+    db.commit()
+    if item is not None:
+        return RedirectResponse(f"/p/{slug}/items/{item.uid}", status_code=303)
+    return _render(request, "empty.html", caller, project=project, prog=progress(db, project),
+                   training=request.app.state.worker.pending(project.id))
+
+
+@router.get("/p/{slug}/items/{uid}", response_class=HTMLResponse)
+@transactional
+def item_page(slug: str, uid: str, request: Request, caller: Caller,
+              db: DB):
+    project = project_for(db, caller.user, slug)
+    item = db.scalar(select(Item).where(Item.uid == uid, Item.project_id == project.id))
+    if item is None:
+        raise NotFound(f"no item {uid!r} in this project")
+    mine = db.scalar(select(Label.id).where(Label.item_id == item.id,
+                                            Label.user_id == caller.user.id))
+    taken_by_other = False
+    if mine is None and not leases.holds_lease(item, caller.user):
+        taken_by_other = not leases.claim_item(db, project, caller.user, item)
+        db.commit()
+    data = item_dict(db, item, project, caller.user)
+    prog = progress(db, project)
+    payload = {"uid": item.uid, "slug": slug, "task": project.task, "labels": project.labels,
+               "kind": item.kind, "width": item.width, "height": item.height,
+               "my_label": data["my_label"], "lease_seconds": project.lease_seconds,
+               "readonly": taken_by_other, "guess": item.guess}
+    return _render(request, "item.html", caller, project=project, item=item, data=data,
+                   payload=payload, prog=prog, taken_by_other=taken_by_other)
+
+
+@router.get("/p/{slug}/progress", response_class=HTMLResponse)
+@transactional
+def progress_page(slug: str, request: Request, caller: Caller,
+                  db: DB):
+    project = project_for(db, caller.user, slug)
+    prog = progress(db, project)
+    chart = curve_geometry([(m["labels"], m["accuracy"]) for m in prog["models"]])
+    return _render(request, "progress.html", caller, project=project, prog=prog, chart=chart)
+
+
+def _admin_context(db: Session) -> dict:
+    projects = db.scalars(select(Project).order_by(Project.id)).all()
+    users = db.scalars(select(User).where(User.password_hash != "!").order_by(User.id)).all()
+    members = {(m.project_id, m.user_id) for m in db.scalars(select(Membership))}
+    counts = dict(db.execute(select(Label.user_id, func.count(Label.id))
+                             .group_by(Label.user_id)).all())
+    review = {p.slug: [(i, labs) for i, labs in disagreements(db, p)] for p in projects}
+    return {"projects": projects, "users": users, "members": members, "counts": counts,
+            "review": review, "strategies": [s for s in APP_STRATEGIES
+                                             if s in available_strategies()],
+            "project_dicts": {p.slug: project_dict(p) for p in projects},
+            "preview": preview_text}
+
+
+@router.get("/admin", response_class=HTMLResponse)
+@transactional
+def admin_page(request: Request, caller: Admin,
+               db: DB):
+    return _render(request, "admin.html", caller, shown=None, **_admin_context(db))
+
+
+@router.post("/admin/users", response_class=HTMLResponse)
+@transactional
+def admin_add_user(request: Request, caller: Admin, db: DB, username: FormStr,
+                   role: FormStr = "annotator", project: FormStr = ""):
+    user, password = members.add_user(db, caller.user, username, role, project)
+    db.commit()
+    shown = {"what": f"Password for {user.username} (shown once)", "secret": password}
+    return _render(request, "admin.html", caller, shown=shown, **_admin_context(db))
+
+
+@router.post("/admin/members")
+@transactional
+def admin_add_member(username: FormStr, project: FormStr,
+                     caller: Admin, db: DB):
+    members.add_member(db, caller.user, project, username)
+    db.commit()
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/admin/tokens", response_class=HTMLResponse)
+@transactional
+def admin_token(request: Request, caller: Admin,
+                db: DB):
+    token = new_api_token(db, caller.user, "admin page")
+    db.commit()
+    shown = {"what": "API token (shown once; send as Authorization: Bearer ...)",
+             "secret": token}
+    return _render(request, "admin.html", caller, shown=shown, **_admin_context(db))
+
+
+@router.post("/admin/p/{slug}/settings")
+async def admin_settings(slug: str, request: Request, caller: Admin, db: DB):
+    form = await request.form()
+    fields = set(ProjectSettings.model_fields) & set(form)
+    values = {k: (form[k] or None) for k in fields}
+    try:
+        settings = ProjectSettings.model_validate(values)
+    except ValidationError as err:
+        raise ValueError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                   for e in err.errors())) from None
+    return await _save_settings(slug, caller, db=db, settings=settings)
+
+
+@transactional
+def _save_settings(slug: str, caller: Who, db: Session, settings: ProjectSettings):
+    change_settings(db, caller.user, slug, settings.model_dump(exclude_unset=True))
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/admin/p/{slug}/retrain")
+@transactional
+def admin_retrain(slug: str, request: Request, caller: Admin,
+                  db: DB):
+    request_retrain(db, caller.user, slug, request.app.state.worker)
+    return RedirectResponse(f"/p/{slug}/progress", status_code=303)

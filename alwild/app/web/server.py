@@ -1,0 +1,149 @@
+"""The FastAPI application: routers, static files, security headers, size limits and the
+mapping from domain errors to HTTP answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from alwild.app.services.intake import StreamIntake
+from alwild.app.services.labels import Conflict
+from alwild.app.services.leases import LeaseError
+from alwild.app.services.projects import AccessDenied, NotFound
+from alwild.app.store.model_files import UnsafeModelFile
+from alwild.app.store.workspace import Workspace
+from alwild.app.web import api, pages
+from alwild.app.web.deps import Caller, NeedLogin
+from alwild.app.worker import RetrainWorker
+
+__all__ = ["create_app", "MAX_BODY_BYTES", "CSP"]
+
+HERE = Path(__file__).parent
+MAX_BODY_BYTES = 26 * 1024 * 1024
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy", CSP.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class Guard:
+    """ASGI middleware: refuse bodies over the limit (413) and add security headers."""
+
+    def __init__(self, app, max_body: int = MAX_BODY_BYTES) -> None:
+        self.app, self.max_body = app, max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            return await _too_large(send, self.max_body)
+        seen = 0
+
+        async def limited_receive():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_body:
+                raise _BodyTooLarge()
+            return message
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    h for h in SECURITY_HEADERS if h[0] not in names]
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, with_headers)
+        except _BodyTooLarge:
+            await _too_large(send, self.max_body)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send, limit: int) -> None:
+    body = (b'{"detail":"request body too large: the limit is %d bytes"}' % limit)
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())] + SECURITY_HEADERS})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _answer(request: Request, status: int, message: str):
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": message}, status_code=status)
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, "error.html",
+                                      {"status": status, "message": message, "who": None},
+                                      status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    def handler(status: int):
+        async def handle(request: Request, exc: Exception):
+            return _answer(request, status, str(exc))
+        return handle
+
+    for exc_type, status in ((NotFound, 404), (AccessDenied, 403), (LeaseError, 409),
+                             (ValueError, 400), (UnsafeModelFile, 500)):
+        app.add_exception_handler(exc_type, handler(status))
+
+    @app.exception_handler(NeedLogin)
+    async def need_login(request: Request, exc: NeedLogin):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict):
+        return _answer(request, 409, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if request.url.path.startswith("/api/") or exc.status_code < 400:
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                                headers=getattr(exc, "headers", None))
+        return _answer(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        parts = []
+        for e in exc.errors():
+            where = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
+            parts.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
+        return JSONResponse({"detail": "; ".join(parts) or "invalid request"},
+                            status_code=422)
+
+
+def create_app(ws: Workspace, worker: RetrainWorker | None = None) -> FastAPI:
+    """The app for workspace ``ws``; starts a retrain worker unless one is given."""
+    app = FastAPI(title="alwild labelling app", version="1", docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.ws = ws
+    app.state.worker = worker or RetrainWorker(ws).start()
+    app.state.intake = StreamIntake(ws)
+    app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    _install_error_handlers(app)
+
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def openapi(caller: Caller) -> dict:
+        return app.openapi()
+
+    app.add_middleware(Guard)
+    return app

@@ -1,0 +1,199 @@
+"""A real browser (Debian's chromium driven by Playwright) against ``alwild serve``:
+log in with the printed password, label 5 table rows by keyboard, draw and correct a box,
+see progress change, retrain, and see the new model version and round. Screenshots of
+every screen go to ``artifacts/screenshots/`` (git-ignored)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from alwild.app.services.demo import build_demo
+from alwild.app.store.orm import Item, Label, User
+from alwild.app.store.workspace import open_workspace
+from tests.app.server_proc import ROOT, Server
+
+CHROMIUM = os.environ.get("ALWILD_CHROMIUM", "/usr/bin/chromium")
+SHOTS = ROOT / "artifacts" / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="BROWSER TESTS SKIPPED: the playwright package is missing "
+    "(pip install playwright; it is in the test extra)")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
+        pytest.skip(f"BROWSER TESTS SKIPPED: no chromium at {CHROMIUM}; `make test` installs "
+                    "Debian's chromium when run as root (apt-get install chromium)")
+    root = tmp_path_factory.mktemp("browser") / "demo"
+    build_demo(root)
+    server = Server(root).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def page(served):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        try:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        except Exception as err:  # a broken chromium install
+            pytest.skip(f"BROWSER TESTS SKIPPED: chromium did not start: {err}")
+        context = browser.new_context(viewport={"width": 1280, "height": 860})
+        pg = context.new_page()
+        pg.set_default_timeout(20_000)
+        errors: list[str] = []
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.errors = errors
+        yield pg
+        browser.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _labels_of(served, username: str) -> list[Label]:
+    ws = open_workspace(served.workspace)
+    try:
+        with ws.session() as db:
+            return list(db.scalars(select(Label).join(User).where(User.username == username)
+                                   .order_by(Label.id)))
+    finally:
+        ws.dispose()
+
+
+def test_the_whole_loop_in_a_real_browser(served, page):
+    assert served.password, "serve must print a one-time admin password"
+    page.goto(served.url + "/")
+    assert "/login" in page.url
+    shot(page, "01-login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", "wrong")
+    page.click("button[type=submit]")
+    assert page.locator(".error").inner_text().startswith("Wrong")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", served.password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Projects")
+    shot(page, "02-projects")
+
+    page.goto(served.url + "/p/titanic-passengers")
+    shot(page, "03-queue")
+    before = page.locator("#this-round").count()
+    assert before == 0
+    page.goto(served.url + "/p/titanic-passengers/progress")
+    start_total = int(page.locator("#total-labels").inner_text())
+
+    # five table rows, by keyboard only
+    page.goto(served.url + "/p/titanic-passengers/next")
+    seen = []
+    for k in range(5):
+        page.wait_for_selector("table.record")
+        seen.append(page.url)
+        if k == 0:
+            shot(page, "04-record")
+        page.keyboard.press("2" if k % 2 else "1")
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda url, last=page.url: url != last)
+    assert len(set(seen)) == 5
+    mine = _labels_of(served, "admin")
+    assert [lab.value for lab in mine] == ["died", "survived", "died", "survived", "died"]
+
+    # an image: draw a box, move it, resize it, pick its class, submit
+    page.goto(served.url + "/p/insulator-frames/next")
+    page.wait_for_selector("#boxes")
+    svg = page.locator("#boxes").bounding_box()
+    width = int(page.locator("#image").get_attribute("width"))
+    scale = svg["width"] / width
+    x0, y0 = svg["x"] + 40 * scale, svg["y"] + 30 * scale
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + 60 * scale, y0 + 50 * scale, steps=5)
+    page.mouse.up()
+    page.mouse.move(x0 + 30 * scale, y0 + 25 * scale)  # move: drag the box's middle
+    page.mouse.down()
+    page.mouse.move(x0 + 50 * scale, y0 + 35 * scale, steps=5)
+    page.mouse.up()
+    corner = (x0 + 80 * scale, y0 + 60 * scale)  # resize: drag the bottom-right handle
+    page.mouse.move(*corner)
+    page.mouse.down()
+    page.mouse.move(corner[0] + 30 * scale, corner[1] + 20 * scale, steps=5)
+    page.mouse.up()
+    page.keyboard.press("2")  # class 2 = broken, for the selected box
+    page.mouse.move(svg["x"] + 200 * scale, svg["y"] + 20 * scale)  # a second box, deleted
+    page.mouse.down()
+    page.mouse.move(svg["x"] + 240 * scale, svg["y"] + 60 * scale, steps=3)
+    page.mouse.up()
+    assert page.locator("#boxlist li").count() == 2
+    page.keyboard.press("Delete")
+    assert page.locator("#boxlist li").count() == 1
+    shot(page, "05-boxes")
+    frame_url = page.url
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: url != frame_url)
+    box_label = _labels_of(served, "admin")[-1]
+    assert len(box_label.boxes) == 1
+    box = box_label.boxes[0]
+    assert box["label"] == "broken"
+    assert box["x"] == pytest.approx(60, abs=2) and box["y"] == pytest.approx(40, abs=2)
+    assert box["w"] == pytest.approx(90, abs=2) and box["h"] == pytest.approx(70, abs=2)
+
+    page.goto(served.url + "/p/insulator-defects/next")
+    page.wait_for_selector("#choices")
+    page.keyboard.press("2")
+    shot(page, "06-image-classify")
+
+    # progress moved; retrain; a new model version and a new round appear
+    page.goto(served.url + "/p/titanic-passengers/progress")
+    assert int(page.locator("#this-round").inner_text()) == 5
+    assert int(page.locator("#total-labels").inner_text()) == start_total + 5
+    assert page.locator("#model-version").inner_text() == "v1"
+    assert page.locator("#round-number").inner_text() == "1"
+    shot(page, "07-progress-before")
+    page.click("#retrain")
+    for _ in range(60):
+        page.reload()
+        if page.locator("#model-version").inner_text() == "v2":
+            break
+        page.wait_for_timeout(500)
+    assert page.locator("#model-version").inner_text() == "v2"
+    assert page.locator("#round-number").inner_text() == "2"
+    assert page.locator("svg.chart circle").count() == 2
+    shot(page, "08-progress-after-retrain")
+    page.goto(served.url + "/admin")
+    shot(page, "09-admin")
+    assert not page.errors, page.errors
+
+
+def test_undo_reopens_the_last_label_for_editing(served, page):
+    page.goto(served.url + "/p/titanic-passengers/next")
+    page.wait_for_selector("table.record")
+    first = page.url
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: url != first)
+    page.wait_for_selector("table.record")
+    page.keyboard.press("z")
+    page.wait_for_url(first)
+    assert "version 1" in page.locator("#status").inner_text()
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: url != first)
+    uid = re.search(r"/items/([^/?]+)", first).group(1)
+    ws = open_workspace(served.workspace)
+    with ws.session() as db:
+        item = db.scalar(select(Item).where(Item.uid == uid))
+        label = db.scalar(select(Label).where(Label.item_id == item.id,
+                                              Label.request_id.not_like("import-%")))
+    ws.dispose()
+    assert (label.value, label.version) == ("survived", 2)
