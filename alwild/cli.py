@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (UserError, ValueError, TypeError, FileNotFoundError) as err:
+    except (UserError, FileNotFoundError) as err:
         print(f"alwild {args.command}: error: {err}", file=sys.stderr)
         return 2
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from alwild.errors import UserValueError
+
 __all__ = ["Box", "Image", "Answer", "LabelledItem", "class_ids"]
 
 
@@ -78,5 +80,5 @@ def class_ids(boxes: Sequence[Box], classes: Sequence[str]) -> dict[str, int]:
     lookup = {c: i for i, c in enumerate(classes)}
     unknown = sorted({b.label for b in boxes} - set(lookup))
     if unknown:
-        raise ValueError(f"boxes have classes {unknown} not in the class list {list(classes)}")
+        raise UserValueError(f"boxes have classes {unknown} not in the class list {list(classes)}")
     return lookup

@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from alwild.moved import old_paths
+from alwild.moved import OLD_PATHS
 
 # old path: the public names it had (its __all__ and what it defined), before the move
 OLD_NAMES = {
@@ -78,13 +78,13 @@ OLD_NAMES = {
 @pytest.mark.parametrize("old", sorted(OLD_NAMES))
 def test_an_old_app_path_is_the_new_module_with_its_names(old):
     module = importlib.import_module(old)
-    new = old_paths()[old]
+    new = OLD_PATHS[old]
     assert module is importlib.import_module(new) and module.__name__ == new
     assert [n for n in OLD_NAMES[old].split() if not hasattr(module, n)] == []
 
 
 def test_every_moved_app_module_is_listed():
-    assert sorted(p for p in old_paths() if p.startswith("alwild.app.")) == sorted(OLD_NAMES)
+    assert sorted(p for p in OLD_PATHS if p.startswith("alwild.app.")) == sorted(OLD_NAMES)
 
 
 def test_a_pickle_naming_an_old_path_loads_the_moved_class():

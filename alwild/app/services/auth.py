@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alwild.app.store.orm import ApiToken, User
+from alwild.errors import UserValueError
 
 __all__ = [
     "hash_password", "verify_password", "new_password", "new_api_token", "hash_token",
@@ -75,13 +76,13 @@ def create_user(db: Session, username: str, role: str, password: str | None = No
                 ) -> tuple[User, str]:
     """Add a user; returns it with its password (a generated one when none is given)."""
     if role not in ("admin", "annotator"):
-        raise ValueError(f"role must be admin or annotator, got {role!r}")
+        raise UserValueError(f"role must be admin or annotator, got {role!r}")
     username = username.strip()
     if not username or len(username) > 64 or not username.replace("_", "").replace(
             "-", "").replace(".", "").isalnum():
-        raise ValueError("username must be 1-64 letters, digits, '.', '-' or '_'")
+        raise UserValueError("username must be 1-64 letters, digits, '.', '-' or '_'")
     if db.scalar(select(User).where(User.username == username)) is not None:
-        raise ValueError(f"user {username!r} already exists")
+        raise UserValueError(f"user {username!r} already exists")
     password = password or new_password()
     user = User(username=username, password_hash=hash_password(password), role=role)
     db.add(user)

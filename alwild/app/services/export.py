@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from alwild.app.services.media import confined
 from alwild.app.store.orm import Item, Label, Project, User
+from alwild.errors import UserValueError
 from alwild.export import (
     Answer,
     Box,
@@ -68,10 +69,10 @@ def _copy_images(data, folder: Path, media_root: Path) -> None:
 def export(db: Session, project: Project, fmt: str, out: Path, media_root: Path) -> Path:
     """Write ``project``'s labels to ``out`` (a file, or a folder for yolo/voc)."""
     if fmt not in FORMATS:
-        raise ValueError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise UserValueError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     data = _labelled(db, project)
     if fmt in ("coco", "yolo", "voc") and project.task != "detect":
-        raise ValueError(f"{fmt} is a bounding-box format; this project's task is "
+        raise UserValueError(f"{fmt} is a bounding-box format; this project's task is "
                          f"{project.task}: use csv or labelstudio")
     out = Path(out)
     records = [_record(item, labels) for item, labels in data]

@@ -14,6 +14,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from alwild.errors import UserValueError
+
 __all__ = ["records_frame", "image_features", "decode_image", "model_columns", "make_estimator",
            "ALLOWED_IMAGE_FORMATS", "MAX_IMAGE_PIXELS"]
 
@@ -44,21 +46,21 @@ def decode_image(data: bytes) -> Image.Image:
     >>> decode_image(b"not an image")
     Traceback (most recent call last):
     ...
-    ValueError: the file is not a JPEG, PNG or WebP image (it does not decode)
+    alwild.errors.UserValueError: the file is not a JPEG, PNG or WebP image (it does not decode)
     """
     try:
         img = Image.open(io.BytesIO(data))
         fmt = img.format
         if fmt not in ALLOWED_IMAGE_FORMATS:
-            raise ValueError(f"unsupported image type {fmt}: use JPEG, PNG or WebP")
+            raise UserValueError(f"unsupported image type {fmt}: use JPEG, PNG or WebP")
         if img.width * img.height > MAX_IMAGE_PIXELS:
-            raise ValueError(f"image is {img.width}x{img.height} pixels, more than "
+            raise UserValueError(f"image is {img.width}x{img.height} pixels, more than "
                              f"{MAX_IMAGE_PIXELS:,}: downscale it first")
         img.load()
     except ValueError:
         raise
     except Exception as err:  # Pillow raises many types for corrupt data
-        raise ValueError("the file is not a JPEG, PNG or WebP image (it does not decode)"
+        raise UserValueError("the file is not a JPEG, PNG or WebP image (it does not decode)"
                          ) from err
     img.format_name = fmt  # type: ignore[attr-defined]
     return img
@@ -107,7 +109,7 @@ def make_estimator(kind: str, frame: pd.DataFrame | None = None) -> Pipeline:
         return make_pipeline(StandardScaler(), clf)
     numeric, categorical = model_columns(frame)
     if not numeric and not categorical:
-        raise ValueError("no usable column: the table needs numeric columns or columns with "
+        raise UserValueError("no usable column: the table needs numeric columns or columns with "
                          f"at most {MAX_CATEGORIES} distinct values")
     prep = ColumnTransformer([
         ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),

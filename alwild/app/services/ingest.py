@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from alwild.app.services.features import ALLOWED_IMAGE_FORMATS, decode_image, image_features
 from alwild.app.store.orm import Item, Label, Project, User
 from alwild.app.store.workspace import Workspace
+from alwild.errors import UserValueError
 
 __all__ = ["ingest", "IngestReport", "read_table", "store_image", "store_row",
            "import_user", "is_holdout", "row_hash"]
@@ -75,12 +76,12 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
             return pd.read_parquet(io.BytesIO(data))
         return pd.read_csv(io.BytesIO(data))
     except pd.errors.ParserError as err:
-        raise ValueError(f"{name}: malformed CSV ({str(err).strip()}); fix that line and "
+        raise UserValueError(f"{name}: malformed CSV ({str(err).strip()}); fix that line and "
                          "ingest again") from None
     except (UnicodeDecodeError, pd.errors.EmptyDataError) as err:
-        raise ValueError(f"{name}: cannot read the table: {err}") from None
+        raise UserValueError(f"{name}: cannot read the table: {err}") from None
     except Exception as err:
-        raise ValueError(f"{name}: cannot read the table: {err}") from None
+        raise UserValueError(f"{name}: cannot read the table: {err}") from None
 
 
 def import_user(db: Session) -> User:
@@ -111,7 +112,7 @@ def store_image(ws: Workspace, db: Session, project: Project, data: bytes, name:
                 holdout_share: float, source: str = "ingest") -> Item | None:
     """Check, copy into the media root (named by content hash) and add one image item."""
     if len(data) > MAX_FILE_BYTES:
-        raise ValueError(f"{name}: {len(data):,} bytes, more than {MAX_FILE_BYTES:,}")
+        raise UserValueError(f"{name}: {len(data):,} bytes, more than {MAX_FILE_BYTES:,}")
     img = decode_image(data)
     ext, mime = ALLOWED_IMAGE_FORMATS[img.format_name]
     digest = hashlib.sha256(data).hexdigest()
@@ -146,7 +147,7 @@ def _open_source(source: str):
         try:
             return fsspec.core.url_to_fs(source)
         except ImportError as err:
-            raise ValueError(f"{source}: {err} (install the fsspec backend for it)") from None
+            raise UserValueError(f"{source}: {err} (install the fsspec backend for it)") from None
     from fsspec.implementations.local import LocalFileSystem
 
     path = Path(source)
@@ -163,10 +164,10 @@ def _image_files(fs, root: str) -> list[str]:
         real_root = os.path.realpath(root)
         for p in files:
             if os.path.commonpath([os.path.realpath(p), real_root]) != real_root:
-                raise ValueError(f"{p} is a link that points outside {root}: copy the file "
+                raise UserValueError(f"{p} is a link that points outside {root}: copy the file "
                                  "in instead of linking it")
     if not files:
-        raise ValueError(f"{root} has no .jpg, .png or .webp files")
+        raise UserValueError(f"{root} has no .jpg, .png or .webp files")
     return files
 
 
@@ -174,7 +175,7 @@ def ingest(ws: Workspace, db: Session, project: Project, source: str,
            label_column: str | None = None, holdout_share: float = 0.1) -> IngestReport:
     """Add the rows of a table, or the images of a folder, to ``project``."""
     if not 0 <= holdout_share < 1:
-        raise ValueError("holdout share must be in [0, 1)")
+        raise UserValueError("holdout share must be in [0, 1)")
     fs, path = _open_source(source)
     report = IngestReport()
     pending: list[tuple[Item, str | None]] = []
@@ -183,21 +184,22 @@ def ingest(ws: Workspace, db: Session, project: Project, source: str,
             try:
                 item = store_image(ws, db, project, fs.cat_file(p), p, holdout_share)
             except ValueError as err:
-                raise ValueError(f"{p}: {err}") from None
+                raise UserValueError(f"{p}: {err}") from None
             pending.append((item, None))
     elif Path(path).suffix.lower() in TABLE_SUFFIXES:
         frame = read_table(fs.cat_file(path), path)
         labels = None
         if label_column is not None:
             if label_column not in frame.columns:
-                raise ValueError(f"no column {label_column!r}; columns are {list(frame.columns)}")
+                raise UserValueError(
+                    f"no column {label_column!r}; columns are {list(frame.columns)}")
             labels = frame.pop(label_column)
         for i, record in enumerate(frame.to_dict(orient="records")):
             value = None if labels is None else _clean(labels.iloc[i])
             pending.append((store_row(db, project, record, holdout_share),
                             None if value is None else str(value)))
     else:
-        raise ValueError(f"{source}: give a .csv or .parquet file or a folder of images")
+        raise UserValueError(f"{source}: give a .csv or .parquet file or a folder of images")
     db.flush()
     owner = import_user(db) if label_column else None
     for item, value in pending:
@@ -214,7 +216,7 @@ def ingest(ws: Workspace, db: Session, project: Project, source: str,
 def add_imported_label(db: Session, project: Project, item: Item, owner: User, value: str,
                        boxes: list | None = None) -> None:
     if project.task == "classify" and value not in project.labels:
-        raise ValueError(f"imported label {value!r} is not one of {project.labels}")
+        raise UserValueError(f"imported label {value!r} is not one of {project.labels}")
     db.add(Label(item_id=item.id, user_id=owner.id, value=value, boxes=boxes or [],
                  image_width=item.width, image_height=item.height,
                  request_id="import-" + secrets.token_hex(12)))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from alwild.app.services.leases import LeaseError, holds_lease, human_labels, release
 from alwild.app.store.orm import Item, Label, Project, User, now
+from alwild.errors import UserValueError
 
 __all__ = ["Submission", "Conflict", "submit_label", "check_boxes", "label_summary",
            "disagreements", "frame_target", "MAX_BOXES"]
@@ -42,7 +43,7 @@ class Conflict(Exception):
 
 def _finite(v, what: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise ValueError(f"{what} must be a finite number, got {v!r}")
+        raise UserValueError(f"{what} must be a finite number, got {v!r}")
     return float(v)
 
 
@@ -53,42 +54,42 @@ def check_boxes(boxes: list, labels: list[str], width: int, height: int) -> list
     [{'x': 1.0, 'y': 2.0, 'w': 3.0, 'h': 4.0, 'label': 'a'}]
     """
     if not isinstance(boxes, list) or len(boxes) > MAX_BOXES:
-        raise ValueError(f"boxes must be a list of at most {MAX_BOXES} boxes")
+        raise UserValueError(f"boxes must be a list of at most {MAX_BOXES} boxes")
     out = []
     for i, box in enumerate(boxes):
         if not isinstance(box, dict):
-            raise ValueError(f"box {i} must be an object with x, y, w, h, label")
+            raise UserValueError(f"box {i} must be an object with x, y, w, h, label")
         x, y = _finite(box.get("x"), f"box {i} x"), _finite(box.get("y"), f"box {i} y")
         w, h = _finite(box.get("w"), f"box {i} w"), _finite(box.get("h"), f"box {i} h")
         if w <= 0 or h <= 0:
-            raise ValueError(f"box {i} has width {w} and height {h}: both must be positive")
+            raise UserValueError(f"box {i} has width {w} and height {h}: both must be positive")
         if x < 0 or y < 0 or x + w > width + 0.5 or y + h > height + 0.5:
-            raise ValueError(f"box {i} ({x:g},{y:g},{w:g}x{h:g}) is outside the "
+            raise UserValueError(f"box {i} ({x:g},{y:g},{w:g}x{h:g}) is outside the "
                              f"{width}x{height} image")
         if box.get("label") not in labels:
-            raise ValueError(f"box {i} has label {box.get('label')!r}, not one of {labels}")
+            raise UserValueError(f"box {i} has label {box.get('label')!r}, not one of {labels}")
         out.append({"x": x, "y": y, "w": w, "h": h, "label": box["label"]})
     return out
 
 
 def _validate(project: Project, item: Item, sub: Submission) -> list[dict]:
     if not sub.request_id or len(sub.request_id) > 64:
-        raise ValueError("request_id must be 1-64 characters (a fresh one per submission)")
+        raise UserValueError("request_id must be 1-64 characters (a fresh one per submission)")
     if project.task == "classify":
         if sub.value not in project.labels:
-            raise ValueError(f"label {sub.value!r} is not one of this project's labels "
+            raise UserValueError(f"label {sub.value!r} is not one of this project's labels "
                              f"{project.labels}")
         if sub.boxes:
-            raise ValueError("this is a classify project: send a value, not boxes")
+            raise UserValueError("this is a classify project: send a value, not boxes")
         return []
     if item.kind != "image":
-        raise ValueError("boxes need an image item")
+        raise UserValueError("boxes need an image item")
     if sub.value is not None and sub.value != "" and sub.value not in project.labels:
-        raise ValueError(f"label {sub.value!r} is not one of {project.labels}")
+        raise UserValueError(f"label {sub.value!r} is not one of {project.labels}")
     for got, want, what in ((sub.image_width, item.width, "width"),
                             (sub.image_height, item.height, "height")):
         if got is not None and got != want:
-            raise ValueError(f"image_{what} {got} does not match the image ({want} px): "
+            raise UserValueError(f"image_{what} {got} does not match the image ({want} px): "
                              "boxes must be in the image's own pixels")
     return check_boxes(sub.boxes, project.labels, item.width, item.height)
 
@@ -100,7 +101,7 @@ def submit_label(db: Session, project: Project, item: Item, user: User,
     seen = db.scalar(select(Label).where(Label.request_id == sub.request_id))
     if seen is not None:
         if seen.user_id != user.id or seen.item_id != item.id:
-            raise ValueError("request_id was already used for another label; "
+            raise UserValueError("request_id was already used for another label; "
                              "send a fresh one per submission")
         return seen, False
     seconds = max(0.0, min(_finite(sub.seconds, "seconds"), 86400.0))
@@ -115,7 +116,7 @@ def submit_label(db: Session, project: Project, item: Item, user: User,
         label.seconds += seconds
     else:
         if sub.base_version is not None:
-            raise ValueError("base_version was given but you have no label on this item yet")
+            raise UserValueError("base_version was given but you have no label on this item yet")
         if not holds_lease(item, user):
             raise LeaseError("your lease on this item expired (or was never taken): "
                              "claim it again from the queue, then submit")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alwild.app.store.orm import TASKS, Membership, Project, User
+from alwild.errors import UserValueError
 from alwild.strategies import get_strategy
 
 __all__ = ["create_project", "parse_labels", "visible_projects", "project_for", "can_see",
@@ -39,11 +40,11 @@ def parse_labels(text: str | list[str]) -> list[str]:
     labels = [s.strip() for s in (text.split(",") if isinstance(text, str) else text)]
     labels = [s for s in labels if s]
     if len(labels) < 1 or len(labels) > 50:
-        raise ValueError("give between 1 and 50 labels, e.g. --labels cat,dog")
+        raise UserValueError("give between 1 and 50 labels, e.g. --labels cat,dog")
     if len(set(labels)) != len(labels):
-        raise ValueError(f"labels must be distinct, got {labels}")
+        raise UserValueError(f"labels must be distinct, got {labels}")
     if any(len(s) > 60 for s in labels):
-        raise ValueError("a label may have at most 60 characters")
+        raise UserValueError("a label may have at most 60 characters")
     return labels
 
 
@@ -51,7 +52,7 @@ def check_strategy(name: str) -> str:
     """The strategy's canonical name if a single-model learner can run it."""
     strat = get_strategy(name)
     if getattr(strat, "needs_committee", False):
-        raise ValueError(f"strategy {name!r} needs a committee; pick one of "
+        raise UserValueError(f"strategy {name!r} needs a committee; pick one of "
                          "entropy, margin, least_confident, random, coreset, cluster_margin")
     return strat.name
 
@@ -59,12 +60,12 @@ def check_strategy(name: str) -> str:
 def create_project(db: Session, name: str, task: str, labels: list[str],
                    strategy: str = "entropy", **settings) -> Project:
     if task not in TASKS:
-        raise ValueError(f"--task must be classify or detect, got {task!r}")
+        raise UserValueError(f"--task must be classify or detect, got {task!r}")
     if task == "classify" and len(labels) < 2:
-        raise ValueError("a classify project needs at least two labels")
+        raise UserValueError("a classify project needs at least two labels")
     slug = slugify(name)
     if db.scalar(select(Project).where(Project.slug == slug)) is not None:
-        raise ValueError(f"a project named {slug!r} exists already; pick another --name")
+        raise UserValueError(f"a project named {slug!r} exists already; pick another --name")
     project = Project(slug=slug, name=name, task=task, labels=labels,
                       strategy=check_strategy(strategy), **settings)
     db.add(project)

@@ -18,6 +18,7 @@ from alwild.app.services.labels import frame_target
 from alwild.app.store.model_files import load_model, save_model
 from alwild.app.store.orm import Item, Label, ModelVersion, Project, QueryRound, RoundItem, now
 from alwild.app.store.workspace import Workspace
+from alwild.errors import UserValueError
 from alwild.learners import ActiveLearner
 
 __all__ = ["train_project", "TrainResult", "learning_curve", "project_kind"]
@@ -51,7 +52,7 @@ class _Snapshot:
 def project_kind(db, project: Project) -> str:
     kinds = set(db.scalars(select(Item.kind).where(Item.project_id == project.id).distinct()))
     if len(kinds) > 1:
-        raise ValueError("a project holds either table rows or images, not both")
+        raise UserValueError("a project holds either table rows or images, not both")
     return kinds.pop() if kinds else "row"
 
 
@@ -126,7 +127,7 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
     start = time.perf_counter()
     snap = _snapshot(ws, project_id)
     if snap.ids.size == 0:
-        raise ValueError("the project has no items yet: run `alwild ingest DIR DATA` first")
+        raise UserValueError("the project has no items yet: run `alwild ingest DIR DATA` first")
     has_label = np.array([t is not None for t in snap.targets], dtype=bool)
     y_all = np.array([t if t is not None else "" for t in snap.targets], dtype=object)
     train_mask = has_label & (snap.split == "pool")

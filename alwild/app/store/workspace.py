@@ -21,6 +21,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from alwild.app.store.orm import Base
+from alwild.errors import UserValueError
 
 __all__ = ["Workspace", "open_workspace", "make_engine", "SETTINGS_FILE"]
 
@@ -116,7 +117,7 @@ def open_workspace(root: str | os.PathLike, db_url: str | None = None,
     if settings_path.exists():
         settings = json.loads(settings_path.read_text())
         if db_url and db_url != settings.get("db"):
-            raise ValueError(f"{root} already uses database {settings.get('db')!r}; "
+            raise UserValueError(f"{root} already uses database {settings.get('db')!r}; "
                              "leave out --db or use another folder")
     elif create:
         root.mkdir(parents=True, exist_ok=True)

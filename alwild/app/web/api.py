@@ -49,6 +49,7 @@ from alwild.app.web.schemas import (
     UserIn,
     UserOut,
 )
+from alwild.errors import UserValueError
 
 __all__ = ["router"]
 
@@ -139,7 +140,7 @@ def post_row(body: RowIn, request: Request, caller: Admin, db: DB) -> dict:
     asks for its label within the project's label budget."""
     proj = project_for(db, caller.user, body.project)
     if project_kind(db, proj) != "row":
-        raise ValueError(f"project {proj.slug!r} holds images: POST the file to "
+        raise UserValueError(f"project {proj.slug!r} holds images: POST the file to "
                          "/api/items/image")
     item = store_row(db, proj, body.data, holdout_share=0.0, source="stream")
     return _intake(request, db, proj, item)
@@ -154,7 +155,7 @@ def post_image(request: Request, caller: Admin, db: DB, project: FormStr,
     """Streaming intake of one image (typed by its content, not its name)."""
     proj = project_for(db, caller.user, project)
     if project_kind(db, proj) != "image":
-        raise ValueError(f"project {proj.slug!r} holds table rows: POST JSON to /api/items")
+        raise UserValueError(f"project {proj.slug!r} holds table rows: POST JSON to /api/items")
     data = file.file.read(MAX_FILE_BYTES + 1)
     item = store_image(request.app.state.ws, db, proj, data, file.filename or "upload",
                        holdout_share=0.0, source="stream")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from alwild.app.services.auth import create_user
 from alwild.app.store.orm import Item, Project, QueryRound, User
 from alwild.app.store.workspace import Workspace
+from alwild.errors import UserValueError
 
 __all__ = ["ensure_admin", "projects_without_round", "pick_project", "serve"]
 
@@ -37,9 +38,9 @@ def pick_project(db, slug: str | None) -> Project:
         for p in projects:
             if p.slug == slug:
                 return p
-        raise ValueError(f"no project {slug!r}; projects: {[p.slug for p in projects]}")
+        raise UserValueError(f"no project {slug!r}; projects: {[p.slug for p in projects]}")
     if len(projects) != 1:
-        raise ValueError("this workspace has " + (f"projects {[p.slug for p in projects]}: "
+        raise UserValueError("this workspace has " + (f"projects {[p.slug for p in projects]}: "
                          "name one with --project" if projects else
                          "no project: run `alwild init DIR --task ... --labels ...`"))
     return projects[0]

@@ -32,6 +32,7 @@ from alwild.app.store.orm import Item, Label, Membership, Project, User
 from alwild.app.web.chart import curve_geometry
 from alwild.app.web.deps import DB, SESSION_COOKIE, Admin, Caller, Who, transactional, who_optional
 from alwild.app.web.schemas import ProjectSettings
+from alwild.errors import UserValueError
 from alwild.strategies import available_strategies
 
 __all__ = ["router"]
@@ -219,7 +220,7 @@ async def admin_settings(slug: str, request: Request, caller: Admin, db: DB):
     try:
         settings = ProjectSettings.model_validate(values)
     except ValidationError as err:
-        raise ValueError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+        raise UserValueError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                                    for e in err.errors())) from None
     return await _save_settings(slug, caller, db=db, settings=settings)
 
