@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         f"(load average {load_before[0]:.1f} before, {load_after[0]:.1f} after).", "",
         "Setup: random forests (100 trees, `random_state` = seed; committee members "
         "1000·seed+1 and +2; scikit-learn's trees, grown by "
-        "`alwild.lean_forest.LeanRandomForestClassifier`, which equals "
+        "`alwild.models.lean_forest.LeanRandomForestClassifier`, which equals "
         "`RandomForestClassifier` bit for bit and refits faster), 10 starting rows drawn "
         "uniformly from the pool, one query at a time with a refit after each label. Each "
         "seed fixes the split, the starting rows and the estimators, so every arm of a seed "
