@@ -132,22 +132,38 @@ def subsample_mask(seed: int, index: np.ndarray, share: float) -> np.ndarray:
     return tie_keys(seed, index) < share
 
 
-def partition_candidates(scores: np.ndarray, index: np.ndarray, seed: int, k: int) -> Candidates:
+def partition_candidates(
+    scores: np.ndarray, index: np.ndarray | int, seed: int, k: int
+) -> Candidates:
     """The best ``k`` of one partition's ``scores`` for its global row ``index``.
+
+    ``index`` holds each row's global index, or is one integer, the global index of the
+    first row, when the rows are consecutive.
 
     >>> partition_candidates(np.array([0.3, 0.7, 0.5]), np.array([10, 11, 12]), 0, 2).index
     array([11, 12])
+    >>> partition_candidates(np.array([0.3, 0.7, 0.5]), 10, 0, 2).index
+    array([11, 12])
     """
     scores = np.asarray(scores)
-    index = np.asarray(index, dtype=np.intp)
+    if np.ndim(index) == 0:
+        offset = int(index)
+
+        def at(pos):
+            return pos + offset
+    else:
+        index = np.asarray(index, dtype=np.intp)
+
+        def at(pos):
+            return index[pos]
     if np.isnan(scores).any():
-        bad = index[np.isnan(scores)][:5].tolist()
+        bad = at(np.flatnonzero(np.isnan(scores))[:5]).tolist()
         raise UserValueError(f"scores contain NaN (first at rows {bad}); they cannot be ranked: "
                          "check the model's outputs on those rows")
-    pos, keys = _block_best(scores, lambda p: tie_keys(seed, index[p]), k)
-    order = best_first(scores[pos], keys, index[pos], k)
-    pos = pos[order]
-    return Candidates(scores[pos], keys[order], index[pos], index.size)
+    pos, keys = _block_best(scores, lambda p: tie_keys(seed, at(p)), k)
+    rows = at(pos)
+    order = best_first(scores[pos], keys, rows, k)
+    return Candidates(scores[pos[order]], keys[order], rows[order], scores.shape[0])
 
 
 def merge_candidates(parts: Sequence[Candidates], k: int) -> Candidates:
@@ -194,6 +210,6 @@ def top_k(
     best = Candidates.empty()
     for start in range(0, n, block_size):
         block = scores[start : start + block_size]
-        part = partition_candidates(block, np.arange(start, start + block.size), seed, k)
+        part = partition_candidates(block, start, seed, k)
         best = merge_candidates([best, part], k)
     return best.index

@@ -40,6 +40,35 @@ def test_tree_merge_of_any_split_equals_top_k(values, cuts, k_frac, seed, fan_in
     assert level[0].n_scored == n
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 4), min_size=1, max_size=300),
+    k_frac=st.floats(0.0, 1.0),
+    seed=st.integers(0, 2**32),
+    block=st.integers(1, 64),
+)
+def test_top_k_equals_a_full_sort_by_score_then_key_then_index(values, k_frac, seed, block):
+    scores = np.array(values, dtype=float)
+    n = scores.size
+    k = 1 + int(k_frac * (n - 1))
+    keys = tie_keys(tie_seed(np.random.default_rng(seed)), np.arange(n))
+    expected = np.lexsort((np.arange(n), -keys, -scores))[:k]  # no blocks, no partition
+    assert top_k(scores, k, np.random.default_rng(seed), block_size=block).tolist() == (
+        expected.tolist())
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.integers(0, 4), min_size=1, max_size=100),
+       offset=st.integers(0, 10**9), seed=st.integers(0, 2**32), k=st.integers(1, 100))
+def test_a_start_offset_is_the_same_as_consecutive_indices(values, offset, seed, k):
+    scores = np.array(values, dtype=float)
+    k = min(k, scores.size)
+    a = partition_candidates(scores, offset, seed, k)
+    b = partition_candidates(scores, np.arange(offset, offset + scores.size), seed, k)
+    assert a.index.tolist() == b.index.tolist() and np.array_equal(a.key, b.key)
+    assert a.n_scored == b.n_scored == scores.size
+
+
 def test_top_k_does_not_depend_on_block_size():
     scores = np.random.default_rng(0).integers(0, 3, 5000).astype(float)
     a = top_k(scores, 300, 11, block_size=64)
