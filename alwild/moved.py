@@ -29,7 +29,7 @@ OLD_PATHS: dict[str, str | tuple[str, ...]] = {
     "alwild.support": ("alwild.strategies.capabilities", "alwild.features", "alwild.pool"),
     "alwild.strategies_auto": "alwild.strategies.auto",
     "alwild.strategies_balanced": "alwild.strategies.balanced",
-    "alwild.bayes_strategies": "alwild.strategies.bayes",
+    "alwild.bayes_strategies": ("alwild.strategies.bayes", "alwild.strategies"),
     "alwild.select_balanced": "alwild.select",
     "alwild.bayes_select": "alwild.select.bayes",
     "alwild.scale.topk": "alwild.select.topk",
@@ -83,10 +83,13 @@ class _Alias(importlib.abc.Loader):
     def create_module(self, spec):
         if isinstance(self.target, tuple):
             return _split_module(spec.name, self.target)
-        return importlib.import_module(self.target)
+        return None  # a placeholder; exec_module puts the real module in its place
 
     def exec_module(self, module) -> None:
-        """The target module is already executed by its own import."""
+        """Bind the old name to the new module, leaving the new module's own spec intact
+        (so ``importlib.reload`` of it still re-executes its file)."""
+        if not isinstance(self.target, tuple):
+            sys.modules[module.__name__] = importlib.import_module(self.target)
 
 
 class _MovedFinder(importlib.abc.MetaPathFinder):

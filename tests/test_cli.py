@@ -48,3 +48,15 @@ def test_an_unexpected_error_is_a_bug_and_keeps_its_traceback(monkeypatch, error
 def test_the_real_parser_lists_every_command():
     names = set(cli.build_parser()._subparsers._group_actions[0].choices)
     assert {"simulate", "reproduce", "query", "init", "serve", "export"} <= names
+
+
+@pytest.mark.parametrize("flag", ["--seeds", "--budget", "--init", "--batch"])
+def test_demo_refuses_a_non_positive_count(capsys, flag):
+    assert cli.main(["demo", "--dataset", "iris", flag, "0"]) == 2
+    assert f"{flag} must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_the_stream_scenario_runs_on_a_table_with_three_classes(tmp_path, capsys):
+    code = cli.main(["simulate", "iris", "--scenario", "stream", "--seeds", "1",
+                     "--out", str(tmp_path / "out")])
+    assert code == 0 and (tmp_path / "out" / "stream.png").exists()

@@ -11,6 +11,7 @@ import time
 
 import pandas as pd
 
+from alwild.errors import UserError
 from alwild.quickcurve import BUILTIN, learning_curves
 
 
@@ -43,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
         return run_powerline(args)
     args.budget = 150 if args.budget is None else args.budget
     args.seeds = 3 if args.seeds is None else args.seeds
+    for name in ("seeds", "budget", "init", "batch"):
+        if getattr(args, name) < 1:
+            raise UserError(f"--{name} must be at least 1, got {getattr(args, name)}")
     args.strategies = args.strategies or "entropy,margin,random"
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     start = time.perf_counter()

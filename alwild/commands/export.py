@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 
 from alwild.commands._workspace import add_project_arguments, open_project
+from alwild.export.formats import FORMATS, get_format
 
 
 def register(sub) -> None:
-    p = sub.add_parser("export", help="export labels (csv, coco, yolo, voc, labelstudio)")
+    names = ", ".join(FORMATS)
+    p = sub.add_parser("export", help=f"export labels ({names})")
     add_project_arguments(p)
-    p.add_argument("--format", required=True, help="csv, coco, yolo, voc or labelstudio")
+    p.add_argument("--format", required=True,
+                   help=f"{names} (the box formats need a detection project)")
     p.add_argument("--out", help="output file or folder (default: DIR/exports/SLUG.FORMAT)")
     p.set_defaults(func=run)
 
@@ -18,10 +21,10 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from alwild.app.services.export import export
 
+    suffix = get_format(args.format).suffix
     ws, project = open_project(args)
     with ws.session() as db:
         project = db.merge(project)
-        suffix = {"csv": ".csv", "coco": ".json", "labelstudio": ".json"}.get(args.format, "")
         out = args.out or ws.root / "exports" / f"{project.slug}-{args.format}{suffix}"
         path = export(db, project, args.format, out, ws.media_root)
     print(f"wrote {path}")

@@ -28,7 +28,7 @@ from collections import deque
 from typing import Any
 
 import numpy as np
-from sklearn.base import is_classifier
+from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
 
 from alwild.errors import UserTypeError, UserValueError
@@ -223,6 +223,9 @@ class StreamLearner:
         y = np.array(self._y)
         if np.unique(y).size < 2:
             return
+        fitted = getattr(self.estimator, "classes_", None)
+        if fitted is not None and not np.array_equal(np.unique(y), np.asarray(fitted)):
+            self.estimator = clone(self.estimator)  # a warm start cannot change its classes
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=UserWarning)
             self.estimator.fit(np.array(self._X), y)

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alwild.errors import UserValueError
+from alwild.errors import UserError, UserValueError
 from alwild.pool import DEFAULT_CHUNK_SIZE, map_chunks, n_rows, nonfinite_rows, take_rows
 from alwild.scale.cluster import ship
 from alwild.scale.sources import (
@@ -118,7 +118,9 @@ def _score_partition(source, name, offset, model, utility, k, seed, share, sub_s
                 f"shard {name!r} has NaN or infinite values (first at pool rows "
                 f"{index[bad].tolist()}): drop or impute them before querying"
             ) from None
-        raise UserValueError(f"scoring shard {name!r} failed: {err}") from err
+        if isinstance(err, UserError):
+            raise UserValueError(f"scoring shard {name!r} failed: {err}") from err
+        raise
     return partition_candidates(scores, index, seed, k)
 
 

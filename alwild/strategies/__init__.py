@@ -46,6 +46,7 @@ from alwild.strategies import (
     balanced,
     base,
     bayes,
+    capabilities,
     committee,
     diversity,
     error_reduction,
@@ -58,13 +59,17 @@ from alwild.strategies.auto import *  # noqa: F403
 from alwild.strategies.balanced import *  # noqa: F403
 from alwild.strategies.base import *  # noqa: F403
 from alwild.strategies.bayes import *  # noqa: F403
+from alwild.strategies.capabilities import *  # noqa: F403
+from alwild.strategies.committee import *  # noqa: F403
 from alwild.strategies.diversity import *  # noqa: F403
 from alwild.strategies.error_reduction import *  # noqa: F403
 from alwild.strategies.passive import *  # noqa: F403
 from alwild.strategies.registry import *  # noqa: F403
+from alwild.strategies.uncertainty import *  # noqa: F403
 
 FAMILIES = (uncertainty, committee, diversity, balanced, bayes, error_reduction, acquisition,
             passive, auto)
 
-__all__ = [name for module in (base, registry, *FAMILIES) for name in module.__all__]
+__all__ = [name for module in (base, registry, capabilities, *FAMILIES)
+           for name in module.__all__]
 __all__ += ["FAMILIES"]

@@ -62,14 +62,36 @@ def score_pool(model: Any, fn: Utility, X, width: int = 1) -> np.ndarray:
     return map_chunks(lambda rows: fn(model, rows), X, chunk_size, n_jobs, width=width)
 
 
-def proba_utility(score: Callable[[np.ndarray], np.ndarray]) -> Utility:
-    """A per-row utility that applies ``score`` to the model's class probabilities."""
-    return lambda model, rows: score(model.predict_proba(rows))
+@dataclasses.dataclass(frozen=True)
+class proba_utility:  # noqa: N801 - used like a function: proba_utility(S.entropy)
+    """A per-row utility that applies ``score`` to the model's class probabilities.
+
+    An object rather than a closure, so a learner holding the strategy can be pickled
+    (``joblib.dump``) and shipped to Dask workers.
+
+    >>> import pickle
+    >>> pickle.loads(pickle.dumps(proba_utility(S.entropy))) == proba_utility(S.entropy)
+    True
+    """
+
+    score: Callable[[np.ndarray], np.ndarray]
+
+    def __call__(self, model: Any, rows) -> np.ndarray:
+        return self.score(model.predict_proba(rows))
 
 
-def mc_utility(score: Callable[[np.ndarray], np.ndarray]) -> Utility:
-    """A per-row utility that applies ``score`` to Monte-Carlo probability samples."""
-    return lambda model, rows: score(mc_proba(model, rows))
+@dataclasses.dataclass(frozen=True)
+class mc_utility:  # noqa: N801 - used like a function: mc_utility(S.bald)
+    """A per-row utility that applies ``score`` to Monte-Carlo probability samples.
+
+    >>> mc_utility(S.bald).score is S.bald
+    True
+    """
+
+    score: Callable[[np.ndarray], np.ndarray]
+
+    def __call__(self, model: Any, rows) -> np.ndarray:
+        return self.score(mc_proba(model, rows))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -172,3 +172,14 @@ def test_budget_manager_object_is_used_as_given():
     X, y = blobs(100, 10)
     play(StreamLearner(LogisticRegression(), "random", budget, policy_params={"rate": 1.0}), X, y)
     assert budget.spent == 5 and budget.remaining == 0
+
+
+def test_a_warm_started_model_learns_a_class_that_arrives_later():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2)) + np.repeat([[0, 0], [5, 0], [0, 5]], 10, axis=0)
+    y = np.repeat([0, 1, 2], 10)
+    sl = StreamLearner(LogisticRegression(warm_start=True), policy="periodic")
+    sl.teach(X[:20], y[:20])  # two classes: a (1, 2) coefficient matrix
+    sl.teach(X[20:], y[20:])  # a third: the warm start cannot continue, so it starts afresh
+    assert sl.estimator.classes_.tolist() == [0, 1, 2]
+    assert (sl.predict(X) == y).mean() > 0.9

@@ -47,3 +47,15 @@ def test_no_module_imports_a_private_name_from_another_module():
                              for a in node.names
                              if a.name.startswith("_") and not a.name.startswith("__")]
     assert not offences, offences
+
+
+def test_every_registered_strategy_pickles(tmp_path):
+    # a learner saved with joblib (alwild query --model, the app's model files) holds one
+    import pickle
+
+    for name in available_strategies():
+        strategy = get_strategy(name)
+        restored = pickle.loads(pickle.dumps(strategy))
+        assert type(restored) is type(strategy) and restored.name == strategy.name
+        if isinstance(strategy, strategies.ScoreStrategy):
+            assert restored == strategy

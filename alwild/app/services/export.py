@@ -14,21 +14,9 @@ from sqlalchemy.orm import Session
 from alwild.app.services.media import confined
 from alwild.app.store.orm import Item, Label, Project, User
 from alwild.errors import UserValueError
-from alwild.export import (
-    Answer,
-    Box,
-    Image,
-    LabelledItem,
-    write_coco,
-    write_csv,
-    write_labelstudio,
-    write_voc,
-    write_yolo,
-)
+from alwild.export import FORMATS, Answer, Box, Image, LabelledItem, get_format
 
 __all__ = ["export", "FORMATS"]
-
-FORMATS = ("csv", "coco", "yolo", "voc", "labelstudio")
 
 
 def _labelled(db: Session, project: Project) -> list[tuple[Item, list[tuple[Label, str]]]]:
@@ -68,27 +56,14 @@ def _copy_images(data, folder: Path, media_root: Path) -> None:
 
 def export(db: Session, project: Project, fmt: str, out: Path, media_root: Path) -> Path:
     """Write ``project``'s labels to ``out`` (a file, or a folder for yolo/voc)."""
-    if fmt not in FORMATS:
-        raise UserValueError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    spec = get_format(fmt)
     data = _labelled(db, project)
-    if fmt in ("coco", "yolo", "voc") and project.task != "detect":
+    if spec.boxes and project.task != "detect":
         raise UserValueError(f"{fmt} is a bounding-box format; this project's task is "
-                         f"{project.task}: use csv or labelstudio")
+                             f"{project.task}: use csv or labelstudio")
     out = Path(out)
     records = [_record(item, labels) for item, labels in data]
-    if fmt == "csv":
-        write_csv(records, out)
-    elif fmt == "labelstudio":
-        write_labelstudio(records, project.task, out)
-    else:
-        images = [_image(item) for item, _ in data]
-        boxes = [b for r in records for b in r.answers[-1].boxes]  # each item's latest label
-        if fmt == "coco":
-            write_coco(images, boxes, project.labels, out)
-        elif fmt == "yolo":
-            _copy_images(data, out / "images", media_root)
-            write_yolo(images, boxes, project.labels, out)
-        else:
-            _copy_images(data, out / "JPEGImages", media_root)
-            write_voc(images, boxes, out)
+    if spec.images_folder:
+        _copy_images(data, out / spec.images_folder, media_root)
+    spec.write(records, project.labels, project.task, out)
     return out
