@@ -12,11 +12,11 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, func, not_, select, update
 from sqlalchemy.orm import Session
 
-from alwild.app.services.projects import project_for
+from alwild.app.services.projects import NotFound, project_for
 from alwild.app.store.orm import Item, Label, Project, Skip, User, now
 
-__all__ = ["human_labels", "claim_next", "claim_next_in", "claim_item", "holds_lease", "renew",
-           "release", "skip", "LeaseError"]
+__all__ = ["human_labels", "claim_next", "claim_next_in", "claim_item", "open_item",
+           "holds_lease", "renew", "release", "skip", "LeaseError"]
 
 
 class LeaseError(Exception):
@@ -89,6 +89,19 @@ def claim_item(db: Session, project: Project, user: User, item: Item) -> bool:
         .execution_options(synchronize_session=False)).rowcount
     db.refresh(item)
     return bool(got)
+
+
+def open_item(db: Session, project: Project, user: User, uid: str) -> tuple[Item, bool]:
+    """Item ``uid`` of ``project`` (else NotFound), leased to ``user`` unless they labelled it
+    already or hold it; and whether someone else holds it (then it opens read-only).
+    Caller commits."""
+    item = db.scalar(select(Item).where(Item.uid == uid, Item.project_id == project.id))
+    if item is None:
+        raise NotFound(f"no item {uid!r} in this project")
+    mine = db.scalar(select(Label.id).where(Label.item_id == item.id, Label.user_id == user.id))
+    if mine is not None or holds_lease(item, user):
+        return item, False
+    return item, not claim_item(db, project, user, item)
 
 
 def holds_lease(item: Item, user: User) -> bool:

@@ -11,8 +11,8 @@ from alwild.app.services.projects import NotFound, can_see
 from alwild.app.services.training import learning_curve
 from alwild.app.store.orm import Item, Label, ModelVersion, Project, QueryRound, User, now
 
-__all__ = ["item_for", "label_dict", "item_dict", "project_dict", "queue_entries", "progress",
-           "preview_text"]
+__all__ = ["item_for", "visible_labels", "label_dict", "item_dict", "project_dict",
+           "queue_entries", "progress", "preview_text"]
 
 
 def item_for(db: Session, user: User, uid: str) -> tuple[Item, Project]:
@@ -31,6 +31,14 @@ def label_dict(db: Session, label: Label, item: Item) -> dict:
     return {"item": item.uid, "value": label.value, "boxes": label.boxes,
             "version": label.version, "annotator": user.username if user else "?",
             "request_id": label.request_id, "updated_at": label.updated_at}
+
+
+def visible_labels(db: Session, item: Item, user: User, is_admin: bool) -> list[dict]:
+    """Every label of ``item`` for an admin; the user's own for an annotator."""
+    query = select(Label).where(Label.item_id == item.id)
+    if not is_admin:
+        query = query.where(Label.user_id == user.id)
+    return [label_dict(db, lab, item) for lab in db.scalars(query)]
 
 
 def item_dict(db: Session, item: Item, project: Project, user: User) -> dict:

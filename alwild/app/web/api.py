@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from alwild.app.services import leases, members
@@ -28,9 +27,9 @@ from alwild.app.services.summaries import (
     progress,
     project_dict,
     queue_entries,
+    visible_labels,
 )
 from alwild.app.services.training import project_kind
-from alwild.app.store.orm import Label
 from alwild.app.web.deps import DB, Admin, Caller, transactional
 from alwild.app.web.schemas import (
     ConflictOut,
@@ -241,10 +240,7 @@ def post_label(uid: str, body: LabelIn, request: Request, caller: Caller,
 def item_labels(uid: str, caller: Caller, db: DB):
     """All labels of an item (admins) or the caller's own (annotators)."""
     item, _ = item_for(db, caller.user, uid)
-    query = select(Label).where(Label.item_id == item.id)
-    if not caller.is_admin:
-        query = query.where(Label.user_id == caller.user.id)
-    return [label_dict(db, lab, item) for lab in db.scalars(query)]
+    return visible_labels(db, item, caller.user, caller.is_admin)
 
 
 @router.get("/projects/{slug}/progress", response_model=ProgressOut, responses=ERRORS,

@@ -15,7 +15,6 @@ from alwild.app.services import leases, members
 from alwild.app.services.auth import authenticate, new_api_token, sign_session
 from alwild.app.services.labels import disagreements
 from alwild.app.services.projects import (
-    NotFound,
     change_settings,
     project_for,
     request_retrain,
@@ -28,7 +27,7 @@ from alwild.app.services.summaries import (
     project_dict,
     queue_entries,
 )
-from alwild.app.store.orm import Item, Label, Membership, Project, User
+from alwild.app.store.orm import Label, Membership, Project, User
 from alwild.app.web.chart import curve_geometry
 from alwild.app.web.deps import DB, SESSION_COOKIE, Admin, Caller, Who, transactional, who_optional
 from alwild.app.web.schemas import ProjectSettings
@@ -132,15 +131,8 @@ def next_item(slug: str, request: Request, caller: Caller,
 def item_page(slug: str, uid: str, request: Request, caller: Caller,
               db: DB):
     project = project_for(db, caller.user, slug)
-    item = db.scalar(select(Item).where(Item.uid == uid, Item.project_id == project.id))
-    if item is None:
-        raise NotFound(f"no item {uid!r} in this project")
-    mine = db.scalar(select(Label.id).where(Label.item_id == item.id,
-                                            Label.user_id == caller.user.id))
-    taken_by_other = False
-    if mine is None and not leases.holds_lease(item, caller.user):
-        taken_by_other = not leases.claim_item(db, project, caller.user, item)
-        db.commit()
+    item, taken_by_other = leases.open_item(db, project, caller.user, uid)
+    db.commit()
     data = item_dict(db, item, project, caller.user)
     prog = progress(db, project)
     payload = {"uid": item.uid, "slug": slug, "task": project.task, "labels": project.labels,
