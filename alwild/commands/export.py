@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 
 from alwild.commands._workspace import add_project_arguments, open_project
+from alwild.errors import UserValueError
 
 
 def register(sub) -> None:
     p = sub.add_parser("export", help="export labels (csv, coco, yolo, voc, labelstudio)")
     add_project_arguments(p)
     p.add_argument("--format", required=True, help="csv, coco, yolo, voc or labelstudio")
-    p.add_argument("--out", help="output file or folder (default: DIR/exports/SLUG.FORMAT)")
+    p.add_argument("--out", help="output file or folder (default: DIR/exports/SLUG-FORMAT...); "
+                                 "refused if it exists, unless --force")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite an existing --out file (or the files in an --out folder)")
     p.set_defaults(func=run)
 
 
@@ -23,6 +27,10 @@ def run(args: argparse.Namespace) -> int:
         project = db.merge(project)
         suffix = {"csv": ".csv", "coco": ".json", "labelstudio": ".json"}.get(args.format, "")
         out = args.out or ws.root / "exports" / f"{project.slug}-{args.format}{suffix}"
-        path = export(db, project, args.format, out, ws.media_root)
+        try:
+            path = export(db, project, args.format, out, ws.media_root, args.force)
+        except OSError as err:
+            raise UserValueError(f"cannot write {err.filename or out} ({err.strerror}): give "
+                                 "--out a path in a folder you may write to") from None
     print(f"wrote {path}")
     return 0
