@@ -15,7 +15,10 @@ from alwild.app.store.orm import Item, Project, QueryRound, User
 from alwild.app.store.workspace import Workspace
 from alwild.errors import UserValueError
 
-__all__ = ["ensure_admin", "projects_without_round", "pick_project", "bind", "serve"]
+__all__ = ["ensure_admin", "projects_without_round", "pick_project", "bind", "default_hosts",
+           "serve"]
+
+WILDCARDS = ("0.0.0.0", "::", "")
 
 
 def ensure_admin(ws: Workspace) -> tuple[str, str] | None:
@@ -83,28 +86,53 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def default_hosts(host: str) -> tuple[str, ...]:
+    """The ``Host`` names answered when none are given: the address it binds (every
+    loopback name for a loopback address; this machine's names for a wildcard address).
+
+    >>> default_hosts("127.0.0.1")
+    ('127.0.0.1', 'localhost', '::1')
+    >>> default_hosts("192.168.1.20")
+    ('192.168.1.20',)
+    """
+    from alwild.app.web.server import LOOPBACK_HOSTS  # fastapi only when serving
+
+    if _is_loopback(host):
+        return tuple(dict.fromkeys((host, *LOOPBACK_HOSTS)))
+    if host in WILDCARDS:
+        return tuple(dict.fromkeys((socket.gethostname(), socket.getfqdn(), *LOOPBACK_HOSTS)))
+    return (host,)
+
+
 def serve(ws: Workspace, host: str = "127.0.0.1", port: int = 8765,
-          log_level: str = "warning") -> None:
+          log_level: str = "warning", https: bool = False,
+          allowed_hosts: tuple[str, ...] | None = None) -> None:
     """Run the app until interrupted; once the port is bound, prints the URL and a first
-    admin password."""
+    admin password. It answers the ``allowed_hosts`` (default :func:`default_hosts`);
+    ``https``: it is reached over HTTPS (a reverse proxy terminates TLS), so cookies are
+    ``Secure`` and answers carry HSTS."""
     import uvicorn
 
     from alwild.app.web.server import create_app
 
     sock = bind(host, port)
-
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = host == "localhost"
-    if not loopback:
+    hosts = allowed_hosts or default_hosts(host)
+    if not _is_loopback(host) and not https:
         print(f"warning: serving on {host}, reachable from other machines; put it behind "
-              "HTTPS (a reverse proxy) before real use", file=sys.stderr)
-    app = create_app(ws)
+              "HTTPS (a reverse proxy, then --https) before real use", file=sys.stderr)
+    app = create_app(ws, allowed_hosts=hosts, https=https)
     for project_id in projects_without_round(ws):
         app.state.worker.request(project_id)
     first = ensure_admin(ws)
-    print(f"alwild is serving {ws.root} at http://{host}:{port}/", flush=True)
+    print(f"alwild is serving {ws.root} at http://{host}:{port}/ (answering Host "
+          f"{', '.join(hosts)}{'; HTTPS mode' if https else ''})", flush=True)
     if first:
         print(f"first start: log in as {first[0]!r} with the one-time password {first[1]}",
               flush=True)
