@@ -13,7 +13,7 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--https", action="store_true",
                    help="the app is reached over HTTPS through a reverse proxy that terminates "
                         "TLS: cookies are Secure and answers carry HSTS")
-    p.add_argument("--allowed-hosts", type=lambda text: tuple(
+    p.add_argument("--allowed-hosts", metavar="NAMES", type=lambda text: tuple(
                        h.strip().lower() for h in text.split(",") if h.strip()),
                    help="comma-separated Host names the app answers; others get 400 (default: "
                         "the address it binds, and localhost on a loopback address)")

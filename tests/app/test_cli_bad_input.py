@@ -15,6 +15,7 @@ from alwild.app.store.orm import Item
 from alwild.app.store.workspace import open_workspace
 from alwild.cli import main
 from tests.app.conftest import DATA, titanic_csv
+from tests.app.pg import new_database
 from tests.app.server_proc import ROOT
 
 FRAMES = DATA / "insulators" / "frames" / "images"
@@ -51,6 +52,19 @@ def test_init_with_a_bad_database_url_leaves_nothing_and_a_rerun_works(tmp_path,
     assert not (tmp_path / "ws").exists()
     assert main(_init(tmp_path / "ws")) == 0
     assert "created project 'ws'" in capsys.readouterr().out
+
+
+def test_init_on_postgresql_after_a_mistyped_url(tmp_path, capsys, pg_admin_url):
+    if pg_admin_url is None:
+        pytest.skip("PostgreSQL could not be started here (see the warning above)")
+    url = new_database(pg_admin_url)
+    _fails(capsys, _init(tmp_path / "ws", "--db", url.replace("postgresql", "postgress", 1)),
+           "postgress://")
+    assert not (tmp_path / "ws").exists()
+    assert main(_init(tmp_path / "ws", "--db", url)) == 0
+    ws = open_workspace(tmp_path / "ws")
+    assert ws.is_postgres and not (tmp_path / "ws" / "project.db").exists()
+    ws.dispose()
 
 
 def test_a_failed_init_in_an_existing_folder_removes_only_what_it_made(tmp_path, capsys):

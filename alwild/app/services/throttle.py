@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alwild.app.store.orm import LoginFailure, now
@@ -59,10 +60,7 @@ def record_failure(db: Session, username: str, address: str) -> float:
     db.execute(delete(LoginFailure).where(LoginFailure.last_at < t - FORGET_AFTER))
     wait = 0.0
     for key, free in _keys(username, address):
-        row = db.get(LoginFailure, key, with_for_update=True)
-        if row is None:
-            row = LoginFailure(key=key, failures=0, locked_until=0.0)
-            db.add(row)
+        row = _locked_row(db, key, t)
         row.failures += 1
         row.last_at = t
         row.locked_until = t + lock_seconds(row.failures, free)
@@ -70,6 +68,15 @@ def record_failure(db: Session, username: str, address: str) -> float:
     log.warning("failed login for %r from %s%s", username, address,
                 f"; further tries wait {wait:.0f} s" if wait else "")
     return wait
+
+
+def _locked_row(db: Session, key: str, t: float) -> LoginFailure:
+    """The row of ``key``, made if missing, locked until the commit: concurrent failures
+    of one account all count, and none of them fails on the insert."""
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    db.execute(dialect.insert(LoginFailure).values(key=key, failures=0, last_at=t,
+                                                   locked_until=0.0).on_conflict_do_nothing())
+    return db.get(LoginFailure, key, with_for_update=True, populate_existing=True)
 
 
 def record_success(db: Session, username: str) -> None:

@@ -107,8 +107,21 @@ def default_hosts(host: str) -> tuple[str, ...]:
     if _is_loopback(host):
         return tuple(dict.fromkeys((host, *LOOPBACK_HOSTS)))
     if host in WILDCARDS:
-        return tuple(dict.fromkeys((socket.gethostname(), socket.getfqdn(), *LOOPBACK_HOSTS)))
+        return tuple(dict.fromkeys((*_own_names(), *LOOPBACK_HOSTS)))
     return (host,)
+
+
+def _own_names() -> list[str]:
+    """This machine's names and the addresses others reach it by (as far as it can tell)."""
+    names = [socket.gethostname(), socket.getfqdn()]
+    try:
+        names += [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)]
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # a documentation address: nothing is sent
+            names.append(probe.getsockname()[0])
+    except OSError:
+        pass
+    return [n.lower() for n in names]
 
 
 def serve(ws: Workspace, host: str = "127.0.0.1", port: int = 8765,

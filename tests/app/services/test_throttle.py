@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import select
 
 from alwild.app.services import throttle
+from alwild.app.store.orm import LoginFailure
 from tests.app.conftest import make_setup
 
 
@@ -95,3 +98,15 @@ def test_unknown_accounts_are_throttled_alike(setup, client_for, clock):
     client = client_for(setup.ws)
     codes = [_attempt(client, "nobody", "x").status_code for _ in range(8)]
     assert codes == [401] * throttle.ACCOUNT_FREE + [429] * 3
+
+
+def test_concurrent_failures_of_one_account_all_count(setup):
+    def fail() -> None:
+        with setup.ws.session() as db, db.begin():
+            throttle.record_failure(db, "boss", "192.0.2.9")
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: fail(), range(24)))
+    with setup.ws.session() as db:
+        counts = {r.key: r.failures for r in db.scalars(select(LoginFailure))}
+    assert counts == {"user:boss": 24, "addr:192.0.2.9": 24}

@@ -4,11 +4,14 @@ mode cookies are ``Secure`` and every answer carries HSTS, and not otherwise."""
 
 from __future__ import annotations
 
+import socket
+
 import httpx
 import pytest
 
 from alwild.app.store.workspace import open_workspace
 from alwild.app.web.deps import SESSION_COOKIE
+from alwild.app.web.launch import default_hosts
 from tests.app.conftest import make_setup, try_login
 from tests.app.server_proc import Server
 
@@ -65,3 +68,9 @@ def test_https_mode_sets_secure_cookies_and_hsts(sqlite_ws, tmp_path, client_for
         part.strip().lower() for part in cookie.split(";")}
     assert "strict-transport-security" in tls.get("/api/health").headers
     assert tls.get("/api/me").json()["username"] == "boss"  # the Secure cookie works on TLS
+
+
+def test_a_wildcard_bind_answers_this_machines_names_and_nothing_foreign():
+    hosts = default_hosts("0.0.0.0")
+    assert socket.gethostname().lower() in hosts and "localhost" in hosts
+    assert REBOUND not in hosts and "*" not in hosts
