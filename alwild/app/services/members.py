@@ -14,7 +14,10 @@ from alwild.app.services.sessions import end_sessions
 from alwild.app.store.orm import Membership, Project, User
 from alwild.errors import UserValueError
 
-__all__ = ["add_user", "add_member", "person", "set_active", "set_password", "reset_admin"]
+__all__ = ["add_user", "add_member", "people", "person", "set_active", "set_password",
+           "reset_admin"]
+
+PEOPLE = User.password_hash != "!"  # system and token-only accounts cannot log in
 
 
 def add_user(db: Session, admin: User, username: str, role: str,
@@ -39,9 +42,14 @@ def add_member(db: Session, admin: User, slug: str, username: str) -> tuple[Proj
     return project, user
 
 
+def people(db: Session) -> list[User]:
+    """Every person's account (not the system and token-only accounts), oldest first."""
+    return list(db.scalars(select(User).where(PEOPLE).order_by(User.id)))
+
+
 def person(db: Session, username: str) -> User:
     """The account ``username`` of a person (not a system or token-only account)."""
-    user = db.scalar(select(User).where(User.username == username, User.password_hash != "!"))
+    user = db.scalar(select(User).where(User.username == username, PEOPLE))
     if user is None:
         raise NotFound(f"no user {username!r}")
     return user

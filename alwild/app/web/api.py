@@ -308,8 +308,7 @@ def add_user(body: UserIn, caller: Admin,
 @transactional
 def users(caller: Admin, db: DB) -> list[dict]:
     """Every person's account (not the system and token-only accounts)."""
-    found = db.scalars(select(User).where(User.password_hash != "!").order_by(User.id))
-    return [_user_dict(u) for u in found]
+    return [_user_dict(u) for u in members.people(db)]
 
 
 @router.patch("/users/{username}", response_model=UserOut,

@@ -33,7 +33,7 @@ from alwild.app.services.summaries import (
 )
 from alwild.app.services.throttle import record_failure, record_success, wait_seconds
 from alwild.app.services.tokens import revoke_token, visible_tokens
-from alwild.app.store.orm import Item, Label, Membership, Project, User
+from alwild.app.store.orm import Item, Label, Membership, Project
 from alwild.app.web.chart import curve_geometry
 from alwild.app.web.deps import DB, SESSION_COOKIE, Admin, Caller, Who, transactional, who_optional
 from alwild.app.web.schemas import ProjectSettings
@@ -196,12 +196,12 @@ def utc(seconds: float) -> str:
 
 def _admin_context(db: Session, caller: Who) -> dict:
     projects = db.scalars(select(Project).order_by(Project.id)).all()
-    users = db.scalars(select(User).where(User.password_hash != "!").order_by(User.id)).all()
-    members = {(m.project_id, m.user_id) for m in db.scalars(select(Membership))}
+    users = members.people(db)
+    pairs = {(m.project_id, m.user_id) for m in db.scalars(select(Membership))}
     counts = dict(db.execute(select(Label.user_id, func.count(Label.id))
                              .group_by(Label.user_id)).all())
     review = {p.slug: [(i, labs) for i, labs in disagreements(db, p)] for p in projects}
-    return {"projects": projects, "users": users, "members": members, "counts": counts,
+    return {"projects": projects, "users": users, "members": pairs, "counts": counts,
             "review": review, "strategies": [s for s in APP_STRATEGIES
                                              if s in available_strategies()],
             "project_dicts": {p.slug: project_dict(p) for p in projects},
