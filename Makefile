@@ -21,8 +21,11 @@ $(STAMP): pyproject.toml Makefile
 
 setup: $(STAMP)
 
+# make demo HOST=0.0.0.0 PORT=9000 (default 127.0.0.1:8765). HOST counts only on make's
+# command line: some shells export HOST as the machine's name, which would open the demo up.
+demo: DEMO_HOST = $(if $(filter command line,$(origin HOST)),$(HOST),127.0.0.1)
 demo: setup
-	$(BIN)/alwild serve-demo
+	$(BIN)/alwild serve-demo --host $(DEMO_HOST) --port $(or $(PORT),8765)
 
 # ruff, then the import contracts of pyproject.toml (layers, no cycles)
 lint: setup

@@ -76,11 +76,18 @@ PUBLIC_NAMES = json.loads((Path(__file__).parent / "data" / "public_names_3505d1
                           .read_text())
 
 
+# names retired on purpose since the snapshot, with the reason (said in the README too)
+RETIRED = {
+    "alwild.app.auth": {"sign_session", "read_session"},  # signed cookies -> server sessions
+}
+
+
 @pytest.mark.parametrize("module", sorted(PUBLIC_NAMES))
 def test_every_public_name_of_the_tree_before_the_regrouping_still_imports(module):
     # the snapshot: each module's __all__ (or its public definitions) at commit 3505d19
     imported = importlib.import_module(module)
-    missing = [n for n in PUBLIC_NAMES[module] if not hasattr(imported, n)]
+    missing = [n for n in PUBLIC_NAMES[module]
+               if not hasattr(imported, n) and n not in RETIRED.get(module, ())]
     assert not missing, f"from {module} import {', '.join(missing)} no longer works"
 
 

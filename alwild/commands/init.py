@@ -1,4 +1,8 @@
-"""``alwild init DIR``: create a workspace (if needed) and a labelling project in it."""
+"""``alwild init DIR``: create a workspace (if needed) and a labelling project in it.
+
+Everything is checked first; if anything fails, a workspace this command started is removed
+again, so a re-run with the corrected value works.
+"""
 
 from __future__ import annotations
 
@@ -25,19 +29,23 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alwild.app.services.projects import create_project, parse_labels
-    from alwild.app.store.workspace import open_workspace
+    from alwild.app.services.projects import check_strategy, create_project, parse_labels
+    from alwild.app.store.workspace import check_db_url, creating
 
-    for name, value in (("--batch", args.batch), ("--retrain-every", args.retrain_every),
-                        ("--overlap", args.overlap)):
-        if value < 1:
-            raise UserValueError(f"{name} must be at least 1, got {value}")
-    ws = open_workspace(args.dir, db_url=args.db, create=True)
-    with ws.session() as db, db.begin():
+    for name, value, least in (("--batch", args.batch, 1),
+                               ("--retrain-every", args.retrain_every, 1),
+                               ("--overlap", args.overlap, 1), ("--budget", args.budget, 0)):
+        if value < least:
+            raise UserValueError(f"{name} must be at least {least}, got {value}")
+    labels = parse_labels(args.labels)
+    check_strategy(args.strategy)
+    if args.db:
+        check_db_url(args.db)
+    with creating(args.dir, args.db) as ws, ws.session() as db, db.begin():
         project = create_project(db, args.name or Path(args.dir).resolve().name, args.task,
-                                 parse_labels(args.labels), args.strategy,
-                                 batch_size=args.batch, retrain_every=args.retrain_every,
-                                 budget=args.budget, overlap=args.overlap)
+                                 labels, args.strategy, batch_size=args.batch,
+                                 retrain_every=args.retrain_every, budget=args.budget,
+                                 overlap=args.overlap)
         print(f"created project {project.slug!r} ({project.task}: "
               f"{', '.join(project.labels)}) in {ws.root}")
     print(f"next: alwild ingest {args.dir} DATA   then   alwild serve {args.dir}")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from alwild.commands.serve import add_serve_arguments
+
 
 def register(sub) -> None:
     p = sub.add_parser("serve-demo", help="serve a ready-to-label demo project")
     p.add_argument("--dir", default="runs/demo-app", help="workspace folder (default %(default)s)")
-    p.add_argument("--port", type=int, default=8765)
+    add_serve_arguments(p)
     p.add_argument("--build-only", action="store_true", help="build the workspace, do not serve")
     p.set_defaults(func=run)
 
@@ -20,5 +22,5 @@ def run(args: argparse.Namespace) -> int:
     ws, built = build_demo(args.dir)
     print(("built" if built else "reusing") + f" the demo workspace in {ws.root}")
     if not args.build_only:
-        serve(ws, "127.0.0.1", args.port)
+        serve(ws, args.host, args.port, https=args.https, allowed_hosts=args.allowed_hosts)
     return 0

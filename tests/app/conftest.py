@@ -1,5 +1,5 @@
 """Fixtures for the labelling-app tests: workspaces on SQLite and on a real PostgreSQL,
-projects filled with the shipped data, users, tokens and an app client."""
+projects filled with the shipped data, users, tokens and app clients."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from alwild.app.services.ingest import add_imported_label, import_user, ingest
 from alwild.app.services.projects import create_project
 from alwild.app.store.orm import Membership, Project, User
 from alwild.app.store.workspace import Workspace, open_workspace
+from alwild.app.web.server import create_app
 from tests.app.pg import PostgresUnavailable, new_database, start_postgres
 
 DATA = Path(__file__).resolve().parents[2] / "alwild" / "data"
@@ -57,6 +58,23 @@ def sqlite_ws(tmp_path) -> Workspace:
     workspace = open_workspace(tmp_path / "ws", create=True)
     yield workspace
     workspace.dispose()
+
+
+@pytest.fixture
+def client_for():
+    """``make(ws, client=(address, port), base_url=..., **create_app_options)``: a client of
+    a new app on ``ws`` (at http://127.0.0.1); the apps' retrain workers stop at the end."""
+    made = []
+
+    def make(ws, client: tuple[str, int] = ("testclient", 50000),
+             base_url: str = "http://127.0.0.1", **options) -> TestClient:
+        app = create_app(ws, **options)
+        made.append(app)
+        return TestClient(app, base_url=base_url, client=client)
+
+    yield make
+    for app in made:
+        app.state.worker.stop()
 
 
 @dataclass
@@ -121,11 +139,16 @@ def auth(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-def login(client: TestClient, username: str, password: str) -> str:
+def try_login(client: TestClient, username: str, password: str):
+    """POST the login form as a browser would (pre-login CSRF token first); the answer."""
     page = client.get("/login")
     pre = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    resp = client.post("/login", data={"username": username, "password": password,
+    return client.post("/login", data={"username": username, "password": password,
                                        "csrf": pre, "next": "/"}, follow_redirects=False)
+
+
+def login(client: TestClient, username: str, password: str) -> str:
+    resp = try_login(client, username, password)
     assert resp.status_code == 303, resp.text
     home = client.get("/")
     return re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)

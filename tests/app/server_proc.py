@@ -25,10 +25,13 @@ def free_port() -> int:
 
 
 class Server:
-    """``alwild serve DIR`` in a subprocess; ``password`` is the printed one-time password."""
+    """``alwild serve DIR [OPTIONS]`` in a subprocess; ``password`` is the printed one-time
+    password."""
 
-    def __init__(self, workspace: Path, port: int | None = None) -> None:
+    def __init__(self, workspace: Path, port: int | None = None,
+                 options: tuple[str, ...] = ()) -> None:
         self.workspace, self.port = Path(workspace), port or free_port()
+        self.options = options
         self.url = f"http://127.0.0.1:{self.port}"
         self.password: str | None = None
         self.proc: subprocess.Popen | None = None
@@ -38,8 +41,8 @@ class Server:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "alwild", "serve", str(self.workspace), "--port",
-             str(self.port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env=env)
+             str(self.port), *self.options], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, env=env)
         deadline = time.monotonic() + timeout
         os.set_blocking(self.proc.stdout.fileno(), False)
         while time.monotonic() < deadline:

@@ -17,9 +17,9 @@ OLD_NAMES = {
         "post_image post_label post_row project project_progress project_queue projects "
         "renew_lease retrain review router skip_item update_project"
     ),
-    "alwild.app.auth": (
+    "alwild.app.auth": (  # its signed-cookie sessions became services/sessions.py (issue 13)
         "authenticate check_csrf create_user csrf_token hash_password hash_token "
-        "new_api_token new_password read_session sign_session user_for_token verify_password"
+        "new_api_token new_password user_for_token verify_password"
     ),
     "alwild.app.chart": "curve_geometry",
     "alwild.app.demo": "DATA build_demo",

@@ -1,4 +1,5 @@
-"""Passwords, API tokens, signed session cookies and CSRF tokens (stdlib only).
+"""Passwords, API tokens and CSRF tokens (stdlib only); sessions are
+:mod:`alwild.app.services.sessions`.
 
 >>> h = hash_password("correct horse")
 >>> verify_password("correct horse", h), verify_password("wrong", h)
@@ -11,7 +12,6 @@ import base64
 import hashlib
 import hmac
 import secrets
-import time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,12 +21,12 @@ from alwild.errors import UserValueError
 
 __all__ = [
     "hash_password", "verify_password", "new_password", "new_api_token", "hash_token",
-    "user_for_token", "sign_session", "read_session", "csrf_token", "check_csrf",
-    "create_user", "authenticate",
+    "user_for_token", "csrf_token", "check_csrf", "create_user", "authenticate",
+    "check_password", "MIN_PASSWORD",
 ]
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-SESSION_SECONDS = 12 * 3600
+MIN_PASSWORD = 10
 
 
 def hash_password(password: str) -> str:
@@ -46,6 +46,18 @@ def verify_password(password: str, stored: str) -> bool:
     got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), dklen=32,
                          n=int(n), r=int(r), p=int(p))
     return hmac.compare_digest(got.hex(), digest)
+
+
+def check_password(password: str) -> str:
+    """``password`` if it is long enough to be set, else a UserValueError.
+
+    >>> check_password("correct horse battery")
+    'correct horse battery'
+    """
+    if len(password) < MIN_PASSWORD or len(password) > 256:
+        raise UserValueError(f"a password needs {MIN_PASSWORD} to 256 characters, got "
+                             f"{len(password)}")
+    return password
 
 
 def new_password() -> str:
@@ -101,32 +113,6 @@ def authenticate(db: Session, username: str, password: str) -> User | None:
 def _sign(key: bytes, message: str) -> str:
     mac = hmac.new(key, message.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
-
-
-def sign_session(key: bytes, user: User, now: float | None = None) -> str:
-    """A cookie value naming the user, bound to its password hash, valid 12 hours."""
-    issued = int(now if now is not None else time.time())
-    nonce = secrets.token_urlsafe(9)
-    body = f"{user.id}.{issued}.{nonce}"
-    return body + "." + _sign(key, body + user.password_hash)
-
-
-def read_session(key: bytes, db: Session, cookie: str | None,
-                 now: float | None = None) -> tuple[User, str] | None:
-    """The (user, nonce) of a valid session cookie, else None."""
-    if not cookie or cookie.count(".") != 3:
-        return None
-    uid, issued, nonce, sig = cookie.split(".")
-    if not uid.isdigit() or not issued.isdigit():
-        return None
-    if (now if now is not None else time.time()) - int(issued) > SESSION_SECONDS:
-        return None
-    user = db.get(User, int(uid))
-    if user is None or not user.active:
-        return None
-    if not hmac.compare_digest(sig, _sign(key, f"{uid}.{issued}.{nonce}" + user.password_hash)):
-        return None
-    return user, nonce
 
 
 def csrf_token(key: bytes, nonce: str) -> str:

@@ -16,7 +16,7 @@ from alwild.app.store.orm import Item, Label, Project, User
 from alwild.errors import UserValueError
 from alwild.export import FORMATS, Answer, Box, Image, LabelledItem, get_format
 
-__all__ = ["export", "FORMATS"]
+__all__ = ["export", "check_target", "FORMATS"]
 
 
 def _labelled(db: Session, project: Project) -> list[tuple[Item, list[tuple[Label, str]]]]:
@@ -54,14 +54,32 @@ def _copy_images(data, folder: Path, media_root: Path) -> None:
         shutil.copyfile(confined(media_root, item.media_path), folder / _image(item).file)
 
 
-def export(db: Session, project: Project, fmt: str, out: Path, media_root: Path) -> Path:
-    """Write ``project``'s labels to ``out`` (a file, or a folder for yolo/voc)."""
+def check_target(out: Path, fmt: str, overwrite: bool = False) -> None:
+    """Refuse an ``out`` that is there already (unless ``overwrite``) or that is a folder
+    where ``fmt`` writes a file, or a file where it writes a folder."""
+    if not out.exists():
+        return
+    wants = "file" if get_format(fmt).suffix else "folder"
+    found = "folder" if out.is_dir() else "file"
+    if found != wants:
+        raise UserValueError(f"{out} is a {found}, but {fmt} writes a {wants}: give --out a "
+                             f"new path")
+    if not overwrite:
+        raise UserValueError(f"{out} exists already: give --out a new path, or add --force "
+                             f"to overwrite {'the files in it' if found == 'folder' else 'it'}")
+
+
+def export(db: Session, project: Project, fmt: str, out: Path, media_root: Path,
+           overwrite: bool = False) -> Path:
+    """Write ``project``'s labels to ``out`` (a file, or a folder for yolo/voc); an existing
+    ``out`` is refused unless ``overwrite`` (see :func:`check_target`)."""
     spec = get_format(fmt)
+    out = Path(out)
+    check_target(out, fmt, overwrite)
     data = _labelled(db, project)
     if spec.boxes and project.task != "detect":
         raise UserValueError(f"{fmt} is a bounding-box format; this project's task is "
                              f"{project.task}: use csv or labelstudio")
-    out = Path(out)
     records = [_record(item, labels) for item, labels in data]
     if spec.images_folder:
         _copy_images(data, out / spec.images_folder, media_root)

@@ -1,11 +1,14 @@
 """Bringing items in: CSV / Parquet tables and image folders, local or fsspec URLs.
 
 Everything is checked before anything is written; one bad row or file stops the ingest
-with a message naming it, and the store is left unchanged.
+with a message naming it, and the store is left unchanged: the media files it had copied
+in are removed again, and table rows never go into an image project (nor images into a
+table project).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -21,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alwild.app.services.features import ALLOWED_IMAGE_FORMATS, decode_image, image_features
+from alwild.app.services.projects import check_kind
 from alwild.app.store.orm import Item, Label, Project, User
 from alwild.app.store.workspace import Workspace
 from alwild.errors import UserValueError
@@ -109,8 +113,10 @@ def store_row(db: Session, project: Project, record: dict, holdout_share: float,
 
 
 def store_image(ws: Workspace, db: Session, project: Project, data: bytes, name: str,
-                holdout_share: float, source: str = "ingest") -> Item | None:
-    """Check, copy into the media root (named by content hash) and add one image item."""
+                holdout_share: float, source: str = "ingest",
+                written: list[Path] | None = None) -> Item | None:
+    """Check, copy into the media root (named by content hash) and add one image item;
+    a media file it creates is appended to ``written``."""
     if len(data) > MAX_FILE_BYTES:
         raise UserValueError(f"{name}: {len(data):,} bytes, more than {MAX_FILE_BYTES:,}")
     img = decode_image(data)
@@ -125,6 +131,8 @@ def store_image(ws: Workspace, db: Session, project: Project, data: bytes, name:
         tmp = target.with_suffix(".part")
         tmp.write_bytes(data)
         os.replace(tmp, target)
+        if written is not None:
+            written.append(target)
     item = Item(uid=secrets.token_urlsafe(12), project_id=project.id, kind="image",
                 data={"file": Path(name).name}, media_path=rel, media_type=mime,
                 width=img.width, height=img.height, content_hash=digest,
@@ -177,16 +185,34 @@ def ingest(ws: Workspace, db: Session, project: Project, source: str,
     if not 0 <= holdout_share < 1:
         raise UserValueError("holdout share must be in [0, 1)")
     fs, path = _open_source(source)
+    written: list[Path] = []
+    try:
+        return _add_all(ws, db, project, source, fs, path, label_column, holdout_share,
+                        written)
+    except BaseException:
+        for target in written:
+            target.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # its folder, unless other files are in it
+                target.parent.rmdir()
+        raise
+
+
+def _add_all(ws: Workspace, db: Session, project: Project, source: str, fs, path: str,
+             label_column: str | None, holdout_share: float,
+             written: list[Path]) -> IngestReport:
     report = IngestReport()
     pending: list[tuple[Item, str | None]] = []
     if fs.isdir(path):
+        check_kind(db, project, "image")
         for p in _image_files(fs, path):
             try:
-                item = store_image(ws, db, project, fs.cat_file(p), p, holdout_share)
+                item = store_image(ws, db, project, fs.cat_file(p), p, holdout_share,
+                                   written=written)
             except ValueError as err:
                 raise UserValueError(f"{p}: {err}") from None
             pending.append((item, None))
     elif Path(path).suffix.lower() in TABLE_SUFFIXES:
+        check_kind(db, project, "row")
         frame = read_table(fs.cat_file(path), path)
         labels = None
         if label_column is not None:

@@ -8,13 +8,14 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alwild.app.store.orm import TASKS, Membership, Project, User
+from alwild.app.store.orm import TASKS, Item, Membership, Project, User
 from alwild.errors import UserValueError
 from alwild.strategies import get_strategy
 
 __all__ = ["create_project", "parse_labels", "visible_projects", "project_for", "can_see",
            "check_strategy", "apply_settings", "change_settings", "request_retrain",
-           "RetrainQueue", "AccessDenied", "NotFound", "slugify"]
+           "RetrainQueue", "AccessDenied", "NotFound", "slugify", "project_kind",
+           "check_kind"]
 
 
 class NotFound(LookupError):
@@ -71,6 +72,29 @@ def create_project(db: Session, name: str, task: str, labels: list[str],
     db.add(project)
     db.flush()
     return project
+
+
+def project_kind(db: Session, project: Project) -> str:
+    """``"row"`` or ``"image"``: what the project's items are (rows while it has none)."""
+    kinds = set(db.scalars(select(Item.kind).where(Item.project_id == project.id).distinct()))
+    if len(kinds) > 1:
+        raise UserValueError("a project holds either table rows or images, not both")
+    return kinds.pop() if kinds else "row"
+
+
+def check_kind(db: Session, project: Project, kind: str) -> None:
+    """Refuse to add items of ``kind`` ("row" or "image") to a project that holds the other
+    kind, or table rows to a detect project (boxes are drawn on images)."""
+    has_items = db.scalar(select(Item.id).where(Item.project_id == project.id).limit(1))
+    held = project_kind(db, project) if has_items is not None else None
+    if kind == "row" and (project.task == "detect" or held == "image"):
+        why = "is a detect project" if project.task == "detect" else "holds images"
+        raise UserValueError(f"project {project.slug!r} {why}: add images (a folder of "
+                             ".jpg/.png/.webp files), not table rows")
+    if kind == "image" and held == "row":
+        raise UserValueError(f"project {project.slug!r} holds table rows: add a .csv or "
+                             ".parquet table, not images (or make an image project with "
+                             "`alwild init`)")
 
 
 NULLABLE_SETTINGS = ("stream_max_per_hour", "stream_max_per_day")

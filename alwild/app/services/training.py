@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select, update
 
 from alwild.app.services.features import make_estimator, records_frame
 from alwild.app.services.labels import frame_target
+from alwild.app.services.projects import project_kind
 from alwild.app.store.model_files import load_model, save_model
 from alwild.app.store.orm import Item, Label, ModelVersion, Project, QueryRound, RoundItem, now
 from alwild.app.store.workspace import Workspace
@@ -47,13 +48,6 @@ class _Snapshot:
     split: np.ndarray
     targets: list
     X: object
-
-
-def project_kind(db, project: Project) -> str:
-    kinds = set(db.scalars(select(Item.kind).where(Item.project_id == project.id).distinct()))
-    if len(kinds) > 1:
-        raise UserValueError("a project holds either table rows or images, not both")
-    return kinds.pop() if kinds else "row"
 
 
 def _majority(labels: list[str]) -> str:

@@ -1,8 +1,9 @@
 """Model files: written by the app itself and signed; only signed files are ever loaded.
 
-A model is saved with joblib next to an HMAC-SHA256 of its bytes (kept in the database)
-under the workspace's secret key. Loading checks the HMAC first, so a file that the app
-did not write (or that was changed) is refused instead of unpickled.
+A model is saved with joblib, readable by its owner only, next to an HMAC-SHA256 of its
+bytes (kept in the database) under the workspace's secret key. Loading checks the HMAC
+first, so a file that the app did not write (or that was changed) is refused instead of
+unpickled.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def save_model(model, root: Path, name: str, key: bytes) -> tuple[str, str]:
     data = buf.getvalue()
     path = _confined(root, name)
     tmp = path.with_suffix(".part")
-    with open(tmp, "wb") as fh:
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())

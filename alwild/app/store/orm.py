@@ -1,5 +1,9 @@
-"""The project store: SQLAlchemy 2 tables for users, projects, items, labels, query rounds
-and model versions. Works on SQLite (default) and PostgreSQL."""
+"""The project store: SQLAlchemy 2 tables for users, their sessions and API tokens, failed
+logins, projects, items, labels, query rounds and model versions. Works on SQLite (default)
+and PostgreSQL.
+
+Schema changes only ever add tables: opening a workspace creates the missing ones
+(``create_all``), so an older ``project.db`` keeps working."""
 
 from __future__ import annotations
 
@@ -20,8 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
-    "Base", "User", "ApiToken", "Project", "Membership", "Item", "Label", "Skip",
-    "QueryRound", "RoundItem", "ModelVersion",
+    "Base", "User", "ApiToken", "LoginSession", "LoginFailure", "Project", "Membership", "Item",
+    "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion",
 ]
 
 ROLES = ("admin", "annotator")
@@ -54,6 +58,30 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
     name: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[float] = mapped_column(Float, default=now)
+
+
+class LoginSession(Base):
+    """A logged-in browser. Its cookie holds a random token, the store only the token's
+    hash; logging out, a password change or deactivation deletes the row."""
+
+    __tablename__ = "sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str] = mapped_column(String(32))  # the session's CSRF tokens derive from it
+    created_at: Mapped[float] = mapped_column(Float, default=now)
+    expires_at: Mapped[float] = mapped_column(Float)
+
+
+class LoginFailure(Base):
+    """Recent failed logins of one account (``user:NAME``) or client address
+    (``addr:IP``), and until when further tries are refused."""
+
+    __tablename__ = "login_failures"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[float] = mapped_column(Float, default=now)
+    locked_until: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class Project(Base):

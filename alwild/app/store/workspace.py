@@ -6,26 +6,60 @@ Layout of ``DIR``::
     project.db    SQLite database (WAL mode) unless a PostgreSQL URL was given
     media/        image files, named by content hash (the only folder media is served from)
     models/       model files written by the app itself, each with an HMAC in the database
-    secret.key    random key generated on first use (sessions, CSRF, model signatures)
+    secret.key    random key generated on first use (CSRF tokens, model signatures)
+
+The database file, its journal files, the model files, the settings and the key are
+readable by their owner only (0600): the database holds password hashes.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alwild.app.store.orm import Base
 from alwild.errors import UserValueError
 
-__all__ = ["Workspace", "open_workspace", "make_engine", "SETTINGS_FILE"]
+__all__ = ["Workspace", "open_workspace", "creating", "make_engine", "check_db_url", "shown_url",
+           "SETTINGS_FILE"]
 
 SETTINGS_FILE = "alwild.json"
+SCHEMES = ("sqlite", "postgresql", "postgres")
+PRIVATE = 0o600
+
+
+def shown_url(url: str) -> str:
+    """``url`` with its password hidden, for messages.
+
+    >>> shown_url("postgresql://me:s3cret@db.lan/labels")
+    'postgresql://me:***@db.lan/labels'
+    """
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+def check_db_url(url: str) -> str:
+    """``url`` if alwild can keep a workspace in that kind of database; else a UserValueError
+    that names the kinds it can.
+
+    >>> check_db_url("postgres://me@db.lan/labels")
+    'postgres://me@db.lan/labels'
+    """
+    scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
+    if scheme not in SCHEMES:
+        raise UserValueError(f"database URL {shown_url(url)!r} is not one alwild can use: give "
+                             "sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DATABASE")
+    return url
 
 
 def make_engine(url: str, immediate: bool = True) -> Engine:
@@ -40,7 +74,8 @@ def make_engine(url: str, immediate: bool = True) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                             connect_args={"connect_timeout": 15})
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60},
                            **({} if in_memory else {"pool_size": 20, "max_overflow": 40}))
@@ -106,36 +141,165 @@ class Workspace:
             self.readers.kw["bind"].dispose()
 
 
+
+
+def _sqlite_file(url: str) -> Path | None:
+    if not url.startswith("sqlite"):
+        return None
+    name = make_url(url).database
+    return None if name in (None, "", ":memory:") else Path(name).resolve()
+
+
+def _owner_only(paths: list[Path]) -> None:
+    """Take group and other permissions off those of ``paths`` this user owns."""
+    for path in paths:
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            continue
+        if info.st_uid == os.getuid() and info.st_mode & 0o077:
+            path.chmod(PRIVATE)
+
+
+def _private_files(root: Path, url: str) -> list[Path]:
+    db = _sqlite_file(url)
+    journals = [] if db is None else [db.with_name(db.name + s) for s in ("", "-wal", "-shm")]
+    models = root / "models"
+    return journals + (sorted(p for p in models.rglob("*") if p.is_file())
+                       if models.is_dir() else [])
+
+
+def _connect(url: str) -> Engine:
+    """An engine on ``url`` with the tables created; a UserValueError if that cannot be."""
+    try:
+        engine = make_engine(check_db_url(url))
+    except (ArgumentError, NoSuchModuleError, ValueError) as err:
+        raise UserValueError(f"database URL {shown_url(url)!r} cannot be used ({err}): give "
+                             "sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DATABASE"
+                             ) from None
+    try:
+        Base.metadata.create_all(engine)
+    except DBAPIError as err:
+        engine.dispose()
+        reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+        raise UserValueError(f"cannot open database {shown_url(url)!r} ({reason}): check the "
+                             "URL, that the server runs and that you may write there") from None
+    return engine
+
+
+def _open(root: Path, url: str) -> Workspace:
+    for sub in ("media", "models"):
+        (root / sub).mkdir(exist_ok=True)
+    _owner_only(_private_files(root, url))
+    engine = _connect(url)
+    read_engine = engine if engine.dialect.name != "sqlite" else make_engine(url,
+                                                                                immediate=False)
+    return Workspace(root, url, engine, sessionmaker(engine, expire_on_commit=False),
+                     sessionmaker(read_engine, expire_on_commit=False))
+
+
+class _Made:
+    """The paths one call created, so that they can be removed again if it fails."""
+
+    def __init__(self) -> None:
+        self.paths: list[Path] = []
+
+    def folder(self, path: Path) -> None:
+        missing = [p for p in (path, *path.parents) if not p.exists()]
+        path.mkdir(parents=True, exist_ok=True)
+        if missing:
+            self.paths.append(missing[-1])
+
+    def file(self, path: Path, text: str = "") -> None:
+        """Create ``path`` (it must not exist) readable by its owner only."""
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE)
+        self.paths.append(path)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+
+    def remove(self) -> None:
+        for path in reversed(self.paths):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+@contextmanager
+def _undone_on_error() -> Iterator[_Made]:
+    made = _Made()
+    try:
+        yield made
+    except BaseException:
+        made.remove()
+        raise
+
+
+def _existing(root: Path, db_url: str | None) -> Workspace:
+    settings = json.loads((root / SETTINGS_FILE).read_text())
+    if db_url and db_url != settings.get("db"):
+        raise UserValueError(f"{root} already uses database {shown_url(settings.get('db'))!r}; "
+                             "leave out --db or use another folder")
+    ws = _open(root, settings["db"])
+    ws.secret_key  # noqa: B018 - generate on first use
+    return ws
+
+
+def _create(root: Path, db_url: str | None, made: _Made) -> Workspace:
+    url = check_db_url(db_url or f"sqlite:///{root / 'project.db'}")
+    made.folder(root)
+    for sub in ("media", "models"):
+        made.folder(root / sub)
+    db_file = _sqlite_file(url)
+    if db_file is not None and not db_file.exists():
+        try:
+            made.file(db_file)
+        except OSError as err:
+            raise UserValueError(f"cannot create the SQLite database {db_file} ({err.strerror}):"
+                                 " give a path in a folder that exists and you may write to"
+                                 ) from None
+        for suffix in ("-wal", "-shm", "-journal"):
+            made.paths.append(db_file.with_name(db_file.name + suffix))
+    ws = _open(root, url)
+    try:
+        made.file(root / SETTINGS_FILE, json.dumps({"db": url}, indent=2))
+        if not (root / "secret.key").exists():
+            made.file(root / "secret.key", secrets.token_hex(32))
+    except BaseException:
+        ws.dispose()
+        raise
+    return ws
+
+
 def open_workspace(root: str | os.PathLike, db_url: str | None = None,
                    create: bool = False) -> Workspace:
     """Open (or with ``create=True`` create) the workspace in folder ``root``.
 
-    ``db_url`` is only needed when creating: it is remembered in ``alwild.json``.
+    ``db_url`` is only needed when creating: it is remembered in ``alwild.json``. A creation
+    that fails removes what it made, so a re-run with a corrected URL starts clean.
     """
     root = Path(root).resolve()
-    settings_path = root / SETTINGS_FILE
-    if settings_path.exists():
-        settings = json.loads(settings_path.read_text())
-        if db_url and db_url != settings.get("db"):
-            raise UserValueError(f"{root} already uses database {settings.get('db')!r}; "
-                             "leave out --db or use another folder")
-    elif create:
-        root.mkdir(parents=True, exist_ok=True)
-        settings = {"db": db_url or f"sqlite:///{root / 'project.db'}"}
-        fd = os.open(settings_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(settings, fh, indent=2)
-    else:
+    if (root / SETTINGS_FILE).exists():
+        return _existing(root, db_url)
+    if not create:
         raise FileNotFoundError(
             f"{root} is not an alwild workspace (no {SETTINGS_FILE}): "
             f"run `alwild init {root} --task classify --labels a,b` first")
-    for sub in ("media", "models"):
-        (root / sub).mkdir(exist_ok=True)
-    engine = make_engine(settings["db"])
-    Base.metadata.create_all(engine)
-    read_engine = engine if engine.dialect.name != "sqlite" else make_engine(settings["db"],
-                                                                                immediate=False)
-    ws = Workspace(root, settings["db"], engine, sessionmaker(engine, expire_on_commit=False),
-                   sessionmaker(read_engine, expire_on_commit=False))
-    ws.secret_key  # noqa: B018 - generate on first use
-    return ws
+    with _undone_on_error() as made:
+        return _create(root, db_url, made)
+
+
+@contextmanager
+def creating(root: str | os.PathLike, db_url: str | None = None) -> Iterator[Workspace]:
+    """The workspace in ``root`` (created if needed) for one block of changes, disposed
+    after it. If the block fails, whatever this call created is removed again: a workspace
+    it made is gone, one that was there is left as it was.
+    """
+    root = Path(root).resolve()
+    with _undone_on_error() as made:
+        ws = (_existing(root, db_url) if (root / SETTINGS_FILE).exists()
+              else _create(root, db_url, made))
+        try:
+            yield ws
+        finally:
+            ws.dispose()

@@ -29,7 +29,9 @@ from alwild.app.services.summaries import (
     queue_entries,
     visible_labels,
 )
+from alwild.app.services.tokens import revoke_token, visible_tokens
 from alwild.app.services.training import project_kind
+from alwild.app.store.orm import User
 from alwild.app.web.deps import DB, Admin, Caller, transactional
 from alwild.app.web.schemas import (
     ConflictOut,
@@ -44,7 +46,9 @@ from alwild.app.web.schemas import (
     ProjectSettings,
     QueueEntry,
     RowIn,
+    TokenInfo,
     TokenOut,
+    UserChange,
     UserIn,
     UserOut,
 )
@@ -77,6 +81,23 @@ def make_token(caller: Caller, db: DB) -> dict:
     token = new_api_token(db, caller.user, "api")
     db.commit()
     return {"token": token}
+
+
+@router.get("/tokens", response_model=list[TokenInfo], responses=ERRORS, tags=["users"])
+@transactional
+def tokens(caller: Caller, db: DB) -> list[dict]:
+    """The caller's API tokens (an admin's: everyone's), without the tokens themselves."""
+    return [{"id": t.id, "user": owner, "name": t.name, "created_at": t.created_at}
+            for t, owner in visible_tokens(db, caller.user)]
+
+
+@router.delete("/tokens/{token_id}", status_code=204, responses=ERRORS, tags=["users"])
+@transactional
+def delete_token(token_id: int, caller: Caller, db: DB) -> Response:
+    """Revoke an API token: it gets 401 from now on."""
+    revoke_token(db, caller.user, token_id)
+    db.commit()
+    return Response(status_code=204)
 
 
 @router.get("/projects", response_model=list[ProjectOut], responses=ERRORS, tags=["projects"])
@@ -278,6 +299,28 @@ def add_user(body: UserIn, caller: Admin,
     user, password = members.add_user(db, caller.user, body.username, body.role)
     db.commit()
     return {"username": user.username, "role": user.role, "password": password}
+
+
+@router.get("/users", response_model=list[UserOut], responses=ERRORS, tags=["admin"])
+@transactional
+def users(caller: Admin, db: DB) -> list[dict]:
+    """Every person's account (not the system and token-only accounts)."""
+    return [_user_dict(u) for u in members.people(db)]
+
+
+@router.patch("/users/{username}", response_model=UserOut,
+              responses={**ERRORS, 400: {"model": Message}}, tags=["admin"])
+@transactional
+def change_user(username: str, body: UserChange, caller: Admin, db: DB) -> dict:
+    """Deactivate an account (it can neither log in nor use its tokens; its sessions end)
+    or reactivate it."""
+    user = members.set_active(db, caller.user, username, body.active)
+    db.commit()
+    return _user_dict(user)
+
+
+def _user_dict(user: User) -> dict:
+    return {"username": user.username, "role": user.role, "active": user.active}
 
 
 @router.post("/projects/{slug}/members", status_code=201, responses=ERRORS, tags=["admin"])

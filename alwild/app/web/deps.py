@@ -11,7 +11,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from alwild.app.services.auth import check_csrf, csrf_token, read_session, user_for_token
+from alwild.app.services.auth import check_csrf, csrf_token, user_for_token
+from alwild.app.services.sessions import read_session
 from alwild.app.store.orm import User
 from alwild.app.store.workspace import Workspace
 
@@ -85,8 +86,7 @@ def _identify(request: Request, db: Session) -> Who | None:
         if user is None:
             raise HTTPException(401, "invalid API token", {"WWW-Authenticate": "Bearer"})
         return Who(user, "token")
-    found = read_session(workspace(request).secret_key, db,
-                         request.cookies.get(SESSION_COOKIE))
+    found = read_session(db, request.cookies.get(SESSION_COOKIE))
     return None if found is None else Who(found[0], "session", found[1])
 
 

@@ -1,8 +1,11 @@
-"""Starting the app: the first admin account, the first query rounds, and uvicorn."""
+"""Starting the app: the listening socket, the first admin account, the first query rounds,
+and uvicorn."""
 
 from __future__ import annotations
 
+import errno
 import ipaddress
+import socket
 import sys
 
 from sqlalchemy import select
@@ -12,7 +15,10 @@ from alwild.app.store.orm import Item, Project, QueryRound, User
 from alwild.app.store.workspace import Workspace
 from alwild.errors import UserValueError
 
-__all__ = ["ensure_admin", "projects_without_round", "pick_project", "serve"]
+__all__ = ["ensure_admin", "projects_without_round", "pick_project", "bind", "default_hosts",
+           "serve"]
+
+WILDCARDS = ("0.0.0.0", "::", "")
 
 
 def ensure_admin(ws: Workspace) -> tuple[str, str] | None:
@@ -46,27 +52,103 @@ def pick_project(db, slug: str | None) -> Project:
     return projects[0]
 
 
+def _bind_error(err: OSError, host: str, port: int) -> str:
+    if err.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is in use (another alwild serve?): stop that server "
+                "or pick another --port")
+    if err.errno == errno.EACCES:
+        return (f"not allowed to listen on port {port} ({err.strerror}): ports below 1024 "
+                "need root; pick another --port")
+    if err.errno == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine: give one of its own with --host"
+    return f"cannot listen on {host}:{port} ({err.strerror})"
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port``; a one-line UserValueError if there is none."""
+    if not 1 <= port <= 65535:
+        raise UserValueError(f"--port {port} is not a port: give a number from 1 to 65535 "
+                             "(default 8765)")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as err:
+        raise UserValueError(f"--host {host!r} is not a known address ({err.strerror}): give "
+                             "an IP address of this machine, e.g. 127.0.0.1") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as err:
+        sock.close()
+        raise UserValueError(_bind_error(err, host, port)) from None
+    return sock
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def default_hosts(host: str) -> tuple[str, ...]:
+    """The ``Host`` names answered when none are given: the address it binds (every
+    loopback name for a loopback address; this machine's names for a wildcard address).
+
+    >>> default_hosts("127.0.0.1")
+    ('127.0.0.1', 'localhost', '::1')
+    >>> default_hosts("192.168.1.20")
+    ('192.168.1.20',)
+    """
+    from alwild.app.web.server import LOOPBACK_HOSTS  # fastapi only when serving
+
+    if _is_loopback(host):
+        return tuple(dict.fromkeys((host, *LOOPBACK_HOSTS)))
+    if host in WILDCARDS:
+        return tuple(dict.fromkeys((*_own_names(), *LOOPBACK_HOSTS)))
+    return (host,)
+
+
+def _own_names() -> list[str]:
+    """This machine's names and the addresses others reach it by (as far as it can tell)."""
+    names = [socket.gethostname(), socket.getfqdn()]
+    try:
+        names += [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)]
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # a documentation address: nothing is sent
+            names.append(probe.getsockname()[0])
+    except OSError:
+        pass
+    return [n.lower() for n in names]
+
+
 def serve(ws: Workspace, host: str = "127.0.0.1", port: int = 8765,
-          log_level: str = "warning") -> None:
-    """Run the app until interrupted; prints the URL and a first admin password."""
+          log_level: str = "warning", https: bool = False,
+          allowed_hosts: tuple[str, ...] | None = None) -> None:
+    """Run the app until interrupted; once the port is bound, prints the URL and a first
+    admin password. It answers the ``allowed_hosts`` (default :func:`default_hosts`);
+    ``https``: it is reached over HTTPS (a reverse proxy terminates TLS), so cookies are
+    ``Secure`` and answers carry HSTS."""
     import uvicorn
 
     from alwild.app.web.server import create_app
 
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = host == "localhost"
-    if not loopback:
+    sock = bind(host, port)
+    hosts = allowed_hosts or default_hosts(host)
+    if not _is_loopback(host) and not https:
         print(f"warning: serving on {host}, reachable from other machines; put it behind "
-              "HTTPS (a reverse proxy) before real use", file=sys.stderr)
-    app = create_app(ws)
+              "HTTPS (a reverse proxy, then --https) before real use", file=sys.stderr)
+    app = create_app(ws, allowed_hosts=hosts, https=https)
     for project_id in projects_without_round(ws):
         app.state.worker.request(project_id)
     first = ensure_admin(ws)
-    print(f"alwild is serving {ws.root} at http://{host}:{port}/", flush=True)
+    print(f"alwild is serving {ws.root} at http://{host}:{port}/ (answering Host "
+          f"{', '.join(hosts)}{'; HTTPS mode' if https else ''})", flush=True)
     if first:
         print(f"first start: log in as {first[0]!r} with the one-time password {first[1]}",
               flush=True)
         print("(it is shown only now; an admin can add users on the Admin page)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])

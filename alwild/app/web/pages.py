@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import secrets
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -12,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alwild.app.services import leases, members
-from alwild.app.services.auth import authenticate, new_api_token, sign_session
+from alwild.app.services.auth import authenticate, new_api_token
 from alwild.app.services.labels import disagreements
 from alwild.app.services.projects import (
     change_settings,
@@ -20,6 +22,7 @@ from alwild.app.services.projects import (
     request_retrain,
     visible_projects,
 )
+from alwild.app.services.sessions import SESSION_SECONDS, end_session, start_session
 from alwild.app.services.summaries import (
     item_dict,
     preview_text,
@@ -27,7 +30,9 @@ from alwild.app.services.summaries import (
     project_dict,
     queue_entries,
 )
-from alwild.app.store.orm import Label, Membership, Project, User
+from alwild.app.services.throttle import record_failure, record_success, wait_seconds
+from alwild.app.services.tokens import revoke_token, visible_tokens
+from alwild.app.store.orm import Label, Membership, Project
 from alwild.app.web.chart import curve_geometry
 from alwild.app.web.deps import DB, SESSION_COOKIE, Admin, Caller, Who, transactional, who_optional
 from alwild.app.web.schemas import ProjectSettings
@@ -56,41 +61,60 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _cookie(request: Request, resp, name: str, value: str, max_age: int) -> None:
+    resp.set_cookie(name, value, httponly=True, samesite="strict", max_age=max_age,
+                    secure=request.app.state.https)
+
+
+def _login_form(request: Request, next: str, status: int = 200, error: str | None = None):
+    """The login page with a fresh pre-login CSRF token (in a cookie and in the form)."""
+    pre = secrets.token_urlsafe(16)
+    resp = _render(request, "login.html", None, status=status, next=_safe_next(next), pre=pre,
+                   error=error)
+    _cookie(request, resp, PRE_COOKIE, pre, 3600)
+    return resp
+
+
 @router.get("/login", response_class=HTMLResponse)
 @transactional
 def login_page(request: Request, caller: MaybeCaller, next: str = "/"):
     if caller is not None and caller.via == "session":
         return RedirectResponse(_safe_next(next), status_code=303)
-    pre = secrets.token_urlsafe(16)
-    resp = _render(request, "login.html", None, next=_safe_next(next), pre=pre, error=None)
-    resp.set_cookie(PRE_COOKIE, pre, httponly=True, samesite="strict", max_age=3600)
-    return resp
+    return _login_form(request, next)
 
 
 @router.post("/login", response_class=HTMLResponse)
 @transactional
 def login(request: Request, db: DB, username: FormStr = "", password: FormStr = "",
           csrf: FormStr = "", next: FormStr = "/"):
+    """Log in, unless the account or the client address is throttled (429, whatever the
+    password) after too many failures (see :mod:`alwild.app.services.throttle`)."""
     pre = request.cookies.get(PRE_COOKIE)
-    user = None
-    if pre and secrets.compare_digest(pre, csrf):
-        user = authenticate(db, username[:64], password[:256])
-    if user is None:
-        fresh = secrets.token_urlsafe(16)
-        resp = _render(request, "login.html", None, status=401, next=_safe_next(next),
-                       pre=fresh, error="Wrong username or password.")
-        resp.set_cookie(PRE_COOKIE, fresh, httponly=True, samesite="strict", max_age=3600)
+    if not (pre and secrets.compare_digest(pre.encode(), csrf.encode())):
+        return _login_form(request, next, 401, "Wrong username or password.")
+    name, address = username[:64], request.client.host if request.client else "unknown"
+    wait = math.ceil(wait_seconds(db, name, address))
+    if wait:
+        resp = _login_form(request, next, 429, "Too many failed logins: try again in "
+                           f"{wait} s.")
+        resp.headers["Retry-After"] = str(wait)
         return resp
+    user = authenticate(db, name, password[:256])
+    if user is None:
+        record_failure(db, name, address)
+        return _login_form(request, next, 401, "Wrong username or password.")
+    record_success(db, name)
     resp = RedirectResponse(_safe_next(next), status_code=303)
-    resp.set_cookie(SESSION_COOKIE, sign_session(request.app.state.ws.secret_key, user),
-                    httponly=True, samesite="strict", max_age=12 * 3600)
+    _cookie(request, resp, SESSION_COOKIE, start_session(db, user), SESSION_SECONDS)
     resp.delete_cookie(PRE_COOKIE)
     return resp
 
 
 @router.post("/logout")
 @transactional
-def logout(caller: Caller):
+def logout(request: Request, caller: Caller, db: DB):
+    """End the session on the server too: the cookie is worthless from now on."""
+    end_session(db, request.cookies.get(SESSION_COOKIE))
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(SESSION_COOKIE)
     return resp
@@ -153,25 +177,35 @@ def progress_page(slug: str, request: Request, caller: Caller,
     return _render(request, "progress.html", caller, project=project, prog=prog, chart=chart)
 
 
-def _admin_context(db: Session) -> dict:
+def utc(seconds: float) -> str:
+    """A store timestamp as shown on the pages.
+
+    >>> utc(0)
+    '1970-01-01 00:00'
+    """
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(seconds))
+
+
+def _admin_context(db: Session, caller: Who) -> dict:
     projects = db.scalars(select(Project).order_by(Project.id)).all()
-    users = db.scalars(select(User).where(User.password_hash != "!").order_by(User.id)).all()
-    members = {(m.project_id, m.user_id) for m in db.scalars(select(Membership))}
+    users = members.people(db)
+    pairs = {(m.project_id, m.user_id) for m in db.scalars(select(Membership))}
     counts = dict(db.execute(select(Label.user_id, func.count(Label.id))
                              .group_by(Label.user_id)).all())
     review = {p.slug: [(i, labs) for i, labs in disagreements(db, p)] for p in projects}
-    return {"projects": projects, "users": users, "members": members, "counts": counts,
+    return {"projects": projects, "users": users, "members": pairs, "counts": counts,
             "review": review, "strategies": [s for s in APP_STRATEGIES
                                              if s in available_strategies()],
             "project_dicts": {p.slug: project_dict(p) for p in projects},
-            "preview": preview_text}
+            "preview": preview_text, "tokens": visible_tokens(db, caller.user),
+            "utc": utc}
 
 
 @router.get("/admin", response_class=HTMLResponse)
 @transactional
 def admin_page(request: Request, caller: Admin,
                db: DB):
-    return _render(request, "admin.html", caller, shown=None, **_admin_context(db))
+    return _render(request, "admin.html", caller, shown=None, **_admin_context(db, caller))
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
@@ -181,7 +215,7 @@ def admin_add_user(request: Request, caller: Admin, db: DB, username: FormStr,
     user, password = members.add_user(db, caller.user, username, role, project)
     db.commit()
     shown = {"what": f"Password for {user.username} (shown once)", "secret": password}
-    return _render(request, "admin.html", caller, shown=shown, **_admin_context(db))
+    return _render(request, "admin.html", caller, shown=shown, **_admin_context(db, caller))
 
 
 @router.post("/admin/members")
@@ -201,7 +235,24 @@ def admin_token(request: Request, caller: Admin,
     db.commit()
     shown = {"what": "API token (shown once; send as Authorization: Bearer ...)",
              "secret": token}
-    return _render(request, "admin.html", caller, shown=shown, **_admin_context(db))
+    return _render(request, "admin.html", caller, shown=shown, **_admin_context(db, caller))
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+@transactional
+def admin_revoke_token(token_id: int, caller: Admin, db: DB):
+    revoke_token(db, caller.user, token_id)
+    db.commit()
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/admin/users/{username}/active")
+@transactional
+def admin_set_active(username: str, caller: Admin, db: DB, active: FormStr):
+    """Deactivate (``active=0``) or reactivate (``active=1``) an account."""
+    members.set_active(db, caller.user, username, active == "1")
+    db.commit()
+    return RedirectResponse("/admin", status_code=303)
 
 
 @router.post("/admin/p/{slug}/settings")

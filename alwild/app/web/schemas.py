@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["BoxIn", "LabelIn", "LabelOut", "ItemOut", "ProjectOut", "ProjectSettings",
-           "QueueEntry", "ProgressOut", "ModelOut", "UserIn", "UserOut", "TokenOut",
-           "MemberIn", "Message", "ConflictOut", "RowIn", "IntakeOut"]
+           "QueueEntry", "ProgressOut", "ModelOut", "UserIn", "UserOut", "UserChange",
+           "TokenOut", "TokenInfo", "MemberIn", "Message", "ConflictOut", "RowIn", "IntakeOut"]
 
 
 class Message(BaseModel):
@@ -150,7 +150,15 @@ class UserIn(BaseModel):
 class UserOut(BaseModel):
     username: str
     role: str
+    active: bool = True
     password: str | None = None
+
+
+class UserChange(BaseModel):
+    """What an admin may change of an account: deactivate it, or reactivate it."""
+
+    model_config = ConfigDict(extra="forbid")
+    active: bool
 
 
 class MemberIn(BaseModel):
@@ -160,6 +168,15 @@ class MemberIn(BaseModel):
 
 class TokenOut(BaseModel):
     token: str
+
+
+class TokenInfo(BaseModel):
+    """An API token as listed: never the token itself (only its hash is kept)."""
+
+    id: int
+    user: str
+    name: str
+    created_at: float
 
 
 class RowIn(BaseModel):

@@ -1,8 +1,10 @@
-"""The FastAPI application: routers, static files, security headers, size limits and the
-mapping from domain errors to HTTP answers."""
+"""The FastAPI application: routers, static files, the allowed hosts, security headers
+(HSTS in HTTPS mode), size limits and the mapping from domain errors to HTTP answers."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -22,7 +24,7 @@ from alwild.app.web import api, pages
 from alwild.app.web.deps import Caller, NeedLogin
 from alwild.app.worker import RetrainWorker
 
-__all__ = ["create_app", "MAX_BODY_BYTES", "CSP"]
+__all__ = ["create_app", "host_name", "LOOPBACK_HOSTS", "MAX_BODY_BYTES", "CSP", "HSTS"]
 
 HERE = Path(__file__).parent
 MAX_BODY_BYTES = 26 * 1024 * 1024
@@ -35,20 +37,44 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def host_name(header: str) -> str:
+    """The host of a ``Host`` header: lower case, without the port.
+
+    >>> host_name("Labels.Example.org:8443"), host_name("[::1]:8765"), host_name("127.0.0.1")
+    ('labels.example.org', '::1', '127.0.0.1')
+    """
+    header = header.strip().lower()
+    if header.startswith("[") and "]" in header:
+        return header[1:header.index("]")]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
 class Guard:
-    """ASGI middleware: refuse bodies over the limit (413) and add security headers."""
+    """ASGI middleware: refuse a ``Host`` that is not allowed (400, against DNS rebinding)
+    and bodies over the limit (413); add security headers (and HSTS in HTTPS mode)."""
 
-    def __init__(self, app, max_body: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app, allowed_hosts: Iterable[str] = LOOPBACK_HOSTS,
+                 https: bool = False, max_body: int = MAX_BODY_BYTES) -> None:
         self.app, self.max_body = app, max_body
+        self.allowed = {h.lower() for h in allowed_hosts}
+        self.headers = SECURITY_HEADERS + ([HSTS] if https else [])
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        length = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        host = host_name(headers.get(b"host", b"").decode("latin-1"))
+        if "*" not in self.allowed and host not in self.allowed:
+            return await self._refuse(send, 400, "this server does not answer to that Host "
+                                      "name: use its own address, or start it with "
+                                      "--allowed-hosts NAME")
+        length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            return await _too_large(send, self.max_body)
+            return await self._too_large(send)
         seen = 0
 
         async def limited_receive():
@@ -63,25 +89,28 @@ class Guard:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [
-                    h for h in SECURITY_HEADERS if h[0] not in names]
+                    h for h in self.headers if h[0] not in names]
             await send(message)
 
         try:
             await self.app(scope, limited_receive, with_headers)
         except _BodyTooLarge:
-            await _too_large(send, self.max_body)
+            await self._too_large(send)
+
+    async def _too_large(self, send) -> None:
+        await self._refuse(send, 413, f"request body too large: the limit is {self.max_body} "
+                                      "bytes")
+
+    async def _refuse(self, send, status: int, message: str) -> None:
+        body = json.dumps({"detail": message}).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())] + self.headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 class _BodyTooLarge(Exception):
     pass
-
-
-async def _too_large(send, limit: int) -> None:
-    body = (b'{"detail":"request body too large: the limit is %d bytes"}' % limit)
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())] + SECURITY_HEADERS})
-    await send({"type": "http.response.body", "body": body})
 
 
 def _answer(request: Request, status: int, message: str):
@@ -128,11 +157,17 @@ def _install_error_handlers(app: FastAPI) -> None:
                             status_code=422)
 
 
-def create_app(ws: Workspace, worker: RetrainWorker | None = None) -> FastAPI:
-    """The app for workspace ``ws``; starts a retrain worker unless one is given."""
+def create_app(ws: Workspace, worker: RetrainWorker | None = None, *,
+               allowed_hosts: Iterable[str] = LOOPBACK_HOSTS, https: bool = False) -> FastAPI:
+    """The app for workspace ``ws``; starts a retrain worker unless one is given.
+
+    It answers only requests whose ``Host`` is in ``allowed_hosts`` (``"*"``: any). With
+    ``https`` (it is reached over HTTPS, e.g. through a reverse proxy), cookies are
+    ``Secure`` and answers carry HSTS."""
     app = FastAPI(title="alwild labelling app", version="1", docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.ws = ws
+    app.state.https = https
     app.state.worker = worker or RetrainWorker(ws).start()
     app.state.intake = StreamIntake(ws)
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -145,5 +180,5 @@ def create_app(ws: Workspace, worker: RetrainWorker | None = None) -> FastAPI:
     def openapi(caller: Caller) -> dict:
         return app.openapi()
 
-    app.add_middleware(Guard)
+    app.add_middleware(Guard, allowed_hosts=tuple(allowed_hosts), https=https)
     return app

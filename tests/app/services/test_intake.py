@@ -9,8 +9,6 @@ import sys
 
 import numpy as np
 import pandas as pd
-import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from alwild.app.services.features import records_frame
@@ -18,25 +16,10 @@ from alwild.app.services.training import train_project
 from alwild.app.store.model_files import load_model
 from alwild.app.store.orm import Item, ModelVersion, Project
 from alwild.app.store.workspace import open_workspace
-from alwild.app.web.server import create_app
 from alwild.learners import StreamLearner
 from alwild.stream import BudgetManager
 from tests.app.conftest import DATA, auth, make_setup
 from tests.app.server_proc import ROOT, Server
-
-
-@pytest.fixture
-def apps():
-    made = []
-
-    def make(ws):
-        app = create_app(ws)
-        made.append(app)
-        return TestClient(app, base_url="http://127.0.0.1")
-
-    yield make
-    for app in made:
-        app.state.worker.stop()
 
 
 def _arrivals(n: int, start: int = 0) -> list[dict]:
@@ -46,10 +29,10 @@ def _arrivals(n: int, start: int = 0) -> list[dict]:
             for r in frame.to_dict(orient="records")]
 
 
-def test_stream_decisions_match_the_librarys_stream_learner(sqlite_ws, tmp_path, apps):
+def test_stream_decisions_match_the_librarys_stream_learner(sqlite_ws, tmp_path, client_for):
     s = make_setup(sqlite_ws, tmp_path, n=100, seed_labels=60)
     train_project(sqlite_ws, s.project_id)
-    client = apps(sqlite_ws)
+    client = client_for(sqlite_ws)
     rows = _arrivals(200, start=300)
     answers = [client.post("/api/items", headers=auth(s.admin_token),
                            json={"project": s.slug, "data": r}) for r in rows]
@@ -78,17 +61,17 @@ def test_stream_decisions_match_the_librarys_stream_learner(sqlite_ws, tmp_path,
     assert again["duplicate"] and not again["queued"]
 
 
-def test_hourly_cap_holds_and_survives_a_restart(sqlite_ws, tmp_path, apps):
+def test_hourly_cap_holds_and_survives_a_restart(sqlite_ws, tmp_path, client_for):
     s = make_setup(sqlite_ws, tmp_path, n=80, seed_labels=40)
     train_project(sqlite_ws, s.project_id)
-    client = apps(sqlite_ws)
+    client = client_for(sqlite_ws)
     h = auth(s.admin_token)
     assert client.patch(f"/api/projects/{s.slug}", headers=h, json={
         "stream_share": 1.0, "stream_max_per_hour": 3}).status_code == 200
     first = [client.post("/api/items", headers=h, json={"project": s.slug, "data": r}).json()
              for r in _arrivals(40, start=400)]
     assert sum(a["queued"] for a in first) == 3
-    restarted = apps(sqlite_ws)  # a new app: the budget is rebuilt from the store
+    restarted = client_for(sqlite_ws)  # a new app: the budget is rebuilt from the store
     later = [restarted.post("/api/items", headers=h, json={"project": s.slug,
                                                            "data": r}).json()
              for r in _arrivals(20, start=500)]
@@ -96,9 +79,9 @@ def test_hourly_cap_holds_and_survives_a_restart(sqlite_ws, tmp_path, apps):
 
 
 def test_stream_intake_refuses_annotators_wrong_kinds_and_non_images(sqlite_ws, tmp_path,
-                                                                      apps):
+                                                                      client_for):
     s = make_setup(sqlite_ws, tmp_path, n=40, seed_labels=20)
-    client = apps(sqlite_ws)
+    client = client_for(sqlite_ws)
     row = {"project": s.slug, "data": _arrivals(1)[0]}
     assert client.post("/api/items", headers=auth(s.annotator_token), json=row
                        ).status_code == 403
@@ -137,9 +120,9 @@ def test_watch_streams_new_files_into_a_live_server(tmp_path):
     assert len(stream) == 6 and all(i.asked is not None for i in stream)
 
 
-def test_image_intake_types_uploads_by_content(sqlite_ws, tmp_path, apps):
+def test_image_intake_types_uploads_by_content(sqlite_ws, tmp_path, client_for):
     s = make_setup(sqlite_ws, tmp_path, task="detect")
-    client = apps(sqlite_ws)
+    client = client_for(sqlite_ws)
     h = auth(s.admin_token)
     fake = client.post("/api/items/image", headers=h, data={"project": s.slug},
                        files={"file": ("frame.jpg", b"<svg onload=alert(1)>", "image/jpeg")})

@@ -13,7 +13,7 @@ from alwild.app.services import members
 from alwild.app.services.projects import NotFound
 from alwild.app.store.orm import Membership, Project, User
 from alwild.app.web.server import create_app
-from tests.app.conftest import auth, login, make_setup
+from tests.app.conftest import auth, login, make_setup, try_login
 
 
 @pytest.fixture
@@ -76,3 +76,47 @@ def test_a_user_for_an_unknown_project_is_not_created(sqlite_ws, tmp_path):
         assert db.scalar(select(User).where(User.username == "eve")) is None
         with pytest.raises(ValueError, match="already exists"):
             members.add_user(db, admin, "ann", "annotator")
+
+
+def test_a_deactivated_user_cannot_log_in_or_use_a_token_or_a_session(setup, client_for):
+    s, client = setup
+    session = client_for(s.ws)
+    login(session, "ann", "ann-password-1")
+    h = auth(s.admin_token)
+    off = client.patch("/api/users/ann", headers=h, json={"active": False})
+    assert off.status_code == 200 and off.json()["active"] is False
+    assert client.get("/api/me", headers=auth(s.annotator_token)).status_code == 401
+    assert session.get("/api/me").status_code == 401
+    assert try_login(client_for(s.ws), "ann", "ann-password-1").status_code == 401
+    listed = {u["username"]: u["active"] for u in client.get("/api/users", headers=h).json()}
+    assert listed == {"boss": True, "ann": False, "bob": True}
+    on = client.patch("/api/users/ann", headers=h, json={"active": True})
+    assert on.json()["active"] is True
+    assert client.get("/api/me", headers=auth(s.annotator_token)).status_code == 200
+    assert session.get("/api/me").status_code == 401  # its session stays ended
+
+
+def test_only_other_admins_deactivate_and_only_people(setup):
+    s, client = setup
+    me = client.patch("/api/users/boss", headers=auth(s.admin_token), json={"active": False})
+    assert me.status_code == 400 and "your own account" in me.json()["detail"]
+    assert client.patch("/api/users/bob", headers=auth(s.annotator_token),
+                        json={"active": False}).status_code == 403
+    for name in ("import", "nobody"):
+        assert client.patch(f"/api/users/{name}", headers=auth(s.admin_token),
+                            json={"active": False}).status_code == 404
+    assert client.get("/api/me", headers=auth(s.admin_token)).status_code == 200
+
+
+def test_the_admin_page_deactivates_and_reactivates(setup):
+    s, client = setup
+    csrf = login(client, "boss", "boss-password-1")
+    assert 'action="/admin/users/boss/active"' not in client.get("/admin").text
+    off = client.post("/admin/users/bob/active", data={"active": "0", "csrf": csrf},
+                      follow_redirects=False)
+    assert off.status_code == 303
+    assert client.get("/api/me", headers=auth(s.other_token)).status_code == 401
+    row = re.search(r'data-user="bob">(.*?)</tr>', client.get("/admin").text, re.S).group(1)
+    assert "deactivated" in row and "Reactivate" in row
+    client.post("/admin/users/bob/active", data={"active": "1", "csrf": csrf})
+    assert client.get("/api/me", headers=auth(s.other_token)).status_code == 200

@@ -11,29 +11,12 @@ import time
 
 import pytest
 from fastapi.routing import APIRoute
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from alwild.app.services.training import train_project
 from alwild.app.store.orm import ApiToken, Item, Label, ModelVersion, User
 from alwild.app.web import api, pages
-from alwild.app.web.server import create_app
 from tests.app.conftest import DATA, auth, login, make_setup
-
-
-@pytest.fixture
-def client_for():
-    made = []
-
-    def make(ws):
-        app = create_app(ws)
-        client = TestClient(app, base_url="http://127.0.0.1")
-        made.append(app)
-        return client
-
-    yield make
-    for app in made:
-        app.state.worker.stop()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -197,3 +198,36 @@ def test_undo_reopens_the_last_label_for_editing(served, page):
                                               Label.request_id.not_like("import-%")))
     ws.dispose()
     assert (label.value, label.version) == ("survived", 2)
+
+
+def _me(served, **request) -> int:
+    return httpx.get(served.url + "/api/me", timeout=10, **request).status_code
+
+
+def test_the_admin_page_lists_and_revokes_an_api_token(served, page):
+    page.goto(served.url + "/admin")
+    before = page.locator("#tokens tr.token").count()
+    page.click("text=Create an API token for me")
+    token = page.locator("#secret").inner_text()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert _me(served, headers=bearer) == 200
+    rows = page.locator("#tokens tr.token")
+    assert rows.count() == before + 1
+    newest = rows.last
+    token_id = newest.get_attribute("data-token")
+    assert token not in page.locator("#tokens").inner_text()  # listed, never shown again
+    shot(page, "10-admin-tokens")
+    newest.locator("button", has_text="Revoke").click()
+    page.wait_for_url(served.url + "/admin")
+    assert page.locator(f'#tokens tr[data-token="{token_id}"]').count() == 0
+    assert _me(served, headers=bearer) == 401
+    assert not page.errors, page.errors
+
+
+def test_after_logging_out_the_saved_cookie_is_refused(served, page):
+    saved = {c["name"]: c["value"] for c in page.context.cookies()}["alwild_session"]
+    assert _me(served, cookies={"alwild_session": saved}) == 200
+    page.goto(served.url + "/")
+    page.click("form.logout button")
+    page.wait_for_url(lambda url: "/login" in url)
+    assert _me(served, cookies={"alwild_session": saved}) == 401

@@ -1,0 +1,49 @@
+"""The workspace's secrets are its owner's: the database (with its password hashes), its
+journal files, the model files, the settings and the key are 0600 even under a permissive
+umask, and an older workspace with a world-readable database is tightened when opened."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from alwild.app.services.training import train_project
+from alwild.app.store.workspace import open_workspace
+from tests.app.conftest import make_setup
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.fixture
+def permissive_umask():
+    old = os.umask(0)
+    yield
+    os.umask(old)
+
+
+def test_database_model_and_key_files_are_readable_by_the_owner_only(tmp_path,
+                                                                     permissive_umask):
+    ws = open_workspace(tmp_path / "ws", create=True)
+    s = make_setup(ws, tmp_path, n=60, seed_labels=30)
+    train_project(ws, s.project_id)
+    secrets = [ws.root / name for name in ("project.db", "project.db-wal", "project.db-shm",
+                                           "alwild.json", "secret.key")]
+    models = [p for p in ws.models_root.rglob("*") if p.is_file()]
+    assert models and all(p.exists() for p in secrets)  # the WAL files while it is open
+    modes = {str(p.relative_to(tmp_path)): _mode(p) for p in secrets + models}
+    ws.dispose()
+    assert modes == dict.fromkeys(modes, 0o600)
+
+
+def test_an_older_world_readable_database_is_tightened_on_open(tmp_path):
+    ws = open_workspace(tmp_path / "ws", create=True)
+    make_setup(ws, tmp_path, n=20)
+    ws.dispose()
+    db = tmp_path / "ws" / "project.db"
+    db.chmod(0o644)
+    open_workspace(tmp_path / "ws").dispose()
+    assert _mode(db) == 0o600
