@@ -37,8 +37,14 @@ __all__ = [
     "classifier_entropy",
 ]
 
+
+def _gap(margin_score: np.ndarray) -> np.ndarray:
+    """modAL's margin (the gap between the two best classes) from alwild's margin score."""
+    return 1.0 - margin_score
+
+
 uncertainty_sampling = ModalFace(get_strategy("least_confident"), "uncertainty_sampling")
-margin_sampling = ModalFace(get_strategy("margin"), "margin_sampling", lambda s: 1.0 - s)
+margin_sampling = ModalFace(get_strategy("margin"), "margin_sampling", _gap)
 entropy_sampling = ModalFace(get_strategy("entropy"), "entropy_sampling")
 
 

@@ -79,3 +79,11 @@ def test_dropout_mode_by_layer_and_the_argument_checks(learner):
         ours.get_predictions(learner, X.numpy())
     batches = ours.get_predictions(learner, {"x": X}, num_predictions=2, sample_per_forward_pass=4)
     assert batches[0].shape == (25, 3)
+
+
+def test_the_faces_pickle_by_their_modal_names():
+    import pickle
+
+    for face in (ours.mc_dropout_bald, ours.mc_dropout_max_variationRatios):
+        assert pickle.loads(pickle.dumps(face)) is face
+        assert face.__name__.startswith("mc_dropout_")

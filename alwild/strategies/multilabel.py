@@ -23,9 +23,9 @@ from alwild.strategies.registry import register
 __all__: list[str] = []
 
 
-def _decision(model, rows) -> np.ndarray:
+def _min_abs_margin(model, rows) -> np.ndarray:
     est = model.estimator if hasattr(model, "query_strategy") else model
-    return np.asarray(est.decision_function(rows))
+    return S.min_abs_margin(np.asarray(est.decision_function(rows)))
 
 
 def _predicted(model, rows) -> np.ndarray:
@@ -50,8 +50,7 @@ def _avg_score(model, rows):
 
 
 register("svm_binary_minimum",
-         score_strategy("svm_binary_minimum", lambda m, r: S.min_abs_margin(_decision(m, r)),
-                        "multilabel_decision"))
+         score_strategy("svm_binary_minimum", _min_abs_margin, "multilabel_decision"))
 register("mean_max_loss", score_strategy("mean_max_loss", _mean_max_loss, "multilabel"))
 register("max_loss", score_strategy("max_loss", _max_loss, "multilabel_proba"))
 register("min_confidence",
