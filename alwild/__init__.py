@@ -20,6 +20,7 @@ from alwild.learners import (
     BayesianOptimizer,
     Committee,
     CommitteeRegressor,
+    DeepActiveLearner,
     StreamLearner,
     SynthesisLearner,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "BayesianOptimizer",
     "Committee",
     "CommitteeRegressor",
+    "DeepActiveLearner",
     "Strategy",
     "StreamLearner",
     "SynthesisLearner",

@@ -13,7 +13,7 @@ True
 
 from __future__ import annotations
 
-__all__ = ["UserError", "UserValueError", "UserTypeError"]
+__all__ = ["UserError", "UserValueError", "UserTypeError", "UserArgumentError"]
 
 
 class UserError(Exception):
@@ -26,3 +26,8 @@ class UserValueError(UserError, ValueError):
 
 class UserTypeError(UserError, TypeError):
     """A model, pool or argument of a kind that cannot do what was asked of it."""
+
+
+class UserArgumentError(UserValueError, AssertionError):
+    """An argument out of range where modAL asserted it: also an ``AssertionError``, so
+    modAL code that catches that keeps working."""

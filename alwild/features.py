@@ -45,7 +45,7 @@ def features_of(model: Any, X) -> np.ndarray | sparse.spmatrix:
     if isinstance(X, (pd.DataFrame, pd.Series)):
         X = X.to_numpy()
     if sparse.issparse(X):
-        X = X.tocsr()
+        X = X.tocsr().astype(float, copy=False)
     else:
         X = np.asarray(X)
         if not np.issubdtype(X.dtype, np.number):

@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-from alwild.errors import UserValueError
+from alwild.errors import UserTypeError, UserValueError
 
 __all__ = [
     "append_rows",
@@ -54,14 +54,21 @@ def n_features(X) -> int | None:
 
 
 def take_rows(X, idx: np.ndarray):
-    """The rows ``idx`` of ``X``, keeping its type (DataFrame rows by position)."""
+    """The rows ``idx`` of ``X``, keeping its type (DataFrame rows by position); a single
+    index gives a single row.
+
+    >>> take_rows([[1, 2], [3, 4]], np.int64(1))
+    [3, 4]
+    """
     idx = np.asarray(idx, dtype=np.intp)
     if isinstance(X, (pd.DataFrame, pd.Series)):
-        return X.iloc[idx]
+        return X.iloc[idx] if idx.ndim else X.iloc[int(idx)]
     if isinstance(X, list):
-        return [X[i] for i in idx]
+        return [X[i] for i in idx] if idx.ndim else X[int(idx)]
     mapped = _MemmapFile.of(X)
     if mapped is not None:
+        if not idx.ndim:
+            return take_rows(X, idx[None])[0]
         if idx.size and (idx.min() < -X.shape[0] or idx.max() >= X.shape[0]):
             raise IndexError(f"row index out of range for a pool of {X.shape[0]} rows")
         return mapped.take(np.where(idx < 0, idx + X.shape[0], idx))
@@ -204,6 +211,8 @@ def nonfinite_rows(rows, limit: int = 5) -> list[int]:
         bad = ~np.isfinite(vals).all(axis=1)
         return np.flatnonzero(bad)[:limit].tolist()
     if sparse.issparse(rows):
+        if rows.format not in ("csr", "csc", "coo"):
+            rows = rows.tocsr()
         data_bad = ~np.isfinite(rows.data)
         if not data_bad.any():
             return []
@@ -217,13 +226,23 @@ def nonfinite_rows(rows, limit: int = 5) -> list[int]:
 
 
 def append_rows(X, rows):
-    """``X`` with ``rows`` appended, keeping the container type.
+    """``X`` with ``rows`` appended, keeping the container type (a NumPy array, SciPy
+    sparse matrix, DataFrame, list or torch tensor).
 
     >>> append_rows(np.zeros((1, 2)), np.ones((1, 2))).tolist()
     [[0.0, 0.0], [1.0, 1.0]]
     """
     if X is None:
         return rows
+    if np.isscalar(X) or np.isscalar(rows):
+        raise UserTypeError(
+            f"cannot append rows to or from a {type(X).__name__}: use NumPy arrays, SciPy "
+            "sparse matrices, pandas DataFrames, lists or torch tensors"
+        )
+    if type(X).__module__.startswith("torch"):
+        import torch
+
+        return torch.cat([X, rows])
     if isinstance(X, (pd.DataFrame, pd.Series)):
         if not isinstance(rows, (pd.DataFrame, pd.Series)):
             rows = pd.DataFrame(rows, columns=X.columns)

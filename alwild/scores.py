@@ -33,6 +33,13 @@ __all__ = [
     "expected_error",
     "expected_gradient_length",
     "random_scores",
+    "min_abs_margin",
+    "mean_max_loss",
+    "max_loss",
+    "min_confidence",
+    "avg_confidence",
+    "max_score",
+    "avg_score",
     "normalised_uncertainty",
     "UNCERTAINTIES",
     "as_member_proba",
@@ -324,6 +331,92 @@ def random_scores(
     (3,)
     """
     return np.random.default_rng(random_state).random(n_samples)
+
+
+def min_abs_margin(decision: np.ndarray) -> np.ndarray:
+    """Minus the smallest distance of a row to any label's decision boundary (SVM binary
+    minimum, Brinker 2006): highest for the row nearest some boundary.
+
+    ``decision`` is the decision function of each label, shape (n_samples, n_labels).
+
+    >>> min_abs_margin(np.array([[2.0, -0.5], [1.0, 3.0]]))
+    array([-0.5, -1. ])
+    """
+    decision = np.asarray(decision, dtype=float)
+    return 0.0 - np.abs(decision.reshape(decision.shape[0], -1)).min(axis=1)
+
+
+def _signs(predictions: np.ndarray) -> np.ndarray:
+    return 2.0 * np.asarray(predictions, dtype=float) - 1.0
+
+
+def mean_max_loss(predictions: np.ndarray) -> np.ndarray:
+    """Mean over labels of the hinge loss of the predicted label sets were each label the
+    only true one (Li et al. 2004), from 0/1 predictions of shape (n_samples, n_labels).
+
+    >>> mean_max_loss(np.array([[1, 0], [1, 1]]))
+    array([1.5, 1. ])
+    """
+    signs = _signs(predictions)
+    n_labels = signs.shape[1]
+    one_true = 2.0 * np.eye(n_labels) - 1.0
+    return np.maximum(1.0 - signs @ one_true, 0.0).mean(axis=1)
+
+
+def max_loss(predictions: np.ndarray, most_certain: np.ndarray) -> np.ndarray:
+    """Hinge loss of the 0/1 predictions were the ``most_certain`` label of each row its
+    only true one (max loss, Li et al. 2004).
+
+    >>> max_loss(np.array([[1, 0], [1, 1]]), np.array([0, 0]))
+    array([0., 2.])
+    """
+    signs = _signs(predictions)
+    target = -np.ones_like(signs)
+    target[np.arange(signs.shape[0]), np.asarray(most_certain)] = 1.0
+    return np.maximum(1.0 - target * signs, 0.0).sum(axis=1)
+
+
+def min_confidence(proba: np.ndarray) -> np.ndarray:
+    """Minus the lowest label probability of each row (MinConfidence, Esuli & Sebastiani
+    2009): highest for the row with the least confident label.
+
+    >>> min_confidence(np.array([[0.9, 0.2], [0.6, 0.7]]))
+    array([-0.2, -0.6])
+    """
+    return 0.0 - _as_proba(proba).min(axis=1)
+
+
+def avg_confidence(proba: np.ndarray) -> np.ndarray:
+    """Mean label probability of each row (AvgConfidence, Esuli & Sebastiani 2009).
+
+    >>> avg_confidence(np.array([[0.9, 0.2]]))
+    array([0.55])
+    """
+    return _as_proba(proba).mean(axis=1)
+
+
+def _label_scores(proba: np.ndarray, predictions: np.ndarray) -> np.ndarray:
+    return _as_proba(proba) * (np.asarray(predictions, dtype=float) - 0.5)
+
+
+def max_score(proba: np.ndarray, predictions: np.ndarray) -> np.ndarray:
+    """Largest ``p * (prediction - 1/2)`` over the labels of a row (MaxScore, Esuli &
+    Sebastiani 2009).
+
+    >>> max_score(np.array([[0.9, 0.2]]), np.array([[1, 0]]))
+    array([0.45])
+    """
+    return _label_scores(proba, predictions).max(axis=1)
+
+
+def avg_score(proba: np.ndarray, predictions: np.ndarray) -> np.ndarray:
+    """Mean ``p * (prediction - 1/2)`` over the labels of a row (AvgScore, Esuli &
+    Sebastiani 2009).
+
+    >>> avg_score(np.array([[0.9, 0.2]]), np.array([[1, 0]]))
+    array([0.175])
+    """
+    return _label_scores(proba, predictions).mean(axis=1)
 
 
 UNCERTAINTIES = ("least_confident", "margin", "entropy")

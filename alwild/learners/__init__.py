@@ -2,6 +2,7 @@
 
 from alwild.learners.active import ActiveLearner
 from alwild.learners.committee import Committee, CommitteeRegressor
+from alwild.learners.deep import DeepActiveLearner
 from alwild.learners.optimizer import BayesianOptimizer
 from alwild.learners.stream import StreamLearner
 from alwild.learners.synthesis import SynthesisLearner
@@ -11,6 +12,7 @@ __all__ = [
     "BayesianOptimizer",
     "Committee",
     "CommitteeRegressor",
+    "DeepActiveLearner",
     "StreamLearner",
     "SynthesisLearner",
 ]

@@ -6,14 +6,21 @@ import warnings
 from typing import Any
 
 import numpy as np
-from sklearn.base import is_classifier
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 
 from alwild.errors import UserTypeError, UserValueError
 from alwild.learners.base import QueryMixin
-from alwild.pool import DEFAULT_CHUNK_SIZE, append_rows, n_features, n_rows, take_rows
+from alwild.pool import (
+    DEFAULT_CHUNK_SIZE,
+    append_rows,
+    n_features,
+    n_rows,
+    nonfinite_rows,
+    take_rows,
+)
 from alwild.strategies import Strategy
-from alwild.strategies.capabilities import estimator_is_fitted
+from alwild.strategies.capabilities import estimator_is_fitted, is_classifier_like
 
 __all__ = ["ActiveLearner"]
 
@@ -22,16 +29,19 @@ def _n_labels(y) -> int:
     return int(np.asarray(y).shape[0])
 
 
-class ActiveLearner(QueryMixin):
-    """Pool-based active learner around any scikit-learn estimator.
+class ActiveLearner(QueryMixin, BaseEstimator):
+    """Pool-based active learner around any estimator with ``fit`` and ``predict_proba``
+    (or ``predict``); scikit-learn's helpers are used only on scikit-learn estimators.
 
     Parameters mirror modAL's: ``estimator``, ``query_strategy`` (a name such as
     ``"entropy"``, a strategy object, or a function ``(learner, X, n_instances)``),
-    ``X_training`` and ``y_training``. Beyond modAL: ``chunk_size`` and ``n_jobs`` for
-    bounded-memory pool scoring, ``cold_start`` for the pick before any model exists
-    (``"diversity"``, ``"kmeans"`` or ``"random"``), ``known_classes`` to keep the cold
-    start going until each class has a label, and ``random_state`` for reproducible
-    tie-breaking.
+    ``X_training``, ``y_training``, ``bootstrap_init``, ``on_transformed`` and
+    ``force_all_finite`` (reject NaN and infinity in ``teach`` and ``fit``). Beyond
+    modAL: ``chunk_size`` and ``n_jobs`` for bounded-memory pool scoring, ``cold_start``
+    for the pick before the model can be trusted (``"diversity"``, ``"kmeans"`` or
+    ``"random"``), ``known_classes`` to keep the cold start going until each class has a
+    label, and ``random_state`` for reproducible tie-breaking. It is a scikit-learn
+    estimator itself (``get_params``, ``clone``, ``fit``, ``score``).
 
     >>> import numpy as np
     >>> from sklearn.linear_model import LogisticRegression
@@ -43,6 +53,9 @@ class ActiveLearner(QueryMixin):
     (3, 1)
     """
 
+    bootstrap_init: bool = False  # class defaults: learners pickled before these existed
+    force_all_finite: bool = True
+
     def __init__(
         self,
         estimator: Any,
@@ -51,6 +64,7 @@ class ActiveLearner(QueryMixin):
         y_training=None,
         bootstrap_init: bool = False,
         on_transformed: bool = False,
+        force_all_finite: bool = True,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         n_jobs: int | None = None,
         cold_start: str = "diversity",
@@ -58,8 +72,12 @@ class ActiveLearner(QueryMixin):
         known_classes=None,
         **fit_kwargs,
     ) -> None:
+        if not isinstance(force_all_finite, bool):
+            raise UserTypeError(f"force_all_finite must be True or False, got {force_all_finite!r}")
         self.estimator = estimator
         self.on_transformed = on_transformed
+        self.bootstrap_init = bootstrap_init
+        self.force_all_finite = force_all_finite
         self._init_query(query_strategy, chunk_size, n_jobs, cold_start, random_state)
         self.known_classes = None if known_classes is None else np.asarray(known_classes)
         self.X_training = None
@@ -85,40 +103,90 @@ class ActiveLearner(QueryMixin):
         """Whether the estimator has been fitted."""
         return estimator_is_fitted(self.estimator)
 
+    def __sklearn_is_fitted__(self) -> bool:
+        return self.is_fitted
+
     @property
     def classes_(self) -> np.ndarray:
         return self.estimator.classes_
+
+    def one_class(self) -> bool:
+        """Whether a classifier has labels of a single class only (then queries use the
+        cold start, though the estimator may have been fitted on it)."""
+        y = self.y_training
+        return (y is not None and _n_labels(y) > 0 and is_classifier_like(self.estimator)
+                and np.unique(y).size < 2)
 
     def _fit_to_known(self, bootstrap: bool = False, **fit_kwargs) -> None:
         X, y = self.X_training, self.y_training
         if X is None or _n_labels(y) == 0:
             return
-        if is_classifier(self.estimator) and np.unique(y).size < 2:
-            warnings.warn(
-                f"only one class ({np.unique(y)[0]!r}) labelled so far: the model is not "
-                f"trained yet and queries use the {self.cold_start!r} cold start until a "
-                "second class is labelled",
-                stacklevel=3,
-            )
+        if self.one_class():
+            self._fit_one_class(X, y, **fit_kwargs)
             return
         if bootstrap:
             idx = self._bootstrap_indices(y)
             X, y = take_rows(X, idx), y[idx]
         self.estimator.fit(X, y, **fit_kwargs)
 
+    def _fit_one_class(self, X, y, **fit_kwargs) -> None:
+        """Fit on a single class where the estimator can (a forest, k-NN); otherwise wait.
+
+        A copy is tried first: an estimator that refuses one class may have set some
+        fitted attributes before refusing.
+        """
+        try:
+            clone(self.estimator, safe=False).fit(X, y, **fit_kwargs)
+        except ValueError:
+            trained = "the model is not trained yet and"
+        else:
+            self.estimator.fit(X, y, **fit_kwargs)
+            trained = "the model is trained on it, but"
+        warnings.warn(
+            f"only one class ({np.unique(y)[0]!r}) labelled so far: {trained} queries use "
+            f"the {self.cold_start!r} cold start until a second class is labelled",
+            stacklevel=4,
+        )
+
     def _bootstrap_indices(self, y: np.ndarray, tries: int = 100) -> np.ndarray:
         """A bootstrap sample a classifier can learn from: redrawn while it holds a single
         class (likely with few labels); the whole set if that keeps happening."""
         n = _n_labels(y)
+        classifier = is_classifier_like(self.estimator)
         for _ in range(tries):
             idx = self._rng.choice(n, n, replace=True)
-            if not is_classifier(self.estimator) or np.unique(y[idx]).size > 1:
+            if not classifier or np.unique(y[idx]).size > 1:
                 return idx
         return np.arange(n)
 
+    def _check_new(self, X, y) -> None:
+        _check_lengths(X, y)
+        if self.force_all_finite:
+            bad = nonfinite_rows(X)
+            if bad:
+                raise UserValueError(
+                    f"X has NaN or infinite values (first bad rows: {bad}): drop or impute "
+                    "them, or pass force_all_finite=False if the estimator accepts them"
+                )
+
+    def _add_training_data(self, X, y) -> None:
+        """Append labelled rows to the labelled set (checked first; nothing is fitted)."""
+        self._check_new(X, y)
+        want = None if self.X_training is None else n_features(self.X_training)
+        got = n_features(X)
+        if want is not None and got is not None and want != got:
+            raise UserValueError(
+                f"teach got {got} features but the labelled set has {want}: pass rows with "
+                "the same columns as the training data"
+            )
+        y = np.asarray(y)
+        X_all = append_rows(self.X_training, X)
+        self.y_training = y if self.y_training is None else np.concatenate([self.y_training, y])
+        self.X_training = X_all
+
     def fit(self, X, y, bootstrap: bool = False, **fit_kwargs) -> ActiveLearner:
         """Replace the labelled set with ``(X, y)`` and fit."""
-        _check_lengths(X, y)
+        self._check_new(X, y)
         self.X_training, self.y_training = X, np.asarray(y)
         self._fit_to_known(bootstrap=bootstrap, **fit_kwargs)
         return self
@@ -129,21 +197,11 @@ class ActiveLearner(QueryMixin):
         The labelled set is only extended once the input is checked; if refitting fails
         the learner keeps its previous labelled set and model.
         """
-        _check_lengths(X, y)
-        want = None if self.X_training is None else n_features(self.X_training)
-        got = n_features(X)
-        if want is not None and got is not None and want != got:
-            raise UserValueError(
-                f"teach got {got} features but the labelled set has {want}: pass rows with "
-                "the same columns as the training data"
-            )
         old = (self.X_training, self.y_training)
-        y = np.asarray(y)
-        self.X_training = append_rows(self.X_training, X)
-        self.y_training = y if old[1] is None else np.concatenate([old[1], y])
+        self._add_training_data(X, y)
         try:
             if only_new:
-                self.estimator.fit(X, y, **fit_kwargs)
+                self.estimator.fit(X, np.asarray(y), **fit_kwargs)
             else:
                 self._fit_to_known(bootstrap=bootstrap, **fit_kwargs)
         except Exception:
@@ -152,25 +210,32 @@ class ActiveLearner(QueryMixin):
 
     def _require_fitted(self) -> None:
         if not self.is_fitted:
-            raise NotFittedError(
-                f"the {type(self.estimator).__name__} is not trained yet: teach it labelled "
-                "samples (of at least two classes for a classifier) first"
-            )
+            raise self._not_fitted()
+
+    def _not_fitted(self) -> NotFittedError:
+        return NotFittedError(
+            f"the {type(self.estimator).__name__} is not trained yet: teach it labelled "
+            "samples (of at least two classes for a classifier) first"
+        )
+
+    def _ask(self, method: str, *args, **kwargs):
+        """The estimator's answer; if it is not fitted, an error that says what to do."""
+        try:
+            return getattr(self.estimator, method)(*args, **kwargs)
+        except NotFittedError as err:
+            raise self._not_fitted() from err
 
     def predict(self, X, **kwargs):
         """The estimator's predictions."""
-        self._require_fitted()
-        return self.estimator.predict(X, **kwargs)
+        return self._ask("predict", X, **kwargs)
 
     def predict_proba(self, X, **kwargs) -> np.ndarray:
         """The estimator's class probabilities."""
-        self._require_fitted()
-        return self.estimator.predict_proba(X, **kwargs)
+        return self._ask("predict_proba", X, **kwargs)
 
     def score(self, X, y, **kwargs) -> float:
         """The estimator's ``score`` (accuracy for classifiers, R² for regressors)."""
-        self._require_fitted()
-        return float(self.estimator.score(X, y, **kwargs))
+        return float(self._ask("score", X, y, **kwargs))
 
 
 def _check_lengths(X, y) -> None:

@@ -3,6 +3,7 @@ cold start, and the query itself."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import warnings
 from typing import Any
@@ -14,7 +15,7 @@ from alwild.errors import UserValueError
 from alwild.features import features_of, labelled_features
 from alwild.pool import DEFAULT_CHUNK_SIZE, n_features, n_rows, take_rows
 from alwild.select import check_k, k_center_greedy, kmeans_seeds
-from alwild.strategies import Strategy, get_strategy
+from alwild.strategies import ModalFace, Strategy, get_strategy
 
 __all__ = ["QueryMixin", "COLD_START_MODES"]
 
@@ -24,7 +25,8 @@ COLD_START_MODES = ("diversity", "kmeans", "random")
 class QueryMixin:
     """Pool querying for learners that own a model and a labelled set.
 
-    Subclasses provide ``is_fitted``, ``X_training`` and ``_check_strategy``.
+    Subclasses provide ``is_fitted``, ``one_class``, ``X_training`` and
+    ``_check_strategy``.
     """
 
     query_strategy: Any
@@ -71,6 +73,15 @@ class QueryMixin:
                 "pass pool rows with the same columns, in the same order, as the training data"
             )
 
+    def one_class(self) -> bool:  # overridden by learners of classifiers
+        return False
+
+    @property
+    def model_ready(self) -> bool:
+        """Whether queries trust the model: fitted, on two classes or more for a classifier,
+        and on every declared ``known_classes``."""
+        return self.is_fitted and not self.one_class() and not self.unseen_classes()
+
     def unseen_classes(self) -> list:
         """Declared ``known_classes`` that no labelled sample has yet."""
         if self.known_classes is None:
@@ -84,7 +95,8 @@ class QueryMixin:
         if self.cold_start in ("diversity", "kmeans"):
             try:
                 feats = features_of(self, X_pool)
-                labelled = labelled_features(self) if self.is_fitted else None
+                trained = self.is_fitted and not self.one_class()
+                labelled = labelled_features(self) if trained else None
             except (NotFittedError, TypeError):  # unfitted pipeline; raw data not numeric
                 feats = None
             if feats is not None and (self.cold_start == "diversity" or labelled is not None):
@@ -93,12 +105,15 @@ class QueryMixin:
                 return kmeans_seeds(feats, n_instances, self._rng), "kmeans"
         return self._rng.choice(n_rows(X_pool), n_instances, replace=False), "random"
 
-    def query(self, X_pool, n_instances: int = 1, return_metrics: bool = False, **query_kwargs):
-        """Choose the ``n_instances`` most informative rows of ``X_pool``.
+    def query(
+        self, X_pool, n_instances: int | None = None, return_metrics: bool = False,
+        **query_kwargs,
+    ):
+        """Choose the ``n_instances`` (default 1) most informative rows of ``X_pool``.
 
         Returns ``(indices, rows)`` (plus the chosen rows' scores with
         ``return_metrics=True``). The scores of every pool row are kept in
-        ``last_scores_``. Before the model can be trained (no labels yet, or a single
+        ``last_scores_``. Before the model can be trusted (no labels yet, or a single
         class) the pick falls back to ``cold_start``: farthest-first diversity on the
         features (``"diversity"``, default), the rows nearest k-means centres
         (``"kmeans"``: stratified seeds) or uniform ``"random"``; diversity becomes
@@ -107,53 +122,75 @@ class QueryMixin:
         has been labelled (farthest-first from the labelled rows), so uncertainty is only
         trusted once the model has seen each class. ``last_strategy_`` records which
         pick was made.
+
+        A strategy given as ``functools.partial(strategy, n_instances=3, ...)`` runs as
+        that strategy with those arguments. A modAL-style function's own result is
+        returned as modAL returns it: its indices, the rows at them and, with
+        ``return_metrics=True``, the metrics it gave (a single index gives a single row).
         """
-        strategy = self.query_strategy
+        strategy, n_instances, query_kwargs = _unwrap(self.query_strategy, n_instances,
+                                                      query_kwargs)
         if query_kwargs and isinstance(strategy, Strategy):
             strategy = strategy.with_params(**query_kwargs)
             query_kwargs = {}
-        self._check_pool(X_pool, n_instances)
+        n = 1 if n_instances is None else n_instances
+        self._check_pool(X_pool, n)
         scores = None
-        if isinstance(strategy, Strategy) and strategy.needs_model and (
-            not self.is_fitted or self.unseen_classes()
-        ):
-            idx, mode = self._cold_start_pick(X_pool, n_instances)
-            used = f"cold_start:{mode}"
-        elif isinstance(strategy, Strategy):
-            strategy.check(self)
-            idx, scores = strategy.select(self, X_pool, n_instances, self._rng)
-            used = getattr(strategy, "used_name", strategy.name)
+        if isinstance(strategy, Strategy):
+            if strategy.needs_model and not self.model_ready:
+                idx, mode = self._cold_start_pick(X_pool, n)
+                used = f"cold_start:{mode}"
+            else:
+                strategy.check(self)
+                idx, scores = strategy.select(self, X_pool, n, self._rng)
+                used = getattr(strategy, "used_name", strategy.name)
+            picked, metrics = idx, None if scores is None else scores[idx]
         else:
-            idx = _call_foreign(strategy, self, X_pool, n_instances, query_kwargs)
+            picked, metrics = _call_foreign(strategy, self, X_pool, n_instances, query_kwargs)
             used = getattr(strategy, "__name__", type(strategy).__name__)
-        idx = np.asarray(idx, dtype=np.intp).ravel()
-        self.last_scores_, self.last_query_, self.last_strategy_ = scores, idx, used
-        rows = take_rows(X_pool, idx)
+        picked = np.asarray(picked, dtype=np.intp)
+        self.last_scores_, self.last_query_, self.last_strategy_ = scores, picked.ravel(), used
+        rows = take_rows(X_pool, picked)
         if return_metrics:
-            picked = None if scores is None else scores[idx]
-            return idx, rows, picked
-        return idx, rows
+            return picked, rows, metrics
+        return picked, rows
 
 
-def _call_foreign(fn, learner, X_pool, n_instances: int, kwargs: dict) -> np.ndarray:
-    """Call a modAL-style strategy function; accept ``idx`` or ``(idx, anything)``."""
-    try:
-        params = inspect.signature(fn).parameters
-        takes_n = "n_instances" in params or any(
-            p.kind is p.VAR_KEYWORD for p in params.values()
-        )
-    except (TypeError, ValueError):
-        takes_n = True
-    if takes_n:
-        kwargs = {"n_instances": n_instances, **kwargs}
+def _unwrap(strategy, n_instances: int | None, kwargs: dict):
+    """A face or a ``functools.partial`` of a strategy as the strategy, its batch size and
+    its other arguments (those of the call win)."""
+    if isinstance(strategy, functools.partial) and not strategy.args and isinstance(
+        strategy.func, (Strategy, ModalFace)
+    ):
+        preset = dict(strategy.keywords)
+        preset_n = preset.pop("n_instances", None)
+        n = preset_n if n_instances is None else n_instances
+        return get_strategy(strategy.func), n, {**preset, **kwargs}
+    if isinstance(strategy, ModalFace):
+        strategy = get_strategy(strategy)
+    return strategy, n_instances, kwargs
+
+
+def _call_foreign(fn, learner, X_pool, n_instances: int | None, kwargs: dict):
+    """Call a modAL-style strategy function: ``(indices, metrics or None)`` from what it
+    returns, ``idx`` or ``(idx, metrics)``."""
+    if n_instances is not None:
+        try:
+            params = inspect.signature(fn).parameters
+            takes_n = "n_instances" in params or any(
+                p.kind is p.VAR_KEYWORD for p in params.values()
+            )
+        except (TypeError, ValueError):
+            takes_n = True
+        if takes_n:
+            kwargs = {"n_instances": n_instances, **kwargs}
     result = fn(learner, X_pool, **kwargs)
-    if isinstance(result, tuple) and len(result) == 2:
-        result = result[0]
-    idx = np.asarray(result).ravel()
-    if idx.size != n_instances:
+    idx, metrics = result if isinstance(result, tuple) and len(result) == 2 else (result, None)
+    size = np.asarray(idx).size
+    if n_instances is not None and size != n_instances:
         warnings.warn(
-            f"strategy {getattr(fn, '__name__', fn)!r} returned {idx.size} indices for "
+            f"strategy {getattr(fn, '__name__', fn)!r} returned {size} indices for "
             f"n_instances={n_instances}",
             stacklevel=3,
         )
-    return idx
+    return idx, metrics

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from alwild.learners.active import ActiveLearner
 from alwild.pool import take_rows
@@ -15,8 +16,10 @@ __all__ = ["BayesianOptimizer"]
 class BayesianOptimizer(ActiveLearner):
     """Maximise an unknown function with a regressor that has a predictive std.
 
-    ``y_max`` and ``X_max`` follow the best labelled point; the default strategy is
-    expected improvement (``max_EI``), as in modAL.
+    ``y_max`` and ``X_max`` hold the best labelled point (``-inf`` and None before any);
+    ``teach`` raises them when a new point beats them, ``fit`` starts them afresh from
+    its data. The default strategy is expected improvement (``max_EI``), as in modAL;
+    before the regressor is fitted, the acquisition functions use its prior.
 
     >>> import numpy as np
     >>> from sklearn.gaussian_process import GaussianProcessRegressor
@@ -24,32 +27,49 @@ class BayesianOptimizer(ActiveLearner):
     >>> opt = BayesianOptimizer(GaussianProcessRegressor(), X_training=X[[0, 10]],
     ...                         y_training=np.array([0.0, 1.0]))
     >>> opt.get_max()[1]
-    1.0
+    np.float64(1.0)
     """
 
     def __init__(self, estimator: Any, query_strategy: Any = "max_EI", **kwargs) -> None:
+        self.X_max, self.y_max = None, -np.inf
         super().__init__(estimator, query_strategy, **kwargs)
+        if self.y_training is not None:
+            self._set_max(self.X_training, self.y_training)
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        # __init__ passes its keywords on to ActiveLearner's: report those parameters
+        return BaseEstimator._get_param_names.__func__(ActiveLearner)
 
     @property
-    def is_fitted(self) -> bool:
+    def model_ready(self) -> bool:
         """Fitted and with at least one observation (a GP can predict from its prior, but
         improvement is measured against the best value seen)."""
-        return self.y_max is not None and super().is_fitted
+        return bool(np.isfinite(self.y_max)) and super().model_ready
 
-    @property
-    def y_max(self) -> float | None:
-        if self.y_training is None or len(self.y_training) == 0:
-            return None
-        return float(np.max(self.y_training))
+    def _set_max(self, X, y) -> None:
+        """Make the best of ``(X, y)`` the maximum if it beats the best so far."""
+        y = np.asarray(y)
+        if y.size == 0:
+            return
+        values = y.reshape(y.shape[0], -1)[:, 0]  # one target per row, (n,) or (n, 1)
+        best = int(np.argmax(values))
+        if values[best] > self.y_max:
+            self.y_max = values[best]
+            self.X_max = take_rows(X, np.intp(best))
 
-    @property
-    def X_max(self):
-        """The best labelled row (a DataFrame gives a Series)."""
-        if self.y_max is None:
-            return None
-        row = take_rows(self.X_training, np.array([int(np.argmax(self.y_training))]))
-        return row.iloc[0] if hasattr(row, "iloc") else row[0]
+    def fit(self, X, y, bootstrap: bool = False, **fit_kwargs) -> BayesianOptimizer:
+        """Replace the labelled set with ``(X, y)``, fit, and take its best point."""
+        super().fit(X, y, bootstrap=bootstrap, **fit_kwargs)
+        self.X_max, self.y_max = None, -np.inf
+        self._set_max(X, y)
+        return self
 
-    def get_max(self) -> tuple[Any, float | None]:
+    def teach(self, X, y, bootstrap: bool = False, only_new: bool = False, **fit_kwargs) -> None:
+        """Add observations, refit, and raise the maximum if one of them beats it."""
+        super().teach(X, y, bootstrap=bootstrap, only_new=only_new, **fit_kwargs)
+        self._set_max(X, y)
+
+    def get_max(self) -> tuple[Any, float]:
         """The best labelled point and its value."""
         return self.X_max, self.y_max

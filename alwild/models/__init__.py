@@ -1,11 +1,11 @@
 """Models for active learning.
 
-``alwild.models`` holds the learners under modAL's module path (``from alwild.models
-import ActiveLearner``) and, in submodules, adapters that give learners what they need
-(torch modules with MC dropout, image backbones, detectors) and the fast random forest
-(:mod:`alwild.models.lean_forest`, once ``alwild.lean_forest``).
+``alwild.models`` holds the learners under modAL's module paths (``from alwild.models
+import ActiveLearner``, ``alwild.models.learners``, ``alwild.models.base``) and, in
+submodules, adapters that give learners what they need (torch modules with MC dropout,
+image backbones, detectors) and the fast random forest (:mod:`alwild.models.lean_forest`,
+once ``alwild.lean_forest``).
 """
 
-from alwild.learners import ActiveLearner, BayesianOptimizer, Committee, CommitteeRegressor
-
-__all__ = ["ActiveLearner", "BayesianOptimizer", "Committee", "CommitteeRegressor"]
+from alwild.models.learners import *  # noqa: F403 - modAL's names, as modAL.models has them
+from alwild.models.learners import __all__  # noqa: F401

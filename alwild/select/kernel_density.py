@@ -1,4 +1,6 @@
-"""Density of the pool around each row, to weight uncertainty by representativeness.
+"""Density of the pool around each row, to weight uncertainty by representativeness: a
+Gaussian kernel (:func:`density`) or modAL's information density, the mean of
+``1 / (1 + distance)`` (:func:`similarity_density`).
 
 >>> X = np.array([[0.0], [0.1], [5.0]])
 >>> d = density(X, X); bool(d[0] > d[2])
@@ -12,7 +14,7 @@ import numpy as np
 from alwild.errors import UserValueError
 from alwild.select.common import dense, row_sq_norms
 
-__all__ = ["density"]
+__all__ = ["density", "similarity_density"]
 
 
 def density(
@@ -46,3 +48,22 @@ def density(
         out[i : i + chunk_size] = np.exp(-d2 / (2.0 * bandwidth**2)).mean(axis=1)
     return out
 
+
+
+def similarity_density(X, reference, metric="euclidean", chunk_size: int = 2048) -> np.ndarray:
+    """Mean similarity ``1 / (1 + d(x, r))`` of each row of ``X`` to the rows of
+    ``reference`` (information density as modAL defines it), for any ``metric`` that
+    scikit-learn's ``pairwise_distances`` takes (a name or a function of two rows).
+
+    >>> similarity_density(np.array([[0.0], [1.0]]), np.array([[0.0], [1.0]])).tolist()
+    [0.75, 0.75]
+    """
+    from sklearn.metrics import pairwise_distances
+
+    if reference.shape[0] == 0:
+        raise UserValueError("information density needs at least one reference row")
+    out = np.empty(X.shape[0])
+    for i in range(0, X.shape[0], chunk_size):
+        d = pairwise_distances(X[i : i + chunk_size], reference, metric=metric)
+        out[i : i + chunk_size] = (1.0 / (1.0 + d)).mean(axis=1)
+    return out

@@ -68,8 +68,11 @@ def tie_keys(seed: int, index: np.ndarray) -> np.ndarray:
     return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
-def _block_best(values: np.ndarray, keys_at, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (in ``values``) of the best ``k`` by (value, tie key), and their keys."""
+def _block_best(
+    values: np.ndarray, keys_at, k: int, first_index: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (in ``values``) of the best ``k`` by (value, tie key), and their keys;
+    with ``first_index`` (all keys equal) the lowest positions win a tie."""
     n = values.shape[0]
     if n <= k:
         pos = np.arange(n)
@@ -82,7 +85,10 @@ def _block_best(values: np.ndarray, keys_at, k: int) -> tuple[np.ndarray, np.nda
         pos = np.concatenate([above, tied])
         return pos, keys_at(pos)
     tied_keys = keys_at(tied)
-    keep = np.argpartition(-tied_keys, k - above.size - 1)[: k - above.size]
+    if first_index:  # flatnonzero lists the tied positions in increasing order
+        keep = np.arange(k - above.size)
+    else:
+        keep = np.argpartition(-tied_keys, k - above.size - 1)[: k - above.size]
     pos = np.concatenate([above, tied[keep]])
     keys = np.concatenate([keys_at(above), tied_keys[keep]])
     return pos, keys
@@ -133,12 +139,13 @@ def subsample_mask(seed: int, index: np.ndarray, share: float) -> np.ndarray:
 
 
 def partition_candidates(
-    scores: np.ndarray, index: np.ndarray | int, seed: int, k: int
+    scores: np.ndarray, index: np.ndarray | int, seed: int | None, k: int
 ) -> Candidates:
     """The best ``k`` of one partition's ``scores`` for its global row ``index``.
 
     ``index`` holds each row's global index, or is one integer, the global index of the
-    first row, when the rows are consecutive.
+    first row, when the rows are consecutive. Ties are broken by keys hashed from
+    ``seed``; with ``seed=None`` the lowest index wins.
 
     >>> partition_candidates(np.array([0.3, 0.7, 0.5]), np.array([10, 11, 12]), 0, 2).index
     array([11, 12])
@@ -160,7 +167,10 @@ def partition_candidates(
         bad = at(np.flatnonzero(np.isnan(scores))[:5]).tolist()
         raise UserValueError(f"scores contain NaN (first at rows {bad}); they cannot be ranked: "
                          "check the model's outputs on those rows")
-    pos, keys = _block_best(scores, lambda p: tie_keys(seed, at(p)), k)
+    if seed is None:
+        pos, keys = _block_best(scores, lambda p: np.zeros(np.shape(p)), k, first_index=True)
+    else:
+        pos, keys = _block_best(scores, lambda p: tie_keys(seed, at(p)), k)
     rows = at(pos)
     order = best_first(scores[pos], keys, rows, k)
     return Candidates(scores[pos[order]], keys[order], rows[order], scores.shape[0])
@@ -188,8 +198,10 @@ def top_k(
     k: int,
     random_state: int | np.random.Generator | None = None,
     block_size: int = _BLOCK,
+    random_tie_break: bool = True,
 ) -> np.ndarray:
-    """Indices of the ``k`` highest scores, best first, ties broken at random (seeded).
+    """Indices of the ``k`` highest scores, best first, ties broken at random (seeded);
+    with ``random_tie_break=False`` the lowest index wins a tie (``random_state`` unused).
 
     The pool is ranked block by block (``argpartition``, no full sort) and the blocks'
     candidate sets are merged as they come, so the extra memory is one block plus ``k``.
@@ -200,13 +212,15 @@ def top_k(
 
     >>> top_k(np.array([3.0, 1.0, 3.0, 2.0]), 3, random_state=1).tolist() in ([0, 2, 3], [2, 0, 3])
     True
+    >>> top_k(np.array([1.0, 3.0, 3.0]), 2, random_tie_break=False).tolist()
+    [1, 2]
     """
     scores = np.asarray(scores)
     if scores.ndim != 1:
         raise UserValueError(f"scores must be one-dimensional, got shape {scores.shape}")
     n = scores.shape[0]
     check_k(k, n)
-    seed = tie_seed(random_state)
+    seed = tie_seed(random_state) if random_tie_break else None
     best = Candidates.empty()
     for start in range(0, n, block_size):
         block = scores[start : start + block_size]

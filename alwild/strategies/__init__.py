@@ -14,6 +14,8 @@ One module per family, each registering its strategies with :func:`register`:
 - ``strategies.bayes``: bald, mean_std, variation_ratios, max_entropy, batchbald, badge;
 - ``strategies.error_reduction``: expected_error_reduction, expected_gradient_length;
 - ``strategies.acquisition``: max_PI, max_EI, max_UCB;
+- ``strategies.multilabel``: svm_binary_minimum, mean_max_loss, max_loss, min_confidence,
+  avg_confidence, max_score, avg_score;
 - ``strategies.passive``: random;
 - ``strategies.auto``: auto (a bandit over other strategies).
 
@@ -24,13 +26,14 @@ checks of what a model can give (``require_proba`` & co.) in ``strategies.capabi
 each row's score depends only on that row and the model: the :class:`TopKStrategy`
 ones — least_confident, margin, entropy, vote_entropy, consensus_entropy,
 max_disagreement, max_std, bald, mean_std, variation_ratios, max_entropy,
-expected_gradient_length, max_PI, max_EI and max_UCB. Their ``row_scores`` is shipped
-to the workers and the per-partition candidates are merged exactly. ``cluster_margin``
-and ``coreset`` run there as two-stage and streaming k-center selections
-(``alwild.scale.diversity``). The others need the whole pool at once (ranked batch's
-running distances, class quotas and clusters over the pool, density against a pool
-sample, refits per candidate, BatchBALD's joint entropy, BADGE's k-means++, auto's
-bandit) or, for ``random``, a seed-ordered draw over the whole pool.
+expected_gradient_length, max_PI, max_EI, max_UCB and the multi-label svm_binary_minimum,
+mean_max_loss, max_loss, min_confidence, avg_confidence, max_score and avg_score.
+Their ``row_scores`` is shipped to the workers and the per-partition candidates are
+merged exactly. ``cluster_margin`` and ``coreset`` run there as two-stage and streaming
+k-center selections (``alwild.scale.diversity``). The others need the whole pool at
+once (ranked batch's running distances, class quotas and clusters over the pool, density
+against a pool sample, refits per candidate, BatchBALD's joint entropy, BADGE's
+k-means++, auto's bandit) or, for ``random``, a seed-ordered draw over the whole pool.
 
 >>> from sklearn.linear_model import LogisticRegression
 >>> import numpy as np
@@ -50,6 +53,7 @@ from alwild.strategies import (
     committee,
     diversity,
     error_reduction,
+    multilabel,
     passive,
     registry,
     uncertainty,
@@ -68,7 +72,7 @@ from alwild.strategies.registry import *  # noqa: F403
 from alwild.strategies.uncertainty import *  # noqa: F403
 
 FAMILIES = (uncertainty, committee, diversity, balanced, bayes, error_reduction, acquisition,
-            passive, auto)
+            multilabel, passive, auto)
 
 __all__ = [name for module in (base, registry, capabilities, *FAMILIES)
            for name in module.__all__]

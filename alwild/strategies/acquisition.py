@@ -13,7 +13,7 @@ from typing import Any
 
 from alwild import scores as S
 from alwild.strategies.base import TopKStrategy
-from alwild.strategies.capabilities import best_observed, require_std
+from alwild.strategies.capabilities import best_observed, predictive_mean_std, require_std
 from alwild.strategies.registry import register
 
 __all__ = ["Acquisition"]
@@ -21,7 +21,8 @@ __all__ = ["Acquisition"]
 
 @dataclasses.dataclass(frozen=True)
 class Acquisition(TopKStrategy):
-    """Bayesian-optimisation acquisition on a regressor with a predictive std (PI, EI, UCB)."""
+    """Bayesian-optimisation acquisition on a regressor with a predictive std (PI, EI, UCB);
+    an unfitted regressor scores with its prior, mean 0 and std 1."""
 
     kind: str = "ei"
     tradeoff: float = 0.0
@@ -35,7 +36,7 @@ class Acquisition(TopKStrategy):
         require_std(model, self.name)
 
     def row_scores(self, model, rows):
-        mean, std = model.predict(rows, return_std=True)
+        mean, std = predictive_mean_std(model, rows)
         if self.kind == "ucb":
             return S.upper_confidence_bound(mean, std, self.beta)
         best = best_observed(model)

@@ -13,13 +13,21 @@ entropy in bounded-memory chunks and hand the scores to a pure selector from
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
 from alwild import scores as S
 from alwild.features import features_of
 from alwild.pool import n_rows, take_rows
-from alwild.select import class_quota, cluster_stratified, density, epsilon_greedy, top_k
+from alwild.select import (
+    class_quota,
+    cluster_stratified,
+    density,
+    epsilon_greedy,
+    similarity_density,
+    top_k,
+)
 from alwild.strategies.base import Strategy, proba_utility, score_pool
 from alwild.strategies.capabilities import require_proba
 from alwild.strategies.registry import register
@@ -100,11 +108,14 @@ class DensityWeighted(_EntropyBased):
     """Information density (Settles & Craven 2008): entropy × density^beta.
 
     Density is the mean Gaussian-kernel similarity to a random sample of at most 1,000
-    pool rows, so outliers with high uncertainty do not win on uncertainty alone.
+    pool rows, so outliers with high uncertainty do not win on uncertainty alone. With a
+    ``metric`` (``"euclidean"``, ``"cosine"``, ... or a function of two rows) it is
+    modAL's information density instead: the mean of ``1 / (1 + distance)``.
     """
 
     name = "density_weighted"
     beta: float = 1.0
+    metric: Any = None
 
     def select(self, model, X_pool, n_instances, rng):
         entropy = self._entropy(model, X_pool)
@@ -112,7 +123,11 @@ class DensityWeighted(_EntropyBased):
         ref_idx = np.sort(rng.choice(n, min(n, _DENSITY_REFERENCE), replace=False))
         feats = features_of(model, X_pool)
         ref = features_of(model, take_rows(X_pool, ref_idx))
-        scores = entropy * density(feats, ref) ** self.beta
+        if self.metric is None:
+            weight = density(feats, ref)
+        else:
+            weight = similarity_density(feats, ref, self.metric)
+        scores = entropy * weight ** self.beta
         return top_k(scores, n_instances, rng), scores
 
 

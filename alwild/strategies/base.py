@@ -25,18 +25,20 @@ import numpy as np
 
 from alwild import scores as S
 from alwild.errors import UserTypeError, UserValueError
-from alwild.pool import DEFAULT_CHUNK_SIZE, map_chunks
+from alwild.pool import DEFAULT_CHUNK_SIZE, map_chunks, n_rows
 from alwild.select import as_rng, top_k
 from alwild.strategies.capabilities import (
     mc_proba,
     require_committee,
     require_mc,
+    require_multilabel,
     require_proba,
     require_std,
 )
 
 __all__ = [
     "Strategy",
+    "ModalFace",
     "TopKStrategy",
     "ScoreStrategy",
     "Utility",
@@ -124,7 +126,7 @@ class Strategy(abc.ABC):
             )
         return dataclasses.replace(self, **params)
 
-    def __call__(
+    def pick(
         self,
         classifier: Any,
         X,
@@ -132,17 +134,70 @@ class Strategy(abc.ABC):
         random_tie_break: bool = True,
         random_state: int | np.random.Generator | None = None,
         **params,
-    ) -> np.ndarray:
-        """modAL-style call: indices of the ``n_instances`` chosen rows of ``X``.
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(indices, per-row scores or None)`` of a direct call on ``classifier``.
 
-        Ties are always broken at random (seeded by ``random_state``);
-        ``random_tie_break`` is accepted for modAL compatibility.
+        Ties are broken at random (seeded by ``random_state``); with
+        ``random_tie_break=False`` a top-k strategy takes the lowest index of a tie.
         """
+        if any(f.name == "random_tie_break" for f in dataclasses.fields(self)):
+            params = {"random_tie_break": random_tie_break, **params}
         strategy = self.with_params(**params)
         strategy.check(classifier)
-        idx, _ = strategy.select(classifier, X, n_instances, as_rng(random_state))
-        return idx
+        return strategy.select(classifier, X, n_instances, as_rng(random_state))
 
+    def __call__(self, classifier: Any, X, n_instances: int = 1, **kwargs) -> np.ndarray:
+        """Indices of the ``n_instances`` chosen rows of ``X`` (arguments as :meth:`pick`)."""
+        return self.pick(classifier, X, n_instances, **kwargs)[0]
+
+
+def _same(scores: np.ndarray) -> np.ndarray:
+    return scores
+
+
+@dataclasses.dataclass(frozen=True)
+class ModalFace:
+    """A strategy under its modAL name, called as modAL 0.4.2 calls its strategies:
+    ``face(classifier, X, n_instances)`` returns ``(indices, metrics)``, the metric of each
+    chosen row in modAL's own terms (``metric`` maps alwild's score to it). Learners
+    given a face run its strategy.
+
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from alwild.strategies.registry import get_strategy
+    >>> face = ModalFace(get_strategy("entropy"), "entropy_sampling")
+    >>> clf = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+    >>> idx, metric = face(clf, np.array([[0.5], [9.0]]))
+    >>> face.__name__, idx.tolist(), metric.round(3).tolist()
+    ('entropy_sampling', [0], [0.693])
+    """
+
+    strategy: Strategy
+    modal_name: str
+    metric: Callable[[np.ndarray], np.ndarray] = dataclasses.field(default=_same, repr=False)
+    batch: int = 1  # modAL's default n_instances (at most the pool)
+
+    @property
+    def __name__(self) -> str:  # modAL's code reads a strategy's __name__
+        return self.modal_name
+
+    def __call__(
+        self,
+        classifier: Any,
+        X,
+        n_instances: int | None = None,
+        random_tie_break: bool = True,
+        random_state: int | np.random.Generator | None = 0,
+        **params,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(indices, metrics)`` of ``n_instances`` rows (default: ``batch``, at most the
+        pool, as modAL's defaults). A tie goes to a random row by keys of ``random_state``
+        (0: the same keys every call, so a call is reproducible as modAL's is; None: fresh
+        ones); ``random_tie_break=False`` is modAL's first-index rule."""
+        if n_instances is None:
+            n_instances = min(self.batch, n_rows(X))
+        idx, scores = self.strategy.pick(classifier, X, n_instances, random_tie_break,
+                                         random_state, **params)
+        return idx, None if scores is None else self.metric(scores[idx])
 
 
 _CHECKS = {
@@ -151,12 +206,19 @@ _CHECKS = {
     "votes": lambda model, name: require_committee(model, name, proba=False),
     "std": require_std,
     "mc": require_mc,
+    "multilabel": require_multilabel,
+    "multilabel_proba": lambda model, name: require_multilabel(model, name, "predict_proba"),
+    "multilabel_decision": lambda model, name: require_multilabel(model, name,
+                                                                  "decision_function"),
 }
 
 
 @dataclasses.dataclass(frozen=True)
 class TopKStrategy(Strategy):
-    """Score every pool row (chunk by chunk) and take the k best."""
+    """Score every pool row (chunk by chunk) and take the k best (a tie at random, or
+    to the lowest index with ``random_tie_break=False``)."""
+
+    random_tie_break: bool = True
 
     @abc.abstractmethod
     def row_scores(self, model: Any, rows) -> np.ndarray:
@@ -164,7 +226,7 @@ class TopKStrategy(Strategy):
 
     def select(self, model, X_pool, n_instances, rng):
         scores = score_pool(model, self.row_scores, X_pool)
-        return top_k(scores, n_instances, rng), scores
+        return top_k(scores, n_instances, rng, random_tie_break=self.random_tie_break), scores
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,7 +255,8 @@ class ScoreStrategy(TopKStrategy):
 
 def score_strategy(label: str, utility: Utility, needs: str = "proba") -> Callable[..., Strategy]:
     """A registry factory for a top-k strategy on ``utility``; ``needs`` names its check
-    (``"proba"``, ``"committee"``, ``"votes"``, ``"std"`` or ``"mc"``)."""
+    (``"proba"``, ``"committee"``, ``"votes"``, ``"std"``, ``"mc"``, ``"multilabel"``,
+    ``"multilabel_proba"`` or ``"multilabel_decision"``)."""
     if needs not in _CHECKS:
         raise UserValueError(f"needs must be one of {sorted(_CHECKS)}, got {needs!r}")
     return functools.partial(ScoreStrategy, label=label, utility=utility, needs=needs)

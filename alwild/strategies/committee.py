@@ -1,7 +1,10 @@
 """Query by committee: disagreement between the members of a ``Committee``.
 
-Vote entropy needs only the members' votes; consensus entropy and KL max-disagreement
-their probabilities; ``max_std`` is the committee-regression (or ``return_std``) spread.
+A committee is anything with modAL's committee methods: ``classes_``, ``vote(X)`` (each
+member's label, shape (n, n_members)), ``vote_proba(X)`` (shape (n, n_members,
+n_classes)) and ``predict_proba(X)`` (their mean). Vote entropy needs only the votes,
+consensus entropy the mean probabilities, KL max-disagreement the members'; ``max_std``
+is the committee-regression (or ``return_std``) spread.
 
 >>> from alwild.strategies import get_strategy
 >>> get_strategy("vote_entropy").needs_committee
@@ -10,7 +13,10 @@ True
 
 from __future__ import annotations
 
+import numpy as np
+
 from alwild import scores as S
+from alwild.labels import vote_positions
 from alwild.strategies.base import score_strategy
 from alwild.strategies.registry import register
 
@@ -18,15 +24,16 @@ __all__: list[str] = []
 
 
 def _vote_entropy(model, rows):
-    return S.vote_entropy(model.vote_indices(rows), len(model.classes_))
+    classes = model.classes_
+    return S.vote_entropy(vote_positions(model.vote(rows), classes), len(classes))
 
 
 def _consensus_entropy(model, rows):
-    return S.consensus_entropy(model.member_proba(rows))
+    return S.entropy(model.predict_proba(rows))
 
 
 def _max_disagreement(model, rows):
-    return S.kl_max_disagreement(model.member_proba(rows))
+    return S.kl_max_disagreement(np.asarray(model.vote_proba(rows)).transpose(1, 0, 2))
 
 
 def _max_std(model, rows):

@@ -14,6 +14,7 @@ import numpy as np
 from alwild import scores as S
 from alwild.errors import UserValueError
 from alwild.features import features_of
+from alwild.labels import align_proba
 from alwild.pool import append_rows, n_rows, raise_if_nonfinite, take_rows
 from alwild.select import top_k
 from alwild.strategies.base import Strategy, score_strategy
@@ -30,13 +31,15 @@ class ExpectedErrorReduction(Strategy):
     For each of ``n_candidates`` pool rows and each class, a clone of the estimator is
     refitted with that row added, and its expected loss (``"log"`` or ``"01"``) on
     ``n_eval`` pool rows is weighted by the current p(y | x). Cost: candidates × classes
-    fits, so keep the subsample small.
+    fits, so keep the subsample small. A tie goes to a random row, or to the lowest index
+    with ``random_tie_break=False``.
     """
 
     name = "expected_error_reduction"
     loss: str = "log"
     n_candidates: int = 50
     n_eval: int = 200
+    random_tie_break: bool = True
 
     def check(self, model):
         require_proba(model, self.name)
@@ -62,7 +65,7 @@ class ExpectedErrorReduction(Strategy):
         evals = np.sort(rng.choice(n, min(n, self.n_eval), replace=False))
         X_cand, X_eval = take_rows(X_pool, cand), take_rows(X_pool, evals)
         cand_proba = model.predict_proba(X_cand)
-        classes = model.classes_
+        classes = _classes(model)
         future = np.empty((n_cand, len(classes), len(evals), len(classes)))
         base = getattr(model, "estimator", model)
         for i in range(n_cand):
@@ -75,16 +78,19 @@ class ExpectedErrorReduction(Strategy):
         utility = S.expected_error(cand_proba, future, self.loss)
         scores = np.full(n, -np.inf)
         scores[cand] = utility
-        return top_k(scores, n_instances, rng), scores
+        return top_k(scores, n_instances, rng, random_tie_break=self.random_tie_break), scores
+
+
+def _classes(model) -> np.ndarray:
+    """The model's classes; a model without ``classes_`` knows those of its labels."""
+    try:
+        return model.classes_
+    except AttributeError:
+        return np.unique(model.y_training)
 
 
 def _aligned_proba(est, X, classes) -> np.ndarray:
-    proba = est.predict_proba(X)
-    if len(est.classes_) == len(classes):
-        return proba
-    out = np.zeros((proba.shape[0], len(classes)))
-    out[:, np.searchsorted(classes, est.classes_)] = proba
-    return out
+    return align_proba(est.predict_proba(X), getattr(est, "classes_", classes), classes)
 
 
 def _egl(model, rows):

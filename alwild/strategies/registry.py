@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from alwild.errors import UserTypeError, UserValueError
-from alwild.strategies.base import Strategy
+from alwild.strategies.base import ModalFace, Strategy
 
 __all__ = ["register", "unregister", "get_strategy", "available_strategies", "aliases_of"]
 
@@ -57,11 +57,14 @@ def aliases_of(name: str) -> list[str]:
 
 
 def get_strategy(spec: str | Strategy | Callable, **params) -> Strategy | Callable:
-    """Resolve a strategy given by name (or alias), object or modAL-style function.
+    """Resolve a strategy given by name (or alias), object, modAL face (its strategy) or
+    modAL-style function.
 
     >>> get_strategy("cluster_margin", n_candidates=50).n_candidates
     50
     """
+    if isinstance(spec, ModalFace):
+        spec = spec.strategy
     if isinstance(spec, Strategy):
         return spec.with_params(**params)
     if isinstance(spec, str):

@@ -98,8 +98,9 @@ def test_a_modal_style_function_can_be_the_strategy():
     np.testing.assert_array_equal(idx, np.argsort(-POOL[:, 0])[:3])
     assert learner.last_scores_ is None
     assert learner.last_strategy_ == "most_positive_first_feature"
-    single = _learner(no_batch).query(POOL)[0]
-    assert single.tolist() == [int(np.argmax(POOL[:, 1]))]
+    single, row = _learner(no_batch).query(POOL)  # one index: one row, as modAL returns it
+    assert single.tolist() == int(np.argmax(POOL[:, 1]))
+    np.testing.assert_array_equal(row, POOL[single])
     with pytest.warns(UserWarning, match="returned 1 indices for n_instances=2"):
         _learner(no_batch).query(POOL, n_instances=2)
 
@@ -343,13 +344,13 @@ def test_bayesian_optimizer_acquisitions(strategy, score, params):
 
 def test_improvement_acquisition_needs_an_observation():
     opt = BayesianOptimizer(GaussianProcessRegressor(), "max_EI")
-    assert opt.get_max() == (None, None) and not opt.is_fitted
+    assert opt.get_max() == (None, -np.inf) and not opt.model_ready  # modAL's empty maximum
     from alwild.acquisition import max_EI, max_UCB
 
     prior = GaussianProcessRegressor()  # predicts from its prior, but has seen nothing
     with pytest.raises(ValueError, match="at least one observed target: teach the learner"):
         max_EI(prior, GRID)
-    assert max_UCB(prior, GRID, n_instances=2).size == 2
+    assert max_UCB(prior, GRID, n_instances=2)[0].size == 2
 
 
 def test_vote_entropy_needs_only_votes():

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import BayesianRidge, LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
 
 from alwild.learners import ActiveLearner, Committee
 from alwild.scale import connect, query_pool, row_utility
@@ -15,7 +16,8 @@ N_ROWS, N_FEATURES = 3_000, 4
 TOP_K_STRATEGIES = {
     "least_confident", "margin", "entropy", "vote_entropy", "consensus_entropy",
     "max_disagreement", "max_std", "bald", "expected_gradient_length", "max_PI", "max_EI",
-    "max_UCB", "mean_std", "variation_ratios", "max_entropy",
+    "max_UCB", "mean_std", "variation_ratios", "max_entropy", "svm_binary_minimum",
+    "mean_max_loss", "max_loss", "min_confidence", "avg_confidence", "max_score", "avg_score",
 }
 
 
@@ -46,6 +48,10 @@ def _learner(name, X, y, seed):
             for j, c in enumerate((0.1, 1.0, 10.0))
         ]
         return Committee(members, name, random_state=seed)
+    if needs.startswith("multilabel"):
+        label_sets = np.column_stack([y[lab] == c for c in np.unique(y)]).astype(int)
+        return ActiveLearner(OneVsRestClassifier(LogisticRegression()), name, X[lab],
+                             label_sets, random_state=seed)
     return ActiveLearner(LogisticRegression(), name, X[lab], y[lab], random_state=seed)
 
 

@@ -102,3 +102,14 @@ def test_tie_keys_are_uniform():
     keys = tie_keys(3, np.arange(100_000))
     hist = np.histogram(keys, bins=10, range=(0, 1))[0]
     assert hist.min() > 9_500 and hist.max() < 10_500
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=60), st.data(),
+       st.integers(1, 16))
+def test_without_random_tie_break_the_lowest_index_wins(values, data, block_size):
+    scores = np.array(values, dtype=float)
+    k = data.draw(st.integers(1, scores.size))
+    expected = np.lexsort((np.arange(scores.size), -scores))[:k]  # value desc, index asc
+    got = top_k(scores, k, random_tie_break=False, block_size=block_size)
+    np.testing.assert_array_equal(got, expected)
