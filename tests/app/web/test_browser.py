@@ -1,7 +1,10 @@
 """A real browser (Debian's chromium driven by Playwright) against ``alwild serve``:
 log in with the printed password, label 5 table rows by keyboard, draw and correct a box,
 see progress change, retrain, and see the new model version and round. Screenshots of
-every screen go to ``artifacts/screenshots/`` (git-ignored)."""
+every screen go to ``artifacts/screenshots/`` (git-ignored); the screens that the
+documentation shows (``DOC_SHOTS``, screens whose pixels do not change from run to run)
+are also written to ``docs/img/app/``, which is committed, so the site's pictures of the
+app are retaken by every browser run and never drawn by hand."""
 
 from __future__ import annotations
 
@@ -20,6 +23,10 @@ from tests.app.server_proc import ROOT, Server
 
 CHROMIUM = os.environ.get("ALWILD_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
+DOCS_SHOTS = ROOT / "docs" / "img" / "app"
+# screen -> the file the documentation shows (docs/tutorials/app.md)
+DOC_SHOTS = {"02-projects": "projects.png", "04-record": "table-record.png",
+             "05-boxes": "boxes.png", "06-image-classify": "image-classify.png"}
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -60,6 +67,9 @@ def page(served):
 
 def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    if name in DOC_SHOTS:
+        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SHOTS / f"{name}.png", DOCS_SHOTS / DOC_SHOTS[name])
 
 
 def _labels_of(served, username: str) -> list[Label]:
