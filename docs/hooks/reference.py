@@ -90,11 +90,11 @@ def dask_support(name: str, strategy) -> str:
     from alwild.strategies import TopKStrategy
 
     if isinstance(strategy, TopKStrategy):
-        return "yes: per-row score, exact top-k per partition"
+        return "yes, per row"
     if name in DASK_SELECTIONS:
         fn = getattr(diversity, DASK_SELECTIONS[name])
-        return f"yes: `alwild.scale.diversity.{fn.__name__}`"
-    return "no: needs the whole pool at once"
+        return f"yes, `{fn.__name__}`"
+    return "no"
 
 
 def strategy_rows() -> list[dict]:
@@ -117,14 +117,14 @@ def strategy_rows() -> list[dict]:
 
 def strategy_table() -> str:
     """The strategy reference as a Markdown table."""
-    head = ["name", "aliases", "family", *PROBES, "on Dask"]
+    head = ["name", "aliases", "family", *PROBES, "Dask"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in strategy_rows():
         family = row["family"].rsplit(".", 1)[-1]
         if row["needs_model"]:
             cells = ["yes" if row["works_with"][k] else "—" for k in PROBES]
         else:
-            cells = ["any model, or none (works cold)"] + [""] * (len(PROBES) - 1)
+            cells = ["any, or none"] * len(PROBES)
         aliases = ", ".join(f"`{a}`" for a in row["aliases"]) or "—"
         lines.append("| " + " | ".join([f"`{row['name']}`", aliases,
                                        f"[{family}][{row['family']}]",

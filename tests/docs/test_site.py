@@ -53,7 +53,7 @@ def test_the_table_says_what_the_checks_say():
     assert rows["max_EI"]["works_with"] == {"classifier": False, "committee": False,
                                             "regressor with std": True, "MC samples": False}
     assert not rows["random"]["needs_model"]
-    assert rows["entropy"]["dask"].startswith("yes") and rows["badge"]["dask"].startswith("no")
+    assert rows["entropy"]["dask"] == "yes, per row" and rows["badge"]["dask"] == "no"
     assert "two_stage" in rows["cluster_margin"]["dask"]
     assert rows["margin"]["family"] == "alwild.strategies.uncertainty"
 
