@@ -1,11 +1,11 @@
-# The two commands of the README: `make demo` and `make test`.
+# The two commands of the README: `make demo` and `make test` (lint, docs, every test).
 # Each creates .venv itself (python3 -m venv) and is idempotent.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | sha1sum | cut -c1-12)
 
-.PHONY: demo test setup lint clean app-system-deps
+.PHONY: demo test setup lint docs clean app-system-deps
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,8 +29,13 @@ demo: setup
 
 # ruff, then the import contracts of pyproject.toml (layers, no cycles)
 lint: setup
-	$(BIN)/ruff check alwild tests benchmarks
+	$(BIN)/ruff check alwild tests benchmarks docs/hooks
 	$(BIN)/lint-imports
+
+# The documentation site (mkdocs.yml, docs/): strict, offline; open site/index.html,
+# or `.venv/bin/mkdocs serve` for a live preview on http://127.0.0.1:8000/
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 # The app's browser and PostgreSQL tests need Debian's chromium and postgresql (root only).
 app-system-deps:
@@ -39,7 +44,7 @@ app-system-deps:
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	  if [ -n "$$need" ]; then apt-get update -q && apt-get install -y -q $$need; fi; fi
 
-test: setup lint app-system-deps
+test: setup lint docs app-system-deps
 	$(BIN)/python -m pytest -q
 
 clean:

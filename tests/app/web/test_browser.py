@@ -1,7 +1,11 @@
 """A real browser (Debian's chromium driven by Playwright) against ``alwild serve``:
 log in with the printed password, label 5 table rows by keyboard, draw and correct a box,
 see progress change, retrain, and see the new model version and round. Screenshots of
-every screen go to ``artifacts/screenshots/`` (git-ignored)."""
+every screen go to ``artifacts/screenshots/`` (git-ignored); the screens that the
+documentation shows (``DOC_SHOTS``, screens whose pixels do not change from run to run)
+are also written to ``docs/img/app/``, which is committed, so the site's pictures of the
+app are retaken by every browser run and never drawn by hand (a copy that looks the same
+as the committed one, pixel noise aside, is not rewritten)."""
 
 from __future__ import annotations
 
@@ -21,6 +25,10 @@ from tests.app.server_proc import ROOT, Server
 
 CHROMIUM = os.environ.get("ALWILD_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
+DOCS_SHOTS = ROOT / "docs" / "img" / "app"
+# screen -> the file the documentation shows (docs/tutorials/app.md)
+DOC_SHOTS = {"02-projects": "projects.png", "04-record": "table-record.png",
+             "05-boxes": "boxes.png", "06-image-classify": "image-classify.png"}
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -61,6 +69,44 @@ def page(served):
 
 def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    if name in DOC_SHOTS:
+        update_doc_shot(SHOTS / f"{name}.png", DOCS_SHOTS / DOC_SHOTS[name])
+
+
+def update_doc_shot(new: Path, committed: Path, tolerance: float = 0.02) -> bool:
+    """Copy a fresh screenshot over the documentation's copy unless they look the same.
+
+    Chromium's image scaling can move a few pixels between runs; a mean difference
+    below ``tolerance`` (of 255, per channel) keeps the committed file, so a test run
+    leaves the tree clean, while a changed word or layout (a mean difference of 0.1 and
+    more) replaces it. Returns whether the file was written."""
+    from PIL import Image, ImageChops, ImageStat
+
+    if committed.is_file():
+        with Image.open(new) as a, Image.open(committed) as b:
+            if a.size == b.size and max(ImageStat.Stat(ImageChops.difference(
+                    a.convert("RGB"), b.convert("RGB"))).mean) < tolerance:
+                return False
+    committed.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(new, committed)
+    return True
+
+
+def test_a_doc_screenshot_is_replaced_only_when_it_looks_different(tmp_path):
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (400, 300), "white")
+    ImageDraw.Draw(picture).text((20, 20), "Projects", fill="black")
+    picture.save(tmp_path / "a.png")
+    picture.putpixel((5, 5), (0, 0, 0))  # one pixel: scaling noise
+    picture.save(tmp_path / "b.png")
+    ImageDraw.Draw(picture).rectangle((50, 50, 150, 100), fill="black")  # a real change
+    picture.save(tmp_path / "c.png")
+    committed = tmp_path / "docs" / "shot.png"
+    assert update_doc_shot(tmp_path / "a.png", committed)
+    assert not update_doc_shot(tmp_path / "b.png", committed)
+    assert update_doc_shot(tmp_path / "c.png", committed)
+    assert committed.read_bytes() == (tmp_path / "c.png").read_bytes()
 
 
 def _labels_of(served, username: str) -> list[Label]:

@@ -1,0 +1,89 @@
+"""The documentation site: it builds strictly and offline, its strategy reference is the
+registry, and the app's pictures are the ones the browser test takes."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from alwild.strategies import aliases_of, available_strategies
+from tests.docs.test_tutorials import DOCS, ROOT
+
+pytest.importorskip("mkdocs", reason="the docs extra is missing (pip install 'alwild[docs]')")
+yaml = pytest.importorskip("yaml")
+
+
+def _hook():
+    spec = importlib.util.spec_from_file_location("docs_reference_hook",
+                                                  DOCS / "hooks" / "reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
+                           str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert done.returncode == 0, done.stderr[-4000:]
+    return out
+
+
+def test_the_strategy_table_has_one_row_per_registered_strategy():
+    table = _hook().strategy_table()
+    names = re.findall(r"^\| `([^`]+)` \|", table, re.M)
+    assert names == available_strategies()
+    for name in available_strategies():
+        row = next(line for line in table.splitlines() if line.startswith(f"| `{name}` |"))
+        assert all(f"`{alias}`" in row for alias in aliases_of(name)), name
+
+
+def test_the_table_says_what_the_checks_say():
+    rows = {r["name"]: r for r in _hook().strategy_rows()}
+    assert rows["entropy"]["works_with"]["classifier"]
+    assert not rows["vote_entropy"]["works_with"]["classifier"]
+    assert rows["vote_entropy"]["works_with"]["committee"]
+    assert rows["max_EI"]["works_with"] == {"classifier": False, "committee": False,
+                                            "regressor with std": True, "MC samples": False}
+    assert not rows["random"]["needs_model"]
+    assert rows["entropy"]["dask"] == "yes, per row" and rows["badge"]["dask"] == "no"
+    assert "two_stage" in rows["cluster_margin"]["dask"]
+    assert rows["margin"]["family"] == "alwild.strategies.uncertainty"
+
+
+def test_the_built_site_lists_every_strategy_and_shows_the_figures(site):
+    page = (site / "reference" / "strategies" / "index.html").read_text()
+    for name in available_strategies():
+        assert f"<code>{name}</code>" in page, name
+    figures = sorted(p.name for p in (site / "img" / "reproduce").glob("*.png"))
+    assert figures == sorted(p.name for p in (ROOT / "benchmarks" / "reproduce").glob("*.png"))
+    assert figures and all(f in (site / "tutorials" / "reproduce" / "index.html").read_text()
+                           for f in figures)
+
+
+def test_the_site_loads_nothing_from_the_network(site):
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    assert config["theme"]["font"] is False
+    for html in site.rglob("*.html"):
+        text = html.read_text()
+        assert "fonts.googleapis" not in text and "fonts.gstatic" not in text, html
+        assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', text), html
+
+
+def test_the_app_pictures_are_the_browser_tests_screenshots():
+    from tests.app.web.test_browser import DOC_SHOTS, DOCS_SHOTS
+
+    assert DOCS_SHOTS == DOCS / "img" / "app"
+    page = (DOCS / "tutorials" / "app.md").read_text()
+    shown = set(re.findall(r"\.\./img/app/([\w-]+\.png)", page))
+    assert shown == set(DOC_SHOTS.values())
+    missing = [name for name in sorted(shown) if not (DOCS_SHOTS / name).is_file()]
+    assert not missing, (f"screenshots missing from docs/img/app/: {missing}; run "
+                         "tests/app/web/test_browser.py (it writes them) and commit them")
