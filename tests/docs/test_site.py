@@ -87,3 +87,13 @@ def test_the_app_pictures_are_the_browser_tests_screenshots():
     missing = [name for name in sorted(shown) if not (DOCS_SHOTS / name).is_file()]
     assert not missing, (f"screenshots missing from docs/img/app/: {missing}; run "
                          "tests/app/web/test_browser.py (it writes them) and commit them")
+
+
+def test_every_strategy_family_has_its_api_section():
+    from pathlib import Path
+
+    from alwild.strategies import FAMILIES
+
+    page = (Path(__file__).parents[2] / "docs" / "api" / "strategies.md").read_text()
+    missing = [m.__name__ for m in FAMILIES if f"::: {m.__name__}\n" not in page]
+    assert not missing, f"docs/api/strategies.md lacks {missing}"
