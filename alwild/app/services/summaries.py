@@ -6,13 +6,24 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alwild.app.services.labels import label_summary
+from alwild.app.services.labels import disagreements, label_summary
+from alwild.app.services.members import people
 from alwild.app.services.projects import NotFound, can_see
+from alwild.app.services.tokens import visible_tokens
 from alwild.app.services.training import learning_curve
-from alwild.app.store.orm import Item, Label, ModelVersion, Project, QueryRound, User, now
+from alwild.app.store.orm import (
+    Item,
+    Label,
+    Membership,
+    ModelVersion,
+    Project,
+    QueryRound,
+    User,
+    now,
+)
 
-__all__ = ["item_for", "visible_labels", "label_dict", "item_dict", "project_dict",
-           "queue_entries", "progress", "preview_text"]
+__all__ = ["item_for", "visible_labels", "admin_overview", "label_dict", "item_dict",
+           "project_dict", "queue_entries", "progress", "preview_text"]
 
 
 def item_for(db: Session, user: User, uid: str) -> tuple[Item, Project]:
@@ -96,3 +107,17 @@ def progress(db: Session, project: Project) -> dict:
             "models": learning_curve(db, project), "train_state": project.train_state,
             "train_error": project.train_error,
             "retrain_in": max(0, project.retrain_every - project.changes_since_train)}
+
+
+def admin_overview(db: Session, user: User) -> dict:
+    """What the Admin page shows: projects, people, memberships, label counts per person,
+    the disagreements to review per project, and the API tokens ``user`` may see."""
+    projects = db.scalars(select(Project).order_by(Project.id)).all()
+    counts = dict(db.execute(select(Label.user_id, func.count(Label.id))
+                             .group_by(Label.user_id)).all())
+    return {"projects": projects, "users": people(db),
+            "members": {(m.project_id, m.user_id) for m in db.scalars(select(Membership))},
+            "counts": counts,
+            "review": {p.slug: list(disagreements(db, p)) for p in projects},
+            "project_dicts": {p.slug: project_dict(p) for p in projects},
+            "tokens": visible_tokens(db, user)}

@@ -10,12 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alwild.app.services import leases, members
 from alwild.app.services.auth import authenticate, new_api_token
-from alwild.app.services.labels import disagreements
 from alwild.app.services.projects import (
     change_settings,
     project_for,
@@ -24,15 +22,14 @@ from alwild.app.services.projects import (
 )
 from alwild.app.services.sessions import SESSION_SECONDS, end_session, start_session
 from alwild.app.services.summaries import (
+    admin_overview,
     item_dict,
     preview_text,
     progress,
-    project_dict,
     queue_entries,
 )
 from alwild.app.services.throttle import record_failure, record_success, wait_seconds
-from alwild.app.services.tokens import revoke_token, visible_tokens
-from alwild.app.store.orm import Label, Membership, Project
+from alwild.app.services.tokens import revoke_token
 from alwild.app.web.chart import curve_geometry
 from alwild.app.web.deps import DB, SESSION_COOKIE, Admin, Caller, Who, transactional, who_optional
 from alwild.app.web.schemas import ProjectSettings
@@ -187,18 +184,9 @@ def utc(seconds: float) -> str:
 
 
 def _admin_context(db: Session, caller: Who) -> dict:
-    projects = db.scalars(select(Project).order_by(Project.id)).all()
-    users = members.people(db)
-    pairs = {(m.project_id, m.user_id) for m in db.scalars(select(Membership))}
-    counts = dict(db.execute(select(Label.user_id, func.count(Label.id))
-                             .group_by(Label.user_id)).all())
-    review = {p.slug: [(i, labs) for i, labs in disagreements(db, p)] for p in projects}
-    return {"projects": projects, "users": users, "members": pairs, "counts": counts,
-            "review": review, "strategies": [s for s in APP_STRATEGIES
-                                             if s in available_strategies()],
-            "project_dicts": {p.slug: project_dict(p) for p in projects},
-            "preview": preview_text, "tokens": visible_tokens(db, caller.user),
-            "utc": utc}
+    return {**admin_overview(db, caller.user),
+            "strategies": [s for s in APP_STRATEGIES if s in available_strategies()],
+            "preview": preview_text, "utc": utc}
 
 
 @router.get("/admin", response_class=HTMLResponse)
