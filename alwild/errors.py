@@ -13,7 +13,8 @@ True
 
 from __future__ import annotations
 
-__all__ = ["UserError", "UserValueError", "UserTypeError", "UserArgumentError"]
+__all__ = ["UserError", "UserValueError", "UserTypeError", "UserArgumentError",
+           "check_positive_int"]
 
 
 class UserError(Exception):
@@ -31,3 +32,14 @@ class UserTypeError(UserError, TypeError):
 class UserArgumentError(UserValueError, AssertionError):
     """An argument out of range where modAL asserted it: also an ``AssertionError``, so
     modAL code that catches that keeps working."""
+
+
+def check_positive_int(name: str, value) -> int:
+    """``value`` as an int if it is a whole number of at least 1, else a UserValueError.
+
+    >>> check_positive_int("batch_size", 3.0)
+    3
+    """
+    if isinstance(value, bool) or int(value) != value or value < 1:
+        raise UserValueError(f"{name} must be a positive whole number, got {value!r}")
+    return int(value)

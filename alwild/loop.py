@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from alwild.errors import UserValueError
+from alwild.errors import UserValueError, check_positive_int
 from alwild.pool import n_rows, take_rows
 from alwild.stopping import StopDecision
 
@@ -139,8 +139,7 @@ def run_loop(
     >>> [len(p) for p in result.picked], result.decision.criterion
     ([2, 2, 1], 'pool_exhausted')
     """
-    if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
-        raise UserValueError(f"batch_size must be a positive whole number, got {batch_size!r}")
+    check_positive_int("batch_size", batch_size)
     if budget is not None and budget < 0:
         raise UserValueError(f"budget must be 0 or more labels, got {budget!r}")
     if keep_queried and budget is None and stop is None and callback is None:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import cohen_kappa_score
 
-from alwild.errors import UserValueError
+from alwild.errors import UserValueError, check_positive_int
 from alwild.scores import UNCERTAINTIES, normalised_uncertainty
 
 __all__ = [
@@ -80,12 +80,6 @@ class StoppingCriterion(abc.ABC):
         return StopDecision(True, self.name, reason, value)
 
 
-def _check_positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or int(value) != value or value < 1:
-        raise UserValueError(f"{name} must be a positive whole number, got {value!r}")
-    return int(value)
-
-
 class LabelBudget(StoppingCriterion):
     """Stop once ``max_labels`` samples are labelled."""
 
@@ -93,7 +87,7 @@ class LabelBudget(StoppingCriterion):
 
     def __init__(self, max_labels: int) -> None:
         super().__init__()
-        self.max_labels = _check_positive_int("max_labels", max_labels)
+        self.max_labels = check_positive_int("max_labels", max_labels)
 
     def _decide(self, learner):
         n = _n_labelled(learner)
@@ -152,7 +146,7 @@ class StabilizingPredictions(StoppingCriterion):
     def __init__(self, X_stop, threshold: float = 0.99, window: int = 3) -> None:
         super().__init__()
         self.X_stop, self.threshold = X_stop, float(threshold)
-        self.window = _check_positive_int("window", window)
+        self.window = check_positive_int("window", window)
         self._previous: np.ndarray | None = None
         self._kappas: deque[float] = deque(maxlen=self.window)
 
@@ -214,7 +208,7 @@ class Plateau(StoppingCriterion):
             raise UserValueError(
                 "Plateau needs a metric function or a validation set (X_val, y_val)")
         self._metric = metric or (lambda learner: learner.score(X_val, y_val))
-        self.patience = _check_positive_int("patience", patience)
+        self.patience = check_positive_int("patience", patience)
         self.min_delta = float(min_delta)
         self._best = -np.inf
         self._since = 0

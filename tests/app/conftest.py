@@ -36,14 +36,19 @@ def pg_admin_url():
     stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path, pg_admin_url):
-    if request.param == "sqlite":
-        return None
+@pytest.fixture
+def pg_database(pg_admin_url) -> str:
+    """A fresh PostgreSQL database's URL; the test is skipped (with the session's warning)
+    only when no PostgreSQL server could be started here."""
     if pg_admin_url is None:
         pytest.skip("PostgreSQL could not be started here (see the warning above); "
-                    "these store tests ran on SQLite only")
+                    "this test ran on SQLite only or not at all")
     return new_database(pg_admin_url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request):
+    return None if request.param == "sqlite" else request.getfixturevalue("pg_database")
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from alwild.app.store.orm import Item
 from alwild.app.store.workspace import open_workspace
 from alwild.cli import main
 from tests.app.conftest import DATA, titanic_csv
-from tests.app.pg import new_database
 from tests.app.server_proc import ROOT
 
 FRAMES = DATA / "insulators" / "frames" / "images"
@@ -54,10 +53,8 @@ def test_init_with_a_bad_database_url_leaves_nothing_and_a_rerun_works(tmp_path,
     assert "created project 'ws'" in capsys.readouterr().out
 
 
-def test_init_on_postgresql_after_a_mistyped_url(tmp_path, capsys, pg_admin_url):
-    if pg_admin_url is None:
-        pytest.skip("PostgreSQL could not be started here (see the warning above)")
-    url = new_database(pg_admin_url)
+def test_init_on_postgresql_after_a_mistyped_url(tmp_path, capsys, pg_database):
+    url = pg_database
     _fails(capsys, _init(tmp_path / "ws", "--db", url.replace("postgresql", "postgress", 1)),
            "postgress://")
     assert not (tmp_path / "ws").exists()
@@ -184,8 +181,6 @@ def test_serve_demo_and_make_demo_take_a_host_and_a_port():
     helped = _serve("serve-demo", "--help").stdout
     assert "--host HOST" in helped and "address to bind" in helped
     assert "--port PORT" in helped and "port to listen on" in helped
-    if shutil.which("make") is None:
-        pytest.skip("no make here")
     dry = subprocess.run(["make", "-n", "demo", "HOST=0.0.0.0", "PORT=9001"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60).stdout
     assert "alwild serve-demo --host 0.0.0.0 --port 9001" in dry
