@@ -1,77 +1,166 @@
-"""The background retraining thread: requests are queued and coalesced per project, so a
-label submit only flips a flag and returns; training never runs inside a request."""
+"""The training worker: claims retrain jobs from the database, trains while a heartbeat
+keeps its lease, registers the model and marks the job done in one transaction.
+
+It runs as its own process (``alwild worker``, started by ``alwild serve``) so that
+training never shares an interpreter with the web requests; ``alwild train`` runs one
+job through the same code. A worker killed mid-training leaves a job whose lease runs out;
+the next worker claims it again.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import time
+from pathlib import Path
 
-from alwild.app.services.training import train_project
+from sqlalchemy import select
+
+from alwild.app.services.jobs import (
+    LEASE_SECONDS,
+    Claimed,
+    LeaseLost,
+    claim_job,
+    fail_job,
+    failure_sentence,
+    finish_job,
+    heartbeat,
+    latest_pending,
+    request_job,
+)
+from alwild.app.services.training import TEMP_PREFIX, TrainResult, train_project
+from alwild.app.store.orm import Job
 from alwild.app.store.workspace import Workspace
+from alwild.errors import UserError
 
-__all__ = ["RetrainWorker"]
+__all__ = ["Worker", "TrainingFailed", "train_now", "worker_name"]
 
 log = logging.getLogger("alwild.app.worker")
+STALE_TEMP_SECONDS = 3600.0
 
 
-class RetrainWorker:
-    """One daemon thread that retrains projects one at a time.
+class TrainingFailed(UserError):
+    """The retrain ran and failed; the message is the sentence the pages show."""
 
-    >>> # worker = RetrainWorker(ws); worker.start(); worker.request(project_id)
+
+def worker_name() -> str:
+    """``host:pid``, the owner name a worker's leases carry.
+
+    >>> worker_name().endswith(f":{os.getpid()}")
+    True
     """
+    return f"{socket.gethostname()}:{os.getpid()}"
 
-    def __init__(self, ws: Workspace) -> None:
-        self.ws = ws
-        self._pending: list[int] = []
-        self._busy: int | None = None
-        self._cond = threading.Condition()
-        self._stop = False
-        self._thread = threading.Thread(target=self._loop, name="alwild-retrain", daemon=True)
-        self.runs = 0
-        self.failures = 0
 
-    def start(self) -> RetrainWorker:
+class _Heartbeat:
+    """A thread that renews a job's lease every third of it while the job runs."""
+
+    def __init__(self, ws: Workspace, job: Claimed, lease: float) -> None:
+        self.ws, self.job, self.lease = ws, job, lease
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="alwild-heartbeat",
+                                        daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
         self._thread.start()
         return self
 
-    def request(self, project_id: int) -> None:
-        """Ask for a retrain of ``project_id`` (returns at once; repeated asks coalesce)."""
-        with self._cond:
-            if project_id not in self._pending:
-                self._pending.append(project_id)
-            self._cond.notify_all()
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
 
-    def pending(self, project_id: int) -> bool:
-        with self._cond:
-            return project_id in self._pending or self._busy == project_id
-
-    def wait_idle(self, timeout: float = 60.0) -> bool:
-        """Block until nothing is queued or running (for tests and the CLI)."""
-        with self._cond:
-            return self._cond.wait_for(lambda: not self._pending and self._busy is None,
-                                       timeout)
-
-    def stop(self, timeout: float = 30.0) -> None:
-        with self._cond:
-            self._stop = True
-            self._cond.notify_all()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._stop or self._pending)
-                if self._stop:
-                    return
-                self._busy = self._pending.pop(0)
+    def _beat(self) -> None:
+        while not self._stop.wait(self.lease / 3):
             try:
-                train_project(self.ws, self._busy)
+                if not heartbeat(self.ws, self.job, self.lease):
+                    log.warning("job %s: lease lost", self.job.id)
+                    return
+            except Exception:  # the database is away for a moment: try again next beat
+                log.exception("job %s: heartbeat failed", self.job.id)
+
+
+class Worker:
+    """Claims and runs jobs of workspace ``ws`` under the name ``owner``.
+
+    >>> Worker(ws).drain()  # run every due job now  # doctest: +SKIP
+    2
+    """
+
+    def __init__(self, ws: Workspace, owner: str | None = None,
+                 lease: float = LEASE_SECONDS, poll: float = 0.5) -> None:
+        self.ws, self.owner = ws, owner or worker_name()
+        self.lease, self.poll = lease, poll
+        self.runs = self.failures = 0
+
+    def run_once(self, project_id: int | None = None) -> Claimed | None:
+        """Claim one due job (of ``project_id`` if given) and run it; None if none was due."""
+        job = claim_job(self.ws, self.owner, self.lease, project_id)
+        if job is not None:
+            self._run(job)
+        return job
+
+    def _run(self, job: Claimed) -> None:
+        with _Heartbeat(self.ws, job, self.lease):
+            try:
+                train_project(self.ws, job.project_id,
+                              lambda db, result: finish_job(db, job, result))
                 self.runs += 1
-            except Exception:  # recorded in the project by train_project; keep serving
+            except LeaseLost:
+                log.warning("job %s was taken over by another worker; result dropped", job.id)
+            except Exception as err:
                 self.failures += 1
-                log.exception("retraining project %s failed", self._busy)
-            finally:
-                with self._cond:
-                    self._busy = None
-                    self._cond.notify_all()
+                log.exception("job %s (project %s) failed", job.id, job.project_id)
+                fail_job(self.ws, job, failure_sentence(err))
+
+    def drain(self) -> int:
+        """Run due jobs until none is left; how many ran."""
+        n = 0
+        while self.run_once() is not None:
+            n += 1
+        return n
+
+    def run_forever(self, stop: threading.Event | None = None,
+                    parent_pid: int | None = None) -> None:
+        """Poll for jobs until ``stop`` is set or the process ``parent_pid`` is gone."""
+        stop = stop or threading.Event()
+        self._remove_stale_temp_files()
+        while not stop.is_set() and (parent_pid is None or os.getppid() == parent_pid):
+            try:
+                ran = self.run_once()
+            except Exception:  # the database is away (restarting): wait and claim again
+                log.exception("claiming a job failed; retrying")
+                ran = None
+            if ran is None:
+                stop.wait(self.poll)
+
+    def _remove_stale_temp_files(self) -> None:
+        """Model files of trainings that were killed before they were registered."""
+        cutoff = time.time() - STALE_TEMP_SECONDS
+        for path in Path(self.ws.models_root).glob(f"{TEMP_PREFIX}*"):
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+
+
+def train_now(ws: Workspace, project_id: int, poll: float = 0.5,
+              timeout: float = 3600.0) -> TrainResult:
+    """Ask for a retrain of ``project_id`` and wait for it, running it here unless a
+    worker already does; the result, or TrainingFailed with the failure's sentence."""
+    with ws.session() as db, db.begin():
+        request_job(db, project_id)
+    with ws.session() as db:
+        wanted = latest_pending(db, project_id)
+    worker = Worker(ws, owner=f"train:{worker_name()}")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with ws.session() as db:
+            job = db.scalar(select(Job).where(Job.id == wanted))
+        if job.state == "done":
+            return TrainResult(**job.result)
+        if job.state == "failed":
+            raise TrainingFailed(f"retraining failed: {job.error}")
+        if worker.run_once(project_id) is None:
+            time.sleep(poll)
+    raise TrainingFailed(f"the retrain job {wanted} did not finish within {timeout:.0f} s: "
+                         "is a worker stuck on it? see `alwild worker` logs")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from alwild.app.services.jobs import train_status
 from alwild.app.services.labels import disagreements, label_summary
 from alwild.app.services.members import people
 from alwild.app.services.projects import NotFound, can_see
@@ -62,11 +63,13 @@ def item_dict(db: Session, item: Item, project: Project, user: User) -> dict:
             "my_label": None if mine is None else label_dict(db, mine, item)}
 
 
-def project_dict(project: Project) -> dict:
+def project_dict(db: Session, project: Project) -> dict:
     keys = ("slug", "name", "task", "labels", "strategy", "batch_size", "retrain_every",
-            "budget", "overlap", "lease_seconds", "train_state", "train_error", "stream_share",
-            "stream_max_per_hour", "stream_max_per_day")
-    return {k: getattr(project, k) for k in keys}
+            "budget", "overlap", "lease_seconds", "stream_share", "stream_max_per_hour",
+            "stream_max_per_day")
+    state, error = train_status(db, project.id)
+    return {**{k: getattr(project, k) for k in keys}, "train_state": state,
+            "train_error": error}
 
 
 def preview_text(item: Item, width: int = 90) -> str:
@@ -93,6 +96,7 @@ def current_round(db: Session, project: Project) -> QueryRound | None:
 
 def progress(db: Session, project: Project) -> dict:
     summary = label_summary(db, project)
+    state, error = train_status(db, project.id)
     rnd = current_round(db, project)
     this_round = 0
     round_out = None
@@ -104,8 +108,8 @@ def progress(db: Session, project: Project) -> dict:
                      "model_version": mv.version if mv else None,
                      "labels_at_start": rnd.labels_at_start, "created_at": rnd.created_at}
     return {**summary, "labels_this_round": this_round, "round": round_out,
-            "models": learning_curve(db, project), "train_state": project.train_state,
-            "train_error": project.train_error,
+            "models": learning_curve(db, project), "train_state": state,
+            "train_error": error,
             "retrain_in": max(0, project.retrain_every - project.changes_since_train)}
 
 
@@ -119,5 +123,5 @@ def admin_overview(db: Session, user: User) -> dict:
             "members": {(m.project_id, m.user_id) for m in db.scalars(select(Membership))},
             "counts": counts,
             "review": {p.slug: list(disagreements(db, p)) for p in projects},
-            "project_dicts": {p.slug: project_dict(p) for p in projects},
+            "project_dicts": {p.slug: project_dict(db, p) for p in projects},
             "tokens": visible_tokens(db, user)}

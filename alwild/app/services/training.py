@@ -1,17 +1,27 @@
 """One retraining: snapshot the labels, fit through the library's ActiveLearner, evaluate
 on the held-out labelled items, register the model version, re-score the pool and open
-the next query round. Called by the background worker and by ``alwild train``."""
+the next query round. Run by the training worker (:mod:`alwild.app.worker`) for a job.
+
+Registration is one transaction: it locks the project row, allocates the next version
+(unique per project in the database), moves the model file from its temporary name to
+its final one, opens the round and, for a job, marks the job done; if any of that fails,
+nothing is registered and the file is removed."""
 
 from __future__ import annotations
 
+import os
+import secrets
 import time
 import warnings
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
 
 from alwild.app.services.features import make_estimator, records_frame
 from alwild.app.services.labels import frame_target
@@ -22,9 +32,10 @@ from alwild.app.store.workspace import Workspace
 from alwild.errors import UserValueError
 from alwild.learners import ActiveLearner
 
-__all__ = ["train_project", "TrainResult", "learning_curve", "project_kind"]
+__all__ = ["train_project", "TrainResult", "learning_curve", "project_kind", "TEMP_PREFIX"]
 
 HOLDOUT_TARGET = 60
+TEMP_PREFIX = ".training-"
 
 
 @dataclass
@@ -55,8 +66,6 @@ def _majority(labels: list[str]) -> str:
 
 
 def _snapshot(ws: Workspace, project_id: int) -> _Snapshot:
-    with ws.session() as db, db.begin():
-        db.get(Project, project_id).train_state = "training"
     with ws.reader() as db, db.begin():
         project = db.get(Project, project_id)
         kind = project_kind(db, project)
@@ -105,19 +114,21 @@ def _fit(learner_factory, estimator, fallback):
         return learner_factory(fallback), False
 
 
-def train_project(ws: Workspace, project_id: int) -> TrainResult:
-    """Retrain ``project_id`` and open its next round; records a failure in the project."""
-    try:
-        return _train(ws, project_id)
-    except Exception as err:
-        with ws.session() as db, db.begin():
-            project = db.get(Project, project_id)
-            project.train_state = "failed"
-            project.train_error = f"{type(err).__name__}: {err}"[:2000]
-        raise
+Finish = Callable[[Session, dict], None]
 
 
-def _train(ws: Workspace, project_id: int) -> TrainResult:
+def train_project(ws: Workspace, project_id: int, finish: Finish | None = None
+                  ) -> TrainResult:
+    """Retrain ``project_id`` and open its next round. ``finish(db, result)`` runs inside
+    the registering transaction (a job marks itself done there; raising rolls back).
+
+    >>> train_project(ws, project.id).version  # doctest: +SKIP
+    1
+    """
+    return _train(ws, project_id, finish)
+
+
+def _train(ws: Workspace, project_id: int, finish: Finish | None = None) -> TrainResult:
     start = time.perf_counter()
     snap = _snapshot(ws, project_id)
     if snap.ids.size == 0:
@@ -164,7 +175,7 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
                            None if probs is None else float(probs[j])))
     checks = _holdout_checks(snap, has_label, hold_mask)
     return _register(ws, project_id, snap, learner, accuracy, int(train_mask.sum()),
-                     int(hold_mask.sum()), picked, checks, warm, start)
+                     int(hold_mask.sum()), picked, checks, warm, start, finish)
 
 
 def _take(X, idx):
@@ -179,65 +190,82 @@ def _holdout_checks(snap: _Snapshot, has_label, hold_mask) -> list[int]:
     return [int(i) for i in open_ids[: max(1, snap.batch // 10)]]
 
 
-def _save(ws, project_id, learner) -> tuple[int, str, str] | None:
-    """Write the model file before the database transaction (keeps the write lock short)."""
+def _save(ws, learner) -> tuple[Path, str] | None:
+    """Write the model file under a temporary name before the database transaction (keeps
+    the write lock short); :func:`_register` gives it its versioned name."""
     if not learner.is_fitted:
         return None
-    with ws.session() as db:
-        slug = db.get(Project, project_id).slug
-        version = (db.scalar(select(func.max(ModelVersion.version))
-                             .where(ModelVersion.project_id == project_id)) or 0) + 1
-    rel, digest = save_model(learner.estimator, ws.models_root, f"{slug}-v{version}.joblib",
-                             ws.secret_key)
-    return version, rel, digest
+    rel, digest = save_model(learner.estimator, ws.models_root,
+                             f"{TEMP_PREFIX}{secrets.token_hex(8)}.joblib", ws.secret_key)
+    return ws.models_root / rel, digest
+
+
+def _next(db, column, project_column, project_id: int) -> int:
+    return (db.scalar(select(func.max(column)).where(project_column == project_id)) or 0) + 1
 
 
 def _register(ws, project_id, snap, learner, accuracy, n_labels, n_holdout, picked, checks,
-              warm, start) -> TrainResult:
-    saved = _save(ws, project_id, learner)
-    with ws.session() as db, db.begin():
-        project = db.get(Project, project_id)
-        version = None
-        mv_id = None
-        if saved is not None:
-            version, rel, digest = saved
-            mv = ModelVersion(project_id=project_id, version=version, strategy=snap.strategy,
-                              n_labels=n_labels, accuracy=accuracy, n_holdout=n_holdout,
-                              train_seconds=time.perf_counter() - start, path=rel,
-                              digest=digest, warm_started=warm)
-            db.add(mv)
+              warm, start, finish) -> TrainResult:
+    saved = _save(ws, learner)
+    final: Path | None = None
+    try:
+        with ws.session() as db, db.begin():
+            project = db.get(Project, project_id, with_for_update=True)
+            version = mv_id = None
+            if saved is not None:
+                temp, digest = saved
+                version = _next(db, ModelVersion.version, ModelVersion.project_id, project_id)
+                final = temp.with_name(f"{project.slug}-v{version}-{temp.stem[-16:]}.joblib")
+                os.replace(temp, final)
+                mv = ModelVersion(project_id=project_id, version=version,
+                                  strategy=snap.strategy, n_labels=n_labels, accuracy=accuracy,
+                                  n_holdout=n_holdout, train_seconds=time.perf_counter() - start,
+                                  path=final.name, digest=digest, warm_started=warm)
+                db.add(mv)
+                db.flush()
+                mv_id = mv.id
+            number = _next(db, QueryRound.number, QueryRound.project_id, project_id)
+            rnd = QueryRound(project_id=project_id, number=number, model_version_id=mv_id,
+                             strategy=learner.last_strategy_ or snap.strategy,
+                             labels_at_start=n_labels)
+            db.add(rnd)
             db.flush()
-            mv_id = mv.id
-        number = (db.scalar(select(func.max(QueryRound.number))
-                            .where(QueryRound.project_id == project_id)) or 0) + 1
-        rnd = QueryRound(project_id=project_id, number=number, model_version_id=mv_id,
-                         strategy=learner.last_strategy_ or snap.strategy,
-                         labels_at_start=n_labels)
-        db.add(rnd)
-        db.flush()
-        t = now()
-        db.execute(update(Item).where(Item.project_id == project_id, Item.queued.is_(True),
-                                      Item.lease_expires < t)
-                   .values(queued=False).execution_options(synchronize_session=False))
-        wanted = [p[0] for p in picked] + checks
-        done = set(db.scalars(select(Item.id).where(Item.id.in_(wanted),
-                                                    Item.n_labels >= snap.overlap)))
-        rows = [{"id": i, "score": s, "guess": g, "guess_p": p}
-                for i, s, g, p in picked if i not in done]
-        rows += [{"id": i, "score": None, "guess": None, "guess_p": None}
-                 for i in checks if i not in done]
-        for rank, row in enumerate(rows):
-            row.update(queued=True, queue_rank=rank, round_id=rnd.id)
-        if rows:
-            db.execute(update(Item), rows)
-            n_scored = len(rows) - len([i for i in checks if i not in done])
-            db.execute(insert(RoundItem), [{"round_id": rnd.id, "item_id": r["id"],
-                                            "rank": r["queue_rank"], "score": r["score"]}
-                                           for r in rows[:n_scored]])
-        project.changes_since_train = max(0, project.changes_since_train - snap.changes)
-        project.train_state, project.train_error = "idle", None
-    return TrainResult(version, accuracy, n_labels, number, len(picked),
-                       time.perf_counter() - start)
+            _queue(db, project_id, rnd.id, snap.overlap, picked, checks)
+            project.changes_since_train = max(0, project.changes_since_train - snap.changes)
+            result = TrainResult(version, accuracy, n_labels, number, len(picked),
+                                 time.perf_counter() - start)
+            if finish is not None:
+                finish(db, asdict(result))
+    except BaseException:
+        for path in (saved[0] if saved else None, final):
+            if path is not None:
+                path.unlink(missing_ok=True)
+        raise
+    return result
+
+
+def _queue(db, project_id: int, round_id: int, overlap: int, picked, checks) -> None:
+    """Release expired leases and queue the round's items (picked ones with their scores,
+    then the held-out checks); the round's ranking is stored for the scored ones."""
+    t = now()
+    db.execute(update(Item).where(Item.project_id == project_id, Item.queued.is_(True),
+                                  Item.lease_expires < t)
+               .values(queued=False).execution_options(synchronize_session=False))
+    wanted = [p[0] for p in picked] + checks
+    done = set(db.scalars(select(Item.id).where(Item.id.in_(wanted),
+                                                Item.n_labels >= overlap)))
+    scored = [{"id": i, "score": s, "guess": g, "guess_p": p}
+              for i, s, g, p in picked if i not in done]
+    rows = scored + [{"id": i, "score": None, "guess": None, "guess_p": None}
+                     for i in checks if i not in done]
+    for rank, row in enumerate(rows):
+        row.update(queued=True, queue_rank=rank, round_id=round_id)
+    if rows:
+        db.execute(update(Item), rows)
+    if scored:
+        db.execute(insert(RoundItem), [{"round_id": round_id, "item_id": r["id"],
+                                        "rank": r["queue_rank"], "score": r["score"]}
+                                       for r in scored])
 
 
 def learning_curve(db, project: Project) -> list[dict]:
