@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import threading
 
@@ -23,6 +24,9 @@ def register(sub) -> None:
                         "killed worker's job is retried after it (default %(default)s)")
     p.add_argument("--poll", type=float, default=0.5,
                    help="seconds between looks for new jobs (default %(default)s)")
+    p.add_argument("--nice", type=int, default=10,
+                   help="CPU priority below the web processes' on the same host (added "
+                        "niceness, default %(default)s): training yields to requests")
     p.add_argument("--once", action="store_true", help="run the jobs due now, then exit")
     p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     p.set_defaults(func=run)
@@ -35,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.lease <= 0 or args.poll <= 0:
         raise UserValueError("--lease and --poll must be positive numbers of seconds")
+    os.nice(max(0, args.nice))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
     ws = attach_workspace(args.workspace, args.db)
     worker = Worker(ws, lease=args.lease, poll=args.poll)

@@ -128,7 +128,7 @@ def _mine(job: Claimed):
 def heartbeat(ws: Workspace, job: Claimed, lease: float = LEASE_SECONDS) -> bool:
     """Extend ``job``'s lease; False when it is no longer this worker's."""
     t = now()
-    with ws.session() as db, db.begin():
+    with ws.lease_session() as db, db.begin():
         return db.execute(update(Job).where(_mine(job))
                           .values(heartbeat_at=t, lease_expires=t + lease)
                           .execution_options(synchronize_session=False)).rowcount == 1

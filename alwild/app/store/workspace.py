@@ -65,7 +65,10 @@ def check_db_url(url: str) -> str:
 
 def make_engine(url: str, immediate: bool = True) -> Engine:
     """An engine for ``url``; SQLite gets WAL, full sync, foreign keys and IMMEDIATE writes
-    (``immediate=False``: plain deferred transactions, for long read-only snapshots).
+    (``immediate=False``: plain deferred transactions, for long read-only snapshots). A
+    connection with the execution option ``lossy=True`` commits without waiting for the
+    disk (WAL, ``synchronous=NORMAL``): for writes whose loss in a power failure does no
+    harm, such as leases; they survive a crashed process all the same.
 
     >>> make_engine("sqlite://").dialect.name
     'sqlite'
@@ -93,6 +96,10 @@ def make_engine(url: str, immediate: bool = True) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:
+        level = "NORMAL" if conn.get_execution_options().get("lossy") else "FULL"
+        if conn.connection.info.get("synchronous") != level:  # set only between transactions
+            conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+            conn.connection.info["synchronous"] = level
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
@@ -107,6 +114,7 @@ class Workspace:
     engine: Engine = field(repr=False)
     sessions: sessionmaker = field(repr=False)
     readers: sessionmaker = field(repr=False)
+    lossy: sessionmaker = field(repr=False)
 
     @property
     def media_root(self) -> Path:
@@ -131,6 +139,12 @@ class Workspace:
 
     def session(self) -> Session:
         return self.sessions()
+
+    def lease_session(self) -> Session:
+        """A session for writes that may be lost in a power failure without harm (item
+        leases, job heartbeats): on SQLite its commits do not wait for the disk. Labels
+        never go through it."""
+        return self.lossy()
 
     def reader(self) -> Session:
         """A session for read-only snapshots; on SQLite it does not take the write lock."""
@@ -209,7 +223,9 @@ def _open(root: Path, url: str) -> Workspace:
     read_engine = engine if engine.dialect.name != "sqlite" else make_engine(url,
                                                                                 immediate=False)
     return Workspace(root, url, engine, sessionmaker(engine, expire_on_commit=False),
-                     sessionmaker(read_engine, expire_on_commit=False))
+                     sessionmaker(read_engine, expire_on_commit=False),
+                     sessionmaker(engine.execution_options(lossy=True),
+                                  expire_on_commit=False))
 
 
 class _Made:

@@ -33,7 +33,7 @@ from alwild.app.services.summaries import (
 from alwild.app.services.tokens import revoke_token, visible_tokens
 from alwild.app.services.training import project_kind
 from alwild.app.store.orm import User
-from alwild.app.web.deps import DB, Admin, Caller, transactional
+from alwild.app.web.deps import DB, Admin, Caller, LeaseDB, transactional
 from alwild.app.web.schemas import (
     ConflictOut,
     IntakeOut,
@@ -136,7 +136,7 @@ def project_queue(slug: str, caller: Caller, db: DB):
              responses={**ERRORS, 204: {"description": "nothing left to label this round"}},
              tags=["labelling"])
 @transactional
-def claim(slug: str, caller: Caller, db: DB):
+def claim(slug: str, caller: Caller, db: LeaseDB):
     """Lease the next item of the round to the caller."""
     proj, item = leases.claim_next_in(db, caller.user, slug)
     db.commit()
