@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from alwild.app.services.jobs import (
     LEASE_SECONDS,
@@ -109,6 +110,8 @@ class Worker:
                 self.runs += 1
             except LeaseLost:
                 log.warning("job %s was taken over by another worker; result dropped", job.id)
+            except (OperationalError, InterfaceError):  # the database went away: not failed
+                log.exception("job %s: database unreachable; retried after its lease", job.id)
             except Exception as err:
                 self.failures += 1
                 log.exception("job %s (project %s) failed", job.id, job.project_id)
