@@ -137,9 +137,11 @@ def run(clients: int, labels: int, retrain_every: int = 20, db_url: str | None =
                                  .where(Label.request_id.not_like("import-%"))).all())
         twice = db.execute(select(Label.item_id).group_by(Label.item_id)
                            .having(func.count() > 1)).all()
-        from alwild.app.store.orm import ModelVersion
+        from alwild.app.store.orm import Job, ModelVersion
 
         versions = db.scalar(select(func.count(ModelVersion.id)))
+        jobs = dict(db.execute(select(Job.state, func.count()).group_by(Job.state)).all())
+        failure = db.scalar(select(Job.error).where(Job.state == "failed").limit(1))
     ws.dispose()
     lost = [rid for rid, uid in acked.items() if stored.get(rid) != uid]
 
@@ -153,6 +155,7 @@ def run(clients: int, labels: int, retrain_every: int = 20, db_url: str | None =
         "claim_p50_ms": pct(lat["claim"], 50), "claim_p95_ms": pct(lat["claim"], 95),
         "submit_p50_ms": pct(lat["submit"], 50), "submit_p95_ms": pct(lat["submit"], 95),
         "wall_s": wall, "labels_per_s": len(acked) / wall, "model_versions": versions,
+        "jobs": jobs, "failure": failure,
         "mean_submit_ms": 1000 * statistics.fmean(lat["submit"]) if lat["submit"] else 0,
     }
 
@@ -185,7 +188,8 @@ def main() -> int:
           f"{args.retrain_every} labels, pause {args.pause:g} s per label")
     print(f"{r['clients']} clients, {r['labels_acked']} labels acknowledged in "
           f"{r['wall_s']:.1f} s ({r['labels_per_s']:.0f} labels/s), "
-          f"{r['model_versions']} model versions trained meanwhile")
+          f"{r['model_versions']} model versions trained meanwhile; jobs {r['jobs']}"
+          + (f", a failure: {r['failure']}" if r["failure"] else ""))
     print(f"claim  latency p50 {r['claim_p50_ms']:.1f} ms  p95 {r['claim_p95_ms']:.1f} ms")
     print(f"submit latency p50 {r['submit_p50_ms']:.1f} ms  p95 {r['submit_p95_ms']:.1f} ms")
     print(f"lost {r['lost']}, handed out twice {r['handed_twice']}, labelled twice "

@@ -40,6 +40,7 @@ __all__ = ["Worker", "TrainingFailed", "train_now", "worker_name"]
 
 log = logging.getLogger("alwild.app.worker")
 STALE_TEMP_SECONDS = 3600.0
+TRANSIENT_TRIES = 3
 
 
 class TrainingFailed(UserError):
@@ -103,11 +104,14 @@ class Worker:
         return job
 
     def _run(self, job: Claimed) -> None:
+        log.info("job %s: training project %s (attempt %s)", job.id, job.project_id,
+                 job.attempts)
         with _Heartbeat(self.ws, job, self.lease):
             try:
-                train_project(self.ws, job.project_id,
-                              lambda db, result: finish_job(db, job, result))
+                result = self._train(job)
                 self.runs += 1
+                log.info("job %s: model v%s, round %s opened (%.1f s)", job.id,
+                         result.version, result.round_number, result.seconds)
             except LeaseLost:
                 log.warning("job %s was taken over by another worker; result dropped", job.id)
             except (OperationalError, InterfaceError):  # the database went away: not failed
@@ -116,6 +120,21 @@ class Worker:
                 self.failures += 1
                 log.exception("job %s (project %s) failed", job.id, job.project_id)
                 fail_job(self.ws, job, failure_sentence(err))
+
+    def _train(self, job: Claimed) -> TrainResult:
+        """Train for ``job``; a database hiccup (a deadlock victim, a dropped connection)
+        is tried again at once, twice, before the job is left to its lease."""
+        def once() -> TrainResult:
+            return train_project(self.ws, job.project_id,
+                                 lambda db, result: finish_job(db, job, result))
+
+        for attempt in range(1, TRANSIENT_TRIES):
+            try:
+                return once()
+            except (OperationalError, InterfaceError):
+                log.warning("job %s: database error, trying again", job.id, exc_info=True)
+                time.sleep(0.5 * attempt)
+        return once()
 
     def drain(self) -> int:
         """Run due jobs until none is left; how many ran."""

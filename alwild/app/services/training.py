@@ -2,10 +2,10 @@
 on the held-out labelled items, register the model version, re-score the pool and open
 the next query round. Run by the training worker (:mod:`alwild.app.worker`) for a job.
 
-Registration is one transaction: it locks the project row, allocates the next version
-(unique per project in the database), moves the model file from its temporary name to
-its final one, opens the round and, for a job, marks the job done; if any of that fails,
-nothing is registered and the file is removed."""
+Registration is one transaction: it takes the project's registrar lock, allocates the
+next version (unique per project in the database), moves the model file from its
+temporary name to its final one, opens the round and, for a job, marks the job done; if
+any of that fails, nothing is registered and the file is removed."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from alwild.app.services.features import make_estimator, records_frame
@@ -36,6 +36,7 @@ __all__ = ["train_project", "TrainResult", "learning_curve", "project_kind", "TE
 
 HOLDOUT_TARGET = 60
 TEMP_PREFIX = ".training-"
+ADVISORY_KEY = 0x616C77  # "alw": the advisory lock space of model registration
 
 
 @dataclass
@@ -200,6 +201,16 @@ def _save(ws, learner) -> tuple[Path, str] | None:
     return ws.models_root / rel, digest
 
 
+def _one_registrar(db, project_id: int) -> Project:
+    """The project, with the right to register its next version and round: on PostgreSQL a
+    transaction-scoped advisory lock per project (SQLite's IMMEDIATE transactions are one
+    at a time already). The project row itself is updated last, as a label submit does
+    after its item, so the two never wait for each other in a cycle."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(select(func.pg_advisory_xact_lock(ADVISORY_KEY, project_id)))
+    return db.get(Project, project_id)
+
+
 def _next(db, column, project_column, project_id: int) -> int:
     return (db.scalar(select(func.max(column)).where(project_column == project_id)) or 0) + 1
 
@@ -210,7 +221,7 @@ def _register(ws, project_id, snap, learner, accuracy, n_labels, n_holdout, pick
     final: Path | None = None
     try:
         with ws.session() as db, db.begin():
-            project = db.get(Project, project_id, with_for_update=True)
+            project = _one_registrar(db, project_id)
             version = mv_id = None
             if saved is not None:
                 temp, digest = saved
@@ -231,7 +242,10 @@ def _register(ws, project_id, snap, learner, accuracy, n_labels, n_holdout, pick
             db.add(rnd)
             db.flush()
             _queue(db, project_id, rnd.id, snap.overlap, picked, checks)
-            project.changes_since_train = max(0, project.changes_since_train - snap.changes)
+            changes = Project.changes_since_train  # atomic: labels arrive meanwhile
+            db.execute(update(Project).where(Project.id == project_id).values(
+                changes_since_train=case((changes > snap.changes, changes - snap.changes),
+                                         else_=0)).execution_options(synchronize_session=False))
             result = TrainResult(version, accuracy, n_labels, number, len(picked),
                                  time.perf_counter() - start)
             if finish is not None:

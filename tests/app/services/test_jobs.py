@@ -16,6 +16,8 @@ from alwild.app.services.jobs import (
     MAX_ATTEMPTS,
     LeaseLost,
     claim_job,
+    fail_job,
+    failure_sentence,
     finish_job,
     request_job,
     train_status,
@@ -23,7 +25,7 @@ from alwild.app.services.jobs import (
 from alwild.app.services.training import TEMP_PREFIX, train_project
 from alwild.app.store.orm import Job, ModelVersion, QueryRound
 from alwild.app.worker import Worker, train_now
-from tests.app.conftest import make_setup
+from tests.app.conftest import auth, make_setup
 
 
 @pytest.fixture
@@ -172,3 +174,25 @@ def test_finishing_someone_elses_job_raises(rows):
         db.execute(update(Job).values(state="failed"))
     with pytest.raises(LeaseLost), ws.session() as db, db.begin():
         finish_job(db, job, {})
+
+
+def test_a_database_refusal_is_shown_as_a_sentence_not_sql(rows, client_for):
+    ws = rows.ws
+    train_project(ws, rows.project_id)
+    with ws.session() as db:
+        first = db.scalar(select(ModelVersion))
+        dup = {c.name: getattr(first, c.name) for c in ModelVersion.__table__.columns
+               if c.name != "id"}
+    try:
+        with ws.session() as db, db.begin():
+            db.add(ModelVersion(**dup))
+    except IntegrityError as err:
+        raw, sentence = str(err), failure_sentence(err)
+    assert "INSERT INTO" in raw and "INSERT" not in sentence and "[SQL" not in sentence
+    assert sentence.startswith("the database refused to store the new model (")
+    with ws.session() as db, db.begin():
+        request_job(db, rows.project_id)
+    fail_job(ws, claim_job(ws, "w", lease=600), sentence)
+    page = client_for(ws).get(f"/api/projects/{rows.slug}/progress",
+                              headers=auth(rows.admin_token)).json()
+    assert page["train_state"] == "failed" and page["train_error"] == sentence
