@@ -133,9 +133,9 @@ def test_assist_counts_account_for_every_suggestion_and_every_box(shown, drawn):
     assert kept.accepted == len(suggestions) and kept.added == kept.deleted == 0
 
 
-def test_a_label_saved_on_a_held_out_check_counts_no_suggestions(sqlite_ws, tmp_path):
-    s = make_setup(sqlite_ws, tmp_path, n=40, seed_labels=10)
-    with sqlite_ws.session() as db, db.begin():
+def test_a_label_saved_on_a_held_out_check_counts_no_suggestions(ws, tmp_path):
+    s = make_setup(ws, tmp_path, n=40, seed_labels=10)
+    with ws.session() as db, db.begin():
         project = db.get(Project, s.project_id)
         check = db.scalar(select(Item).where(Item.project_id == s.project_id,
                                              Item.split == "holdout",

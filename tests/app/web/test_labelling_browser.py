@@ -336,6 +336,7 @@ def test_zoom_and_pan_keep_boxes_in_image_pixels_and_small_crops_are_crisp(serve
     assert float(viewer.get_attribute("data-scale")) > 1
     assert page.locator("#stage img").evaluate("i => getComputedStyle(i).imageRendering") \
         == "pixelated"
+    shot(page, "crop-pixelated")
 
 
 def test_the_queue_shows_thumbnails_and_explains_the_score(served, page):
