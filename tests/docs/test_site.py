@@ -79,14 +79,16 @@ def test_the_site_loads_nothing_from_the_network(site):
 
 def test_the_app_pictures_are_the_browser_tests_screenshots():
     from tests.app.web.test_browser import DOC_SHOTS, DOCS_SHOTS
+    from tests.app.web.test_labelling_browser import DOC_SHOTS as LABELLING_SHOTS
 
     assert DOCS_SHOTS == DOCS / "img" / "app"
     page = (DOCS / "tutorials" / "app.md").read_text()
     shown = set(re.findall(r"\.\./img/app/([\w-]+\.png)", page))
-    assert shown == set(DOC_SHOTS.values())
+    assert shown == {*DOC_SHOTS.values(), *LABELLING_SHOTS.values()}
     missing = [name for name in sorted(shown) if not (DOCS_SHOTS / name).is_file()]
     assert not missing, (f"screenshots missing from docs/img/app/: {missing}; run "
-                         "tests/app/web/test_browser.py (it writes them) and commit them")
+                         "tests/app/web/test_browser.py and test_labelling_browser.py (they "
+                         "write them) and commit them")
 
 
 def test_every_strategy_family_has_its_api_section():
