@@ -25,7 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "Base", "User", "ApiToken", "LoginSession", "LoginFailure", "Project", "Membership", "Item",
-    "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion",
+    "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion", "LabelStudioTask",
 ]
 
 ROLES = ("admin", "annotator")
@@ -212,3 +212,14 @@ class ModelVersion(Base):
     digest: Mapped[str] = mapped_column(String(128))
     warm_started: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[float] = mapped_column(Float, default=now)
+
+
+class LabelStudioTask(Base):
+    """A Label Studio task that an alwild item stands for (the ML backend's mapping); two
+    tasks with the same image share one item."""
+
+    __tablename__ = "labelstudio_tasks"
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)

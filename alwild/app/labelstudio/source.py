@@ -1,0 +1,86 @@
+"""Reading from a Label Studio server: the bytes behind a task's image URL and a
+project's tasks with their annotations, with the API token Label Studio hands the
+backend at ``/setup`` (or the one given on the command line)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+from alwild.app.services.ingest import MAX_FILE_BYTES
+from alwild.errors import UserValueError
+
+__all__ = ["LabelStudioSource", "absolute_url"]
+
+TIMEOUT = 30
+
+
+def absolute_url(base: str | None, url: str) -> str:
+    """``url`` as an absolute http(s) URL: one of Label Studio's own paths
+    (``/data/upload/...``, ``/data/local-files/?d=...``) is joined to ``base``.
+
+    >>> absolute_url("http://127.0.0.1:8080", "/data/local-files/?d=a/b.jpg")
+    'http://127.0.0.1:8080/data/local-files/?d=a/b.jpg'
+    >>> absolute_url(None, "s3://bucket/x.jpg")
+    Traceback (most recent call last):
+    ...
+    alwild.errors.UserValueError: task image 's3://bucket/x.jpg' is not an http(s) URL nor a \
+Label Studio path: connect the bucket to Label Studio as cloud storage, so that it serves the \
+images
+    """
+    scheme = urllib.parse.urlsplit(url).scheme
+    if scheme in ("http", "https"):
+        return url
+    if not scheme and url.startswith("/"):
+        if not base:
+            raise UserValueError(f"task image {url!r} is a Label Studio path but the backend "
+                                 "does not know Label Studio's address: give "
+                                 "--label-studio-url (or connect the backend from Label "
+                                 "Studio, whose /setup call names it)")
+        return base.rstrip("/") + url
+    raise UserValueError(f"task image {url!r} is not an http(s) URL nor a Label Studio path: "
+                         "connect the bucket to Label Studio as cloud storage, so that it "
+                         "serves the images")
+
+
+@dataclass
+class LabelStudioSource:
+    """A Label Studio server: its ``url`` and a legacy API ``token`` (may be unknown)."""
+
+    url: str | None = None
+    token: str | None = None
+
+    def _get(self, url: str, what: str) -> bytes:
+        full = absolute_url(self.url, url)
+        same_server = self.url is not None and full.startswith(self.url.rstrip("/") + "/")
+        headers = {"Authorization": f"Token {self.token}"} if self.token and same_server else {}
+        try:
+            with urllib.request.urlopen(urllib.request.Request(full, headers=headers),
+                                        timeout=TIMEOUT) as answer:
+                data = answer.read(MAX_FILE_BYTES + 1)
+        except urllib.error.HTTPError as err:
+            hint = (" (Label Studio refused the token: enable legacy API tokens in its "
+                    "Organization settings, or give the backend --label-studio-token)"
+                    if err.code in (401, 403) else "")
+            raise UserValueError(f"cannot read {what} {full}: HTTP {err.code}{hint}") from None
+        except (urllib.error.URLError, OSError) as err:
+            raise UserValueError(f"cannot read {what} {full}: {err}") from None
+        if len(data) > MAX_FILE_BYTES:
+            raise UserValueError(f"{what} {full} is larger than {MAX_FILE_BYTES:,} bytes")
+        return data
+
+    def image(self, url: str) -> bytes:
+        """The bytes of a task's image."""
+        return self._get(url, "task image")
+
+    def tasks(self, project_id: int) -> list[dict]:
+        """Every task of Label Studio project ``project_id`` with its annotations."""
+        if not self.url:
+            raise UserValueError("to train on all of a project's annotations the backend "
+                                 "needs Label Studio's address: give --label-studio-url")
+        data = self._get(f"/api/projects/{int(project_id)}/export?exportType=JSON",
+                         "the annotations of project")
+        return json.loads(data)
