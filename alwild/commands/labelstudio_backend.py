@@ -29,6 +29,9 @@ def register(sub) -> None:
     p.add_argument("--label-studio-token", default=os.environ.get("LABEL_STUDIO_API_KEY"),
                    help="a legacy API token of Label Studio (default: $LABEL_STUDIO_API_KEY, "
                         "else the project owner's token that Label Studio sends at /setup)")
+    p.add_argument("--no-publish", action="store_true",
+                   help="do not make Label Studio fetch the new predictions and select their "
+                        "model version after each retrain")
     p.set_defaults(func=run)
 
 
@@ -43,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     fixed = bool(args.label_studio_url)
     settings = BackendSettings(args.strategy, args.ranked,
                                LabelStudioSource(args.label_studio_url, args.label_studio_token),
-                               fixed_source=fixed)
+                               fixed_source=fixed, publish=not args.no_publish)
     app = create_backend_app(open_workspace(args.dir, create=True), settings)
     sock = bind(args.host, args.port)
     if args.host not in ("127.0.0.1", "localhost", "::1"):

@@ -10,6 +10,7 @@ train_project`, run by the app's background worker), with the project's strategy
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -42,24 +43,66 @@ TRAIN_EVENTS = ("ANNOTATION_CREATED", "ANNOTATIONS_CREATED", "ANNOTATION_UPDATED
                 "ANNOTATIONS_DELETED", "START_TRAINING")
 TRAIN_TIMEOUT = 600.0
 
+log = logging.getLogger("alwild.app.labelstudio")
+
 
 @dataclass
 class BackendSettings:
     """The strategy of new projects, how many tasks a round ranks, and the Label Studio
     server to read images from (``fixed_source``: given on the command line, so /setup
-    does not replace it)."""
+    does not replace it); ``publish``: after each retrain, have Label Studio fetch the new
+    predictions and select their model version (needs the server's address and a token)."""
 
     strategy: str = "entropy"
     ranked: int = 5000
     source: LabelStudioSource = field(default_factory=LabelStudioSource)
     fixed_source: bool = False
+    publish: bool = True
 
 
 class _Backend:
     def __init__(self, ws: Workspace, settings: BackendSettings) -> None:
         self.ws, self.settings = ws, settings
-        self.worker = RetrainWorker(ws)
+        self.worker = RetrainWorker(ws, on_trained=self._trained)
         self._ingest = threading.Lock()
+        self._publish = threading.Condition()
+        self._to_publish: list[int] = []
+        self._publishing = False
+
+    def _trained(self, project_id: int) -> None:
+        """After a retrain: queue the publication (in its own thread, since Label Studio
+        answers it by calling /predict, which may wait for the worker)."""
+        if not (self.settings.publish and self.settings.source.can_publish):
+            return
+        with self._publish:
+            if project_id not in self._to_publish:
+                self._to_publish.append(project_id)
+            if self._publishing:
+                return
+            self._publishing = True
+        threading.Thread(target=self._publish_loop, name="alwild-ls-publish",
+                         daemon=True).start()
+
+    def _publish_loop(self) -> None:
+        while True:
+            with self._publish:
+                if not self._to_publish:
+                    self._publishing = False
+                    self._publish.notify_all()
+                    return
+                project_id = self._to_publish.pop(0)
+            try:
+                with self.ws.reader() as db:
+                    project = db.get(Project, project_id)
+                    slug, version = project.slug, latest_ranking(db, project).model_version
+                self.settings.source.publish(int(slug.rsplit("-", 1)[1]), version)
+            except Exception:  # Label Studio away or refusing: the next retrain tries again
+                log.exception("publishing the predictions of project %s failed", project_id)
+
+    def wait_published(self, timeout: float = 60.0) -> bool:
+        """Block until no publication is queued or running (for tests)."""
+        with self._publish:
+            return self._publish.wait_for(lambda: not self._publishing, timeout)
 
     def project(self, db, ls_project, config: LabelConfig) -> Project:
         return linked_project(db, ls_project, config, self.settings.strategy,

@@ -16,6 +16,7 @@ from alwild.errors import UserValueError
 __all__ = ["LabelStudioSource", "absolute_url"]
 
 TIMEOUT = 30
+PUBLISH_TIMEOUT = 600
 
 
 def absolute_url(base: str | None, url: str) -> str:
@@ -53,13 +54,18 @@ class LabelStudioSource:
     url: str | None = None
     token: str | None = None
 
-    def _get(self, url: str, what: str) -> bytes:
+    def _get(self, url: str, what: str, method: str = "GET", body: dict | None = None,
+             timeout: float = TIMEOUT) -> bytes:
         full = absolute_url(self.url, url)
         same_server = self.url is not None and full.startswith(self.url.rstrip("/") + "/")
         headers = {"Authorization": f"Token {self.token}"} if self.token and same_server else {}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(full, data=data, headers=headers, method=method)
         try:
-            with urllib.request.urlopen(urllib.request.Request(full, headers=headers),
-                                        timeout=TIMEOUT) as answer:
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
                 data = answer.read(MAX_FILE_BYTES + 1)
         except urllib.error.HTTPError as err:
             hint = (" (Label Studio refused the token: enable legacy API tokens in its "
@@ -84,3 +90,19 @@ class LabelStudioSource:
         data = self._get(f"/api/projects/{int(project_id)}/export?exportType=JSON",
                          "the annotations of project")
         return json.loads(data)
+
+    @property
+    def can_publish(self) -> bool:
+        """Whether the server's address and a token are known."""
+        return bool(self.url and self.token)
+
+    def publish(self, project_id: int, model_version: str) -> None:
+        """Have Label Studio fetch the predictions of ``model_version`` for every task of
+        project ``project_id`` (it calls the backend's /predict) and make it the project's
+        model version, which its Data Manager's "Prediction score" column and its
+        Uncertainty sampling read."""
+        self._get(f"/api/dm/actions?id=retrieve_tasks_predictions&project={int(project_id)}",
+                  "the predictions action of project", "POST",
+                  {"selectedItems": {"all": True, "excluded": []}}, timeout=PUBLISH_TIMEOUT)
+        self._get(f"/api/projects/{int(project_id)}", "project", "PATCH",
+                  {"model_version": model_version})
