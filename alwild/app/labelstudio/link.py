@@ -1,7 +1,9 @@
 """Label Studio's projects, tasks and annotations in the alwild workspace.
 
 A Label Studio project is the alwild project ``labelstudio-<id>``; each task is an item
-(an image fetched from Label Studio, or the task's data fields as a table row), found
+(an image fetched from Label Studio; else a table row: the object the config shows, if
+it is a ``{column: value}`` mapping as a ``<Table>`` shows, or the task's plain data
+fields), found
 again through the ``labelstudio_tasks`` table; each annotation is the label of the
 Label Studio user who made it (a system account ``labelstudio:<user>``), keyed by the
 annotation id, so an edit updates it and a deletion removes it. Nothing here trains.
@@ -84,9 +86,9 @@ def _new_item(ws: Workspace, db: Session, project: Project, config: LabelConfig,
         digest = hashlib.sha256(content).hexdigest()
     else:
         check_kind(db, project, "row")
-        record = {k: v for k, v in data.items() if not isinstance(v, (dict, list))}
-        if config.data_key is not None:
-            record = {config.data_key: record.get(config.data_key)}
+        shown = data.get(config.data_key) if config.data_key else None
+        record = shown if isinstance(shown, dict) else {
+            k: v for k, v in data.items() if not isinstance(v, (dict, list))}
         item = store_row(db, project, record, holdout_share=0.0, source="labelstudio")
         digest = row_hash(clean_record(record))
     if item is None:  # the same image or row as another task
