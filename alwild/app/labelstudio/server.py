@@ -92,12 +92,24 @@ class _Backend:
                     return
                 project_id = self._to_publish.pop(0)
             try:
-                with self.ws.reader() as db:
-                    project = db.get(Project, project_id)
-                    slug, version = project.slug, latest_ranking(db, project).model_version
-                self.settings.source.publish(int(slug.rsplit("-", 1)[1]), version)
-            except Exception:  # Label Studio away or refusing: the next retrain tries again
-                log.exception("publishing the predictions of project %s failed", project_id)
+                self._publish_one(project_id)
+            except Exception as err:  # Label Studio away or refusing: the next retrain retries
+                with self._publish:
+                    superseded = project_id in self._to_publish
+                if not superseded:  # a newer round's publication would fix a stale version
+                    log.warning("publishing the predictions of project %s failed: %s",
+                                project_id, err, exc_info=not isinstance(err, UserError))
+
+    def _publish_one(self, project_id: int) -> None:
+        """Have Label Studio fetch the predictions, then select the version they carry (the
+        latest round's once they are fetched; a round that ends meanwhile publishes again)."""
+        src = self.settings.source
+        with self.ws.reader() as db:
+            ls_id = int(db.get(Project, project_id).slug.rsplit("-", 1)[1])
+        src.fetch_predictions(ls_id)
+        with self.ws.reader() as db:
+            version = latest_ranking(db, db.get(Project, project_id)).model_version
+        src.select_version(ls_id, version)
 
     def wait_published(self, timeout: float = 60.0) -> bool:
         """Block until no publication is queued or running (for tests)."""

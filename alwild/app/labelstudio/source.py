@@ -96,13 +96,15 @@ class LabelStudioSource:
         """Whether the server's address and a token are known."""
         return bool(self.url and self.token)
 
-    def publish(self, project_id: int, model_version: str) -> None:
-        """Have Label Studio fetch the predictions of ``model_version`` for every task of
-        project ``project_id`` (it calls the backend's /predict) and make it the project's
-        model version, which its Data Manager's "Prediction score" column and its
-        Uncertainty sampling read."""
+    def fetch_predictions(self, project_id: int) -> None:
+        """Have Label Studio fetch predictions for every task of project ``project_id`` that
+        has none of the backend's current model version (it calls /setup, then /predict)."""
         self._get(f"/api/dm/actions?id=retrieve_tasks_predictions&project={int(project_id)}",
                   "the predictions action of project", "POST",
                   {"selectedItems": {"all": True, "excluded": []}}, timeout=PUBLISH_TIMEOUT)
+
+    def select_version(self, project_id: int, model_version: str) -> None:
+        """Make ``model_version`` project ``project_id``'s model version, the one its Data
+        Manager's "Prediction score" column and its Uncertainty sampling read."""
         self._get(f"/api/projects/{int(project_id)}", "project", "PATCH",
                   {"model_version": model_version})

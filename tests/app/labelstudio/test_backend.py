@@ -180,3 +180,24 @@ def test_detect_projects_store_pixel_boxes_and_predict_rectangles(
         assert 0 <= v["x"] <= 100 and 0 <= v["y"] <= 100 and v["x"] + v["width"] <= 100 + 1e-6
         assert v["rectanglelabels"][0] in ("insulator", "broken", "pollution-flashover")
     assert np.all([0 <= p["score"] <= 1 for p in results])
+
+
+def test_bulk_annotation_events_and_train_calls_store_every_label(client, ws, image_server,
+                                                                  crops):
+    tasks = _tasks(image_server, crops[:4])
+    one, two = _annotation(1, tasks[0], "normal"), _annotation(2, tasks[1], "defect")
+    bulk = {"action": "ANNOTATIONS_CREATED", "project": one["project"],
+            "task": [tasks[1], tasks[0]], "annotation": [one["annotation"], two["annotation"]]}
+    assert client.post("/webhook", json=bulk).status_code == 201
+    # older Label Studio: /train with every annotated task, annotations inside
+    annotated = [{**tasks[2], "annotations": [_annotation(3, tasks[2], "defect", user=9)[
+        "annotation"]]}, {**tasks[3], "annotations": [{"id": 4, "was_cancelled": True,
+                                                        "completed_by": 9, "result": []}]}]
+    answer = client.post("/train", json={"annotations": annotated, "project": LS_PROJECT,
+                                         "label_config": CHOICES})
+    assert answer.status_code == 200, answer.text
+    _wait(client)
+    with ws.session() as db:
+        stored = sorted(db.execute(select(LabelStudioTask.task_id, Label.value).join(
+            Label, Label.item_id == LabelStudioTask.item_id)).all())
+    assert stored == [(1, "normal"), (2, "defect"), (3, "defect")]

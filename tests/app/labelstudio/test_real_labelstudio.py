@@ -102,15 +102,18 @@ def _alwild_scores(ws_dir, pid: int) -> tuple[str, dict[int, float], dict[int, s
         ws.dispose()
 
 
-def _settled(client, ws_dir, pid: int, n_labels: int) -> tuple[str, dict, dict]:
+def _settled(client, ws_dir, pid: int, n_labels: int,
+             not_version: str | None = None) -> tuple[str, dict, dict]:
     """Wait until alwild holds ``n_labels`` labels and Label Studio has selected the model
-    version of alwild's latest round, with a prediction of it on every task."""
+    version of alwild's latest round (other than ``not_version``), with a prediction of it
+    on every task."""
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
         version, scores, labels = _alwild_scores(ws_dir, pid)
         project = _ok(client.get(f"/api/projects/{pid}"))
         tasks = _tasks(client, pid)
-        if (len(labels) == n_labels and project["model_version"] == version
+        if (len(labels) == n_labels and version != not_version
+                and project["model_version"] == version
                 and all(any(p["model_version"] == version for p in t["predictions"])
                         for t in tasks)):
             return version, scores, labels
@@ -169,6 +172,14 @@ def test_classification_predictions_sort_most_informative_first_and_follow_retra
     # and so is its Uncertainty sampling: the next task is alwild's first pick
     _ok(client.patch(f"/api/projects/{pid}", json={"sampling": "Uncertainty sampling"}))
     assert _ok(client.get(f"/api/projects/{pid}/next"))["id"] == ordered[0]["id"]
+
+    # "Start Training": the backend reads every annotation back through the export API
+    ml_id = _ok(client.get("/api/ml", params={"project": pid}))[0]["id"]
+    assert client.post(f"/api/ml/{ml_id}/train").status_code == 200
+    again, _, labels = _settled(client, ws_dir, pid, 8, not_version=version)
+    assert again != version
+    assert labels == {t["id"]: truth[_upload_name(t)] for t in chosen}
+    assert _ok(client.get(f"/api/ml/{ml_id}"))["readable_state"] != "Error"
 
 
 def test_rectangles_come_back_as_boxes_in_pixels_and_go_out_in_percent(servers, frames):
