@@ -46,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
     fixed = bool(args.label_studio_url)
     settings = BackendSettings(args.strategy, args.ranked,
                                LabelStudioSource(args.label_studio_url, args.label_studio_token),
-                               fixed_source=fixed, publish=not args.no_publish)
-    app = create_backend_app(open_workspace(args.dir, create=True), settings)
+                               fixed_source=fixed, publish=not args.no_publish).checked()
     sock = bind(args.host, args.port)
+    app = create_backend_app(open_workspace(args.dir, create=True), settings)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: serving on {args.host}: anyone who reaches it can read predictions "
               "and send labels", file=sys.stderr)

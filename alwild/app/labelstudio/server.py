@@ -59,6 +59,13 @@ class BackendSettings:
     fixed_source: bool = False
     publish: bool = True
 
+    def checked(self) -> BackendSettings:
+        """These settings with the strategy's canonical name; UserValueError if unusable."""
+        self.strategy = check_strategy(self.strategy)
+        if self.ranked < 1:
+            raise UserValueError(f"--ranked must be at least 1, got {self.ranked}")
+        return self
+
 
 class _Backend:
     def __init__(self, ws: Workspace, settings: BackendSettings) -> None:
@@ -171,6 +178,8 @@ class _Backend:
     def predict(self, body: dict) -> list[dict]:
         config = parse_label_config(body.get("label_config") or "")
         tasks = body.get("tasks") or []
+        if not tasks:
+            return []
         project_id, item_ids, changed = self.tasks_to_items(body.get("project"), config, tasks)
         if changed or self.needs_ranking(project_id, item_ids):
             self.retrain_now(project_id)
@@ -234,6 +243,8 @@ class _Backend:
         return {"status": "ok"}
 
     def versions(self, ls_project: str | None) -> dict:
+        if ls_project is None:
+            return {"versions": []}
         with self.ws.reader() as db:
             project = db.scalar(select(Project).where(Project.slug == project_slug(ls_project)))
             if project is None:
@@ -248,10 +259,7 @@ def create_backend_app(ws: Workspace, settings: BackendSettings | None = None) -
 
     >>> # uvicorn.run(create_backend_app(open_workspace("work", create=True)), port=9090)
     """
-    settings = settings or BackendSettings()
-    settings.strategy = check_strategy(settings.strategy)
-    if settings.ranked < 1:
-        raise UserValueError(f"ranked must be at least 1, got {settings.ranked}")
+    settings = (settings or BackendSettings()).checked()
     backend = _Backend(ws, settings)
 
     @asynccontextmanager

@@ -201,3 +201,12 @@ def test_bulk_annotation_events_and_train_calls_store_every_label(client, ws, im
         stored = sorted(db.execute(select(LabelStudioTask.task_id, Label.value).join(
             Label, Label.item_id == LabelStudioTask.item_id)).all())
     assert stored == [(1, "normal"), (2, "defect"), (3, "defect")]
+
+
+def test_versions_list_the_rounds_and_an_empty_predict_is_empty(client, image_server, crops):
+    assert client.post("/predict", json={"tasks": [], "project": LS_PROJECT,
+                                         "label_config": CHOICES}).json() == {"results": []}
+    _predict(client, _tasks(image_server, crops[:3]))
+    assert client.get("/versions", params={"project": LS_PROJECT}).json() == {
+        "versions": ["alwild-round1"]}
+    assert client.get("/versions").json() == {"versions": []}
