@@ -25,7 +25,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "Base", "User", "ApiToken", "LoginSession", "LoginFailure", "Project", "Membership", "Item",
-    "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion", "LabelStudioTask",
+    "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion", "SuggestionRow",
+    "LabelAssist", "LabelStudioTask",
 ]
 
 ROLES = ("admin", "annotator")
@@ -212,6 +213,43 @@ class ModelVersion(Base):
     digest: Mapped[str] = mapped_column(String(128))
     warm_started: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[float] = mapped_column(Float, default=now)
+
+
+class SuggestionRow(Base):
+    """One thing the model proposes for an item: a class, with a box in image pixels for
+    detection projects; a retrain replaces a project's rows (alwild.app.services.suggestions)."""
+
+    __tablename__ = "suggestions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    model_version: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(200))
+    score: Mapped[float] = mapped_column(Float)
+    x: Mapped[float | None] = mapped_column(Float, nullable=True)
+    y: Mapped[float | None] = mapped_column(Float, nullable=True)
+    w: Mapped[float | None] = mapped_column(Float, nullable=True)
+    h: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class LabelAssist(Base):
+    """How a saved label used the model's suggestions (counted by the server when the
+    label is saved, from the submitted boxes against the suggestions then stored)."""
+
+    __tablename__ = "label_assists"
+    label_id: Mapped[int] = mapped_column(
+        ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    round_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    suggested: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    moved: Mapped[int] = mapped_column(Integer, default=0)
+    deleted: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[float] = mapped_column(Float, default=now)
 
 
 class LabelStudioTask(Base):
