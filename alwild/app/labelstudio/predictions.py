@@ -6,9 +6,11 @@ Each prediction's ``score`` is the task's place in alwild's query order, as a fr
 sorts prediction scores ascending ("lowest first" is what its Uncertainty sampling and
 the Data Manager's ascending sort do), so either puts the most informative task first.
 
-The result is the model's guess: the class for a classify project; for a detect project
-(whose model guesses the set of classes in a frame) the boxes of the most similar
-labelled frame that has that set, scaled to the frame.
+The result is the model's guess: the class for a classify project. For a detect project,
+the item's stored suggestions (``alwild.app.services.suggestions``: boxes a detector
+proposed) when it has some; otherwise, since the project's model guesses the set of
+classes in a frame, the boxes of the most similar labelled frame that has that set,
+scaled to the frame.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from alwild.app.services.features import records_frame
 from alwild.app.services.labels import frame_target
+from alwild.app.services.suggestions import suggestions_for
 from alwild.app.store.model_files import load_model
 from alwild.app.store.orm import Item, Label, ModelVersion, Project, QueryRound, RoundItem
 from alwild.app.store.workspace import Workspace
@@ -131,15 +134,29 @@ def task_predictions(ws: Workspace, db: Session, project: Project, config: Label
         estimator = load_model(ws.models_root, m.path, m.digest, ws.secret_key)
     guesses, confidence = _guesses(estimator, items)
     scores = queue_scores(ranking.ranks, [i.id for i in items])
-    boxes = (_frame_boxes(db, project, items, guesses) if project.task == "detect"
-             else [[] for _ in items])
     out = []
-    for item, guess, p, score, frame in zip(items, guesses, confidence, scores, boxes,
-                                                strict=True):
-        region_score = None if np.isnan(p) else float(p)
-        value = guess if project.task == "classify" else None
-        out.append({"result": result_regions(config, value, frame, item.width, item.height,
-                                             region_score),
-                    "score": float(score), "model_version": ranking.model_version})
+    if project.task == "detect":
+        results = _detect_results(db, project, config, items, guesses, confidence)
+    else:
+        results = [result_regions(config, guess, [], score=None if np.isnan(p) else float(p))
+                   for guess, p in zip(guesses, confidence, strict=True)]
+    for result, score in zip(results, scores, strict=True):
+        out.append({"result": result, "score": float(score),
+                    "model_version": ranking.model_version})
+    return out
+
+
+def _detect_results(db: Session, project: Project, config: LabelConfig,
+                    items: Sequence[Item], guesses: list[str | None],
+                    confidence: np.ndarray) -> list[list[dict]]:
+    """Rectangles per item: its stored suggestions, else the nearest frame's boxes."""
+    nearest = _frame_boxes(db, project, items, guesses)
+    out = []
+    for item, p, frame in zip(items, confidence, nearest, strict=True):
+        stored = [s for s in suggestions_for(db, item.id) if s.box is not None]
+        boxes = ([(Box(item.data.get("file", ""), *s.box, s.label), s.score) for s in stored]
+                 if stored else [(b, None if np.isnan(p) else float(p)) for b in frame])
+        out.append([region for box, score in boxes for region in
+                    result_regions(config, None, [box], item.width, item.height, score)])
     return out
 

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from alwild.app.labelstudio.server import BackendSettings, create_backend_app
+from alwild.app.services.suggestions import Suggestion, replace_suggestions
 from alwild.app.store.orm import Item, Label, LabelStudioTask, Project
 from alwild.app.store.workspace import open_workspace
 from tests.app.labelstudio.conftest import BOXES, CHOICES
@@ -210,3 +211,20 @@ def test_versions_list_the_rounds_and_an_empty_predict_is_empty(client, image_se
     assert client.get("/versions", params={"project": LS_PROJECT}).json() == {
         "versions": ["alwild-round1"]}
     assert client.get("/versions").json() == {"versions": []}
+
+
+def test_a_detectors_stored_suggestions_are_the_predicted_rectangles(
+        client, ws, image_server, frames):
+    files = sorted(frames)[:3]
+    tasks = _tasks(image_server, [{"file": f} for f in files])
+    _predict(client, tasks, BOXES)
+    with ws.session() as db, db.begin():
+        item_id = db.get(LabelStudioTask, (db.scalar(select(Project.id)), tasks[2]["id"])).item_id
+        replace_suggestions(db, db.scalar(select(Project.id)), 1, {item_id: [
+            Suggestion("broken", 0.8, (32.0, 18.0, 64.0, 36.0)),
+            Suggestion("insulator", 0.6, (0.0, 0.0, 160.0, 180.0))]})
+    result = _predict(client, tasks, BOXES)[2]["result"]
+    assert [(r["value"]["rectanglelabels"], r["score"]) for r in result] == [
+        (["broken"], 0.8), (["insulator"], 0.6)]
+    assert [r["value"][k] for k in ("x", "y", "width", "height") for r in result[:1]] == [
+        10.0, 10.0, 20.0, 20.0]
