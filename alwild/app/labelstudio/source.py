@@ -1,6 +1,6 @@
-"""Reading from a Label Studio server: the bytes behind a task's image URL and a
-project's tasks with their annotations, with the API token Label Studio hands the
-backend at ``/setup`` (or the one given on the command line)."""
+"""Talking to a Label Studio server: the bytes behind a task's image URL, a project's
+tasks with their annotations, and asking it to fetch new predictions, with the API token
+Label Studio hands the backend at ``/setup`` (or the one given on the command line)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from alwild.app.services.ingest import MAX_FILE_BYTES
 from alwild.errors import UserValueError
 
-__all__ = ["LabelStudioSource", "absolute_url"]
+__all__ = ["LabelStudioSource", "absolute_url", "is_personal_token"]
 
 TIMEOUT = 30
 PUBLISH_TIMEOUT = 600
@@ -47,32 +47,70 @@ images
                          "serves the images")
 
 
+def is_personal_token(token: str | None) -> bool:
+    """Whether ``token`` is a personal access token (a JWT refresh token: three base64 parts
+    joined by dots) rather than a legacy token.
+
+    >>> is_personal_token("eyJh.eyJ0.c2ln"), is_personal_token("4f0c1d2e3b")
+    (True, False)
+    """
+    return bool(token) and token.count(".") == 2
+
+
+def _read(request: urllib.request.Request, timeout: float) -> bytes:
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        return answer.read(MAX_FILE_BYTES + 1)
+
+
 @dataclass
 class LabelStudioSource:
-    """A Label Studio server: its ``url`` and a legacy API ``token`` (may be unknown)."""
+    """A Label Studio server: its ``url`` and an API ``token`` (may be unknown): a legacy
+    token, sent as ``Token ...``, or a personal access token, exchanged for short-lived
+    access tokens sent as ``Bearer ...``."""
 
     url: str | None = None
     token: str | None = None
+    _access: str | None = field(default=None, repr=False)
 
-    def _get(self, url: str, what: str, method: str = "GET", body: dict | None = None,
-             timeout: float = TIMEOUT) -> bytes:
-        full = absolute_url(self.url, url)
-        same_server = self.url is not None and full.startswith(self.url.rstrip("/") + "/")
-        headers = {"Authorization": f"Token {self.token}"} if self.token and same_server else {}
+    def _authorization(self, fresh: bool) -> str:
+        if not is_personal_token(self.token):
+            return f"Token {self.token}"
+        if fresh or self._access is None:
+            refresh = urllib.request.Request(
+                self.url.rstrip("/") + "/api/token/refresh/", method="POST",
+                data=json.dumps({"refresh": self.token}).encode(),
+                headers={"Content-Type": "application/json"})
+            self._access = json.loads(_read(refresh, TIMEOUT))["access"]
+        return f"Bearer {self._access}"
+
+    def _request(self, full: str, method: str, body: dict | None, auth: bool,
+                 fresh: bool = False) -> urllib.request.Request:
+        headers = {"Authorization": self._authorization(fresh)} if auth else {}
         data = None
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(full, data=data, headers=headers, method=method)
+        return urllib.request.Request(full, data=data, headers=headers, method=method)
+
+    def _get(self, url: str, what: str, method: str = "GET", body: dict | None = None,
+             timeout: float = TIMEOUT) -> bytes:
+        full = absolute_url(self.url, url)
+        auth = bool(self.token) and self.url is not None and full.startswith(
+            self.url.rstrip("/") + "/")
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as answer:
-                data = answer.read(MAX_FILE_BYTES + 1)
+            try:
+                data = _read(self._request(full, method, body, auth), timeout)
+            except urllib.error.HTTPError as err:  # an access token expires after minutes
+                if not (err.code == 401 and auth and is_personal_token(self.token)):
+                    raise
+                data = _read(self._request(full, method, body, auth, fresh=True), timeout)
         except urllib.error.HTTPError as err:
-            hint = (" (Label Studio refused the token: enable legacy API tokens in its "
-                    "Organization settings, or give the backend --label-studio-token)"
+            hint = (" (Label Studio refused the token: give the backend a personal access "
+                    "token or a legacy token, enabled in Organization > Settings > Access "
+                    "Token Settings, with --label-studio-token)"
                     if err.code in (401, 403) else "")
             raise UserValueError(f"cannot read {what} {full}: HTTP {err.code}{hint}") from None
-        except (urllib.error.URLError, OSError) as err:
+        except (urllib.error.URLError, OSError, ValueError, KeyError) as err:
             raise UserValueError(f"cannot read {what} {full}: {err}") from None
         if len(data) > MAX_FILE_BYTES:
             raise UserValueError(f"{what} {full} is larger than {MAX_FILE_BYTES:,} bytes")

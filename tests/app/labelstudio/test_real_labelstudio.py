@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from alwild.app.labelstudio.predictions import latest_ranking, queue_scores
+from alwild.app.labelstudio.source import LabelStudioSource, is_personal_token
 from alwild.app.store.orm import Item, Label, LabelStudioTask, Project, User
 from alwild.app.store.workspace import open_workspace
+from alwild.errors import UserValueError
 from tests.app.labelstudio.conftest import BOXES, CHOICES, DATA
 from tests.app.labelstudio.processes import LS_BIN, LS_TOKEN, start_backend, start_label_studio
 
@@ -217,3 +219,22 @@ def test_rectangles_come_back_as_boxes_in_pixels_and_go_out_in_percent(servers, 
     assert regions and all(r["type"] == "rectanglelabels" for r in regions)
     assert all(0 <= r["value"]["x"] <= 100 and r["value"]["width"] <= 100 for r in regions)
     assert sorted(scores.values())[:3] == pytest.approx([0, 1 / 3, 2 / 3])
+
+
+def test_a_personal_access_token_reads_tasks_and_images(servers, crops):
+    client, backend_url, _ = servers
+    pid = _project(client, "tokens", CHOICES, [crops[0]["file"]], backend_url)
+    pat = _ok(client.post("/api/token/"))["token"]
+    assert is_personal_token(pat)
+    task = _tasks(client, pid)[0]
+    region = {"from_name": "label", "to_name": "image", "type": "choices",
+              "value": {"choices": ["normal"]}}
+    _ok(client.post(f"/api/tasks/{task['id']}/annotations", json={"result": [region]}))
+    source = LabelStudioSource(str(client.base_url).rstrip("/"), pat)
+    tasks = source.tasks(pid)  # the export: the annotated tasks
+    assert [(t["id"], t["annotations"][0]["result"]) for t in tasks] == [(task["id"], [region])]
+    assert source.image(tasks[0]["data"]["image"]) == (DATA / crops[0]["file"]).read_bytes()
+    source._access = "expired.access.token"  # a stale access token is refreshed once
+    assert source.image(tasks[0]["data"]["image"]) == (DATA / crops[0]["file"]).read_bytes()
+    with pytest.raises(UserValueError, match="refused the token"):
+        LabelStudioSource(source.url, "not-a-token").image(tasks[0]["data"]["image"])
