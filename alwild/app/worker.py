@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -30,13 +31,14 @@ from alwild.app.services.jobs import (
     heartbeat,
     latest_pending,
     request_job,
+    train_status,
 )
 from alwild.app.services.training import TEMP_PREFIX, TrainResult, train_project
 from alwild.app.store.orm import Job
 from alwild.app.store.workspace import Workspace
 from alwild.errors import UserError
 
-__all__ = ["Worker", "TrainingFailed", "train_now", "worker_name"]
+__all__ = ["Worker", "RetrainWorker", "TrainingFailed", "train_now", "worker_name"]
 
 log = logging.getLogger("alwild.app.worker")
 STALE_TEMP_SECONDS = 3600.0
@@ -91,9 +93,11 @@ class Worker:
     """
 
     def __init__(self, ws: Workspace, owner: str | None = None,
-                 lease: float = LEASE_SECONDS, poll: float = 0.5) -> None:
+                 lease: float = LEASE_SECONDS, poll: float = 0.5,
+                 on_done: Callable[[int], None] | None = None) -> None:
+        """``on_done(project_id)`` is called after each job that registered its model."""
         self.ws, self.owner = ws, owner or worker_name()
-        self.lease, self.poll = lease, poll
+        self.lease, self.poll, self.on_done = lease, poll, on_done
         self.runs = self.failures = 0
 
     def run_once(self, project_id: int | None = None) -> Claimed | None:
@@ -112,6 +116,8 @@ class Worker:
                 self.runs += 1
                 log.info("job %s: model v%s, round %s opened (%.1f s)", job.id,
                          result.version, result.round_number, result.seconds)
+                if self.on_done is not None:
+                    self.on_done(job.project_id)
             except LeaseLost:
                 log.warning("job %s was taken over by another worker; result dropped", job.id)
             except (OperationalError, InterfaceError):  # the database went away: not failed
@@ -163,6 +169,53 @@ class Worker:
         for path in Path(self.ws.models_root).glob(f"{TEMP_PREFIX}*"):
             if path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
+
+
+class RetrainWorker:
+    """A :class:`Worker` in a thread of this process, for a program that is itself the
+    trainer (the Label Studio ML backend): :meth:`request` asks for a job in the database,
+    the thread runs due jobs (the same jobs, leases and registrar as ``alwild worker``).
+
+    >>> RetrainWorker(ws, on_trained=print).start().request(project.id)  # doctest: +SKIP
+    """
+
+    def __init__(self, ws: Workspace, on_trained: Callable[[int], None] | None = None,
+                 poll: float = 0.1) -> None:
+        self.ws = ws
+        self.worker = Worker(ws, poll=poll, on_done=on_trained)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self.worker.run_forever, args=(self._stop,),
+                                        name="alwild-retrain", daemon=True)
+
+    def start(self) -> RetrainWorker:
+        self._thread.start()
+        return self
+
+    def request(self, project_id: int) -> None:
+        """Ask for a retrain of ``project_id`` (returns at once; asks coalesce)."""
+        with self.ws.session() as db, db.begin():
+            request_job(db, project_id)
+
+    def pending(self, project_id: int) -> bool:
+        """Whether a retrain of ``project_id`` waits or runs."""
+        with self.ws.reader() as db:
+            return train_status(db, project_id)[0] in ("pending", "training")
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Block until no job of any project waits or runs (for tests and the CLI)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.ws.reader() as db:
+                if db.scalar(select(Job.id).where(Job.state.in_(("pending", "running")))
+                             .limit(1)) is None:
+                    return True
+            time.sleep(0.05)
+        return False
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
 
 def train_now(ws: Workspace, project_id: int, poll: float = 0.5,

@@ -30,7 +30,7 @@ from alwild.app.store.workspace import Workspace
 from alwild.errors import UserValueError
 
 __all__ = ["ingest", "IngestReport", "read_table", "store_image", "store_row",
-           "import_user", "is_holdout", "row_hash"]
+           "import_user", "is_holdout", "row_hash", "clean_record", "find_item"]
 
 TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
@@ -57,6 +57,15 @@ def _clean(value):
     if isinstance(value, (int, float, str, bool)):
         return value
     return str(value)
+
+
+def clean_record(record: dict) -> dict:
+    """A row as it is stored: string keys, NaN and None as None, numpy scalars as Python.
+
+    >>> clean_record({1: float("nan"), "b": "x"})
+    {'1': None, 'b': 'x'}
+    """
+    return {str(k): _clean(v) for k, v in record.items()}
 
 
 def row_hash(record: dict) -> str:
@@ -101,9 +110,9 @@ def import_user(db: Session) -> User:
 def store_row(db: Session, project: Project, record: dict, holdout_share: float,
               source: str = "ingest") -> Item | None:
     """Add one table row as an item; None if the same row is there already."""
-    record = {str(k): _clean(v) for k, v in record.items()}
+    record = clean_record(record)
     digest = row_hash(record)
-    if _exists(db, project, digest):
+    if find_item(db, project, digest) is not None:
         return None
     item = Item(uid=secrets.token_urlsafe(12), project_id=project.id, kind="row", data=record,
                 content_hash=digest, split="holdout" if is_holdout(digest, holdout_share)
@@ -122,7 +131,7 @@ def store_image(ws: Workspace, db: Session, project: Project, data: bytes, name:
     img = decode_image(data)
     ext, mime = ALLOWED_IMAGE_FORMATS[img.format_name]
     digest = hashlib.sha256(data).hexdigest()
-    if _exists(db, project, digest):
+    if find_item(db, project, digest) is not None:
         return None
     rel = f"{digest[:2]}/{digest}.{ext}"
     target = ws.media_root / rel
@@ -142,9 +151,10 @@ def store_image(ws: Workspace, db: Session, project: Project, data: bytes, name:
     return item
 
 
-def _exists(db: Session, project: Project, digest: str) -> bool:
-    return db.scalar(select(Item.id).where(Item.project_id == project.id,
-                                           Item.content_hash == digest)) is not None
+def find_item(db: Session, project: Project, digest: str) -> Item | None:
+    """The item of ``project`` with content hash ``digest``, if there is one."""
+    return db.scalar(select(Item).where(Item.project_id == project.id,
+                                        Item.content_hash == digest))
 
 
 def _open_source(source: str):

@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "Base", "User", "ApiToken", "LoginSession", "LoginFailure", "Project", "Membership", "Item",
     "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion", "SuggestionRow",
-    "LabelAssist", "Job", "JOB_STATES",
+    "LabelAssist", "LabelStudioTask", "Job", "JOB_STATES",
 ]
 
 ROLES = ("admin", "annotator")
@@ -257,6 +257,17 @@ class LabelAssist(Base):
     deleted: Mapped[int] = mapped_column(Integer, default=0)
     added: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[float] = mapped_column(Float, default=now)
+
+
+class LabelStudioTask(Base):
+    """A Label Studio task that an alwild item stands for (the ML backend's mapping); two
+    tasks with the same image share one item."""
+
+    __tablename__ = "labelstudio_tasks"
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
 
 
 class Job(Base):
