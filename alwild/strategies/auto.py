@@ -2,8 +2,9 @@
 
 How it decides (Active Learning by Learning, Hsu & Lin 2015, in its own terms). Each
 *arm* is a registered strategy: by default ``random``, ``margin``, ``density_margin``
-(margin × how typical the row is, against noise and outliers) and ``class_balanced``
-(margin, with a share of picks hunting very rare classes).
+(margin × how typical the row is, against noise and outliers), ``class_balanced``
+(margin, with a share of picks hunting very rare classes) and ``coreset`` (the rows
+farthest from every label: the regions, and classes, the model has never seen).
 
 * **Every slot of a batch is drawn from the arms' mixture.** Each arm proposes its batch;
   per slot an arm is drawn with the bandit's probabilities and names its best row not yet
@@ -28,7 +29,7 @@ Which arms picked each round is in ``strategy.history``, and the learner's
 
 >>> from alwild.strategies import get_strategy
 >>> get_strategy("auto").arms
-('random', 'margin', 'density_margin', 'class_balanced')
+('random', 'margin', 'density_margin', 'class_balanced', 'coreset')
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ from alwild.strategies.registry import get_strategy, register
 
 __all__ = ["AutoStrategy"]
 
-DEFAULT_ARMS = ("random", "margin", "density_margin", "class_balanced")
+DEFAULT_ARMS = ("random", "margin", "density_margin", "class_balanced", "coreset")
 
 
 @dataclasses.dataclass
