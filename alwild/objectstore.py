@@ -91,6 +91,7 @@ def object_versions(fs, root: str, suffixes: set[str]) -> dict[str, str]:
     >>> list(object_versions(fs, "/objectstore-doc/in", {".png"}))
     ['/objectstore-doc/in/a.png']
     """
+    fs.invalidate_cache()  # listings are cached per filesystem: a watcher must see new files
     if not fs.exists(root):
         raise FileNotFoundError(f"{root} does not exist: check the folder or bucket prefix")
     out = {}

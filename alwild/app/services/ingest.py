@@ -233,24 +233,26 @@ def ingest(ws: Workspace, db: Session, project: Project, source: str,
 def _add_all(ws: Workspace, db: Session, project: Project, source: str, fs, path: str,
              label_column: str | None, holdout_share: float, batch_rows: int,
              written: list[Path]) -> IngestReport:
-    if fs.isdir(path):
-        return _add_images(ws, db, project, fs, path, label_column, holdout_share, written)
-    if Path(path).suffix.lower() in TABLE_SUFFIXES:
+    suffix = Path(path).suffix.lower()
+    if fs.isdir(path) or suffix in IMAGE_SUFFIXES:
+        files = _image_files(fs, path) if fs.isdir(path) else [path]
+        return _add_images(ws, db, project, fs, files, holdout_share, written)
+    if suffix in TABLE_SUFFIXES:
         check_kind(db, project, "row")
         report = IngestReport()
         owner = import_user(db) if label_column else None
         for frame in iter_table_batches(fs, path, batch_rows):
             add_row_batch(db, project, frame, label_column, holdout_share, report, owner)
         return report
-    raise UserValueError(f"{source}: give a .csv or .parquet file or a folder of images")
+    raise UserValueError(f"{source}: give a .csv or .parquet file, an image, or a folder of "
+                         "images")
 
 
-def _add_images(ws: Workspace, db: Session, project: Project, fs, path: str,
-                label_column: str | None, holdout_share: float,
-                written: list[Path]) -> IngestReport:
+def _add_images(ws: Workspace, db: Session, project: Project, fs, files: list[str],
+                holdout_share: float, written: list[Path]) -> IngestReport:
     check_kind(db, project, "image")
     report = IngestReport()
-    for p in _image_files(fs, path):
+    for p in files:
         try:
             item = store_image(ws, db, project, fs.cat_file(p), p, holdout_share,
                                written=written)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "Base", "User", "ApiToken", "LoginSession", "LoginFailure", "Project", "Membership", "Item",
-    "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion",
+    "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion", "WatchedObject",
 ]
 
 ROLES = ("admin", "annotator")
@@ -211,4 +211,21 @@ class ModelVersion(Base):
     path: Mapped[str] = mapped_column(String(500))
     digest: Mapped[str] = mapped_column(String(128))
     warm_started: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[float] = mapped_column(Float, default=now)
+
+
+class WatchedObject(Base):
+    """One file or object that ``alwild watch`` took in, by its key and version tag (ETag):
+    written in the transaction that adds its items, so each version is taken in once,
+    also after a crash. ``round_opened`` turns true once a round including it was opened."""
+
+    __tablename__ = "watched_objects"
+    __table_args__ = (UniqueConstraint("project_id", "key", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(1024))
+    version: Mapped[str] = mapped_column(String(128))
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    round_opened: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[float] = mapped_column(Float, default=now)
