@@ -39,7 +39,11 @@ class Arrival:
 
 def list_new(ws: Workspace, project_id: int, inbox: str,
              storage_options: dict | None = None) -> list[tuple[str, str]]:
-    """``(key, version)`` of the files in ``inbox`` that the project has not taken in."""
+    """``(key, version)`` of the files in ``inbox`` that the project has not taken in.
+
+    >>> list_new(ws, project.id, "s3://survey/incoming/")  # doctest: +SKIP
+    [('s3://survey/incoming/frame-0042.jpg', '9336ebf25087d91c818ee6e9ec29f8c1')]
+    """
     fs, root = filesystem(inbox, storage_options)
     versions = object_versions(fs, root, INBOX_SUFFIXES)
     with ws.session() as db:
@@ -52,7 +56,12 @@ def list_new(ws: Workspace, project_id: int, inbox: str,
 def take_in(ws: Workspace, project_id: int, key: str, version: str,
             storage_options: dict | None = None, holdout_share: float = 0.1) -> Arrival:
     """Ingest the file ``key`` and record it, in one transaction; a file the ingest refuses
-    is recorded with its error instead (and nothing of it is kept)."""
+    is recorded with its error instead (and nothing of it is kept).
+
+    >>> take_in(ws, project.id, "s3://survey/incoming/frame-0042.jpg",
+    ...         "9336ebf25087d91c818ee6e9ec29f8c1").added  # doctest: +SKIP
+    1
+    """
     try:
         with ws.session() as db, db.begin():
             report = ingest(ws, db, db.get(Project, project_id), key,
@@ -61,15 +70,20 @@ def take_in(ws: Workspace, project_id: int, key: str, version: str,
                                  added=report.added))
         return Arrival(key, version, report.added, report.duplicates)
     except (UserError, FileNotFoundError) as err:
+        why = str(err).removeprefix(f"{key}: ")
         with ws.session() as db, db.begin():
             db.add(WatchedObject(project_id=project_id, key=key, version=version, added=0,
-                                 error=str(err)[:2000], round_opened=True))
-        return Arrival(key, version, 0, error=str(err))
+                                 error=why[:2000], round_opened=True))
+        return Arrival(key, version, 0, error=why)
 
 
 def open_round(ws: Workspace, project_id: int) -> TrainResult | None:
     """Retrain and open the next round if files taken in since the last one added items
-    (also those a killed watcher took in before it could open the round); None if none."""
+    (also those a killed watcher took in before it could open the round); None if none.
+
+    >>> open_round(ws, project.id).round_number  # doctest: +SKIP
+    3
+    """
     with ws.session() as db:
         waiting = db.execute(select(WatchedObject.id, WatchedObject.added).where(
             WatchedObject.project_id == project_id,
