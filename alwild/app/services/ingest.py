@@ -48,6 +48,7 @@ __all__ = ["ingest", "IngestReport", "read_table", "store_image", "store_row",
 TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 MAX_FILE_BYTES = 25 * 1024 * 1024
+SQLITE_CACHE_KIB = 64 * 1024  # fixed, whatever the size of the table
 HASHES_PER_QUERY = 5_000  # bound parameters per IN (...) lookup, below every backend's cap
 
 
@@ -249,11 +250,28 @@ def _add_all(ws: Workspace, db: Session, project: Project, source: str, fs, path
         check_kind(db, project, "row")
         report = IngestReport()
         owner = import_user(db) if label_column else None
-        for frame in iter_table_batches(fs, path, batch_rows):
-            add_row_batch(db, project, frame, label_column, holdout_share, report, owner)
+        with _index_cache(db):
+            for frame in iter_table_batches(fs, path, batch_rows):
+                add_row_batch(db, project, frame, label_column, holdout_share, report, owner)
         return report
     raise UserValueError(f"{source}: give a .csv or .parquet file, an image, or a folder of "
                          "images")
+
+
+@contextlib.contextmanager
+def _index_cache(db: Session):
+    """On SQLite, a page cache of SQLITE_CACHE_KIB while a table goes in (the content-hash
+    index takes random inserts), then the connection's own size again."""
+    conn = db.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
 def _add_images(ws: Workspace, db: Session, project: Project, fs, files: list[str],
