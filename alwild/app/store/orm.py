@@ -26,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "Base", "User", "ApiToken", "LoginSession", "LoginFailure", "Project", "Membership", "Item",
     "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion", "SuggestionRow",
-    "LabelAssist", "LabelStudioTask",
+    "LabelAssist", "LabelStudioTask", "WatchedObject",
 ]
 
 ROLES = ("admin", "annotator")
@@ -261,3 +261,20 @@ class LabelStudioTask(Base):
         ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     task_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+
+
+class WatchedObject(Base):
+    """One file or object that ``alwild watch`` took in, by its key and version tag (ETag):
+    written in the transaction that adds its items, so each version is taken in once,
+    also after a crash. ``round_opened`` turns true once a round including it was opened."""
+
+    __tablename__ = "watched_objects"
+    __table_args__ = (UniqueConstraint("project_id", "key", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(1024))
+    version: Mapped[str] = mapped_column(String(128))
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    round_opened: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[float] = mapped_column(Float, default=now)
