@@ -13,11 +13,20 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, insert, select, update
 
-from alwild.app.services.features import make_estimator, records_frame
 from alwild.app.services.labels import frame_target
+from alwild.app.services.project_models import holdout_metrics, make_model, model_inputs
 from alwild.app.services.projects import project_kind
 from alwild.app.store.model_files import load_model, save_model
-from alwild.app.store.orm import Item, Label, ModelVersion, Project, QueryRound, RoundItem, now
+from alwild.app.store.orm import (
+    Item,
+    Label,
+    ModelMetric,
+    ModelVersion,
+    Project,
+    QueryRound,
+    RoundItem,
+    now,
+)
 from alwild.app.store.workspace import Workspace
 from alwild.errors import UserValueError
 from alwild.learners import ActiveLearner
@@ -60,7 +69,7 @@ def _snapshot(ws: Workspace, project_id: int) -> _Snapshot:
     with ws.reader() as db, db.begin():
         project = db.get(Project, project_id)
         kind = project_kind(db, project)
-        items = db.execute(select(Item.id, Item.split, Item.data, Item.features)
+        items = db.execute(select(Item.id, Item.split, Item.data, Item.media_path)
                            .where(Item.project_id == project_id).order_by(Item.id)).all()
         answers: dict[int, list[str]] = {}
         for lab in db.execute(select(Label.item_id, Label.value, Label.boxes).join(Item)
@@ -73,11 +82,8 @@ def _snapshot(ws: Workspace, project_id: int) -> _Snapshot:
                          np.array([r.split for r in items]),
                          [_majority(answers[r.id]) if r.id in answers else None for r in items],
                          None)
-        if kind == "image":
-            snap.X = np.stack([np.frombuffer(r.features, np.float32) for r in items]) \
-                if items else np.zeros((0, 1), np.float32)
-        else:
-            snap.X = records_frame([r.data for r in items])
+        inputs = [r.data for r in items], [r.media_path for r in items]
+    snap.X = model_inputs(ws, kind, *inputs)
     return snap
 
 
@@ -93,7 +99,7 @@ def _warm_estimator(ws: Workspace, project_id: int, fresh, classes: np.ndarray):
     if last is None:
         return fresh, False
     model = load_model(ws.models_root, last.path, last.digest, ws.secret_key)
-    if list(getattr(model, "classes_", [])) != list(classes):
+    if type(model) is not type(fresh) or list(getattr(model, "classes_", [])) != list(classes):
         return fresh, False
     return model, True
 
@@ -129,7 +135,7 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
     hold_mask = has_label & (snap.split == "holdout")
     y_train = y_all[train_mask].astype(str)
     classes = np.unique(y_train)
-    fresh = make_estimator(snap.kind, snap.X if snap.kind == "row" else None)
+    fresh = make_model(snap.kind, snap.X, classes.size)
     estimator, warm = (fresh, False)
     if classes.size >= 2:
         estimator, warm = _warm_estimator(ws, project_id, fresh, classes)
@@ -141,9 +147,11 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
                                  random_state=int(train_mask.sum()))
 
     learner, warm = _fit(factory, estimator, fresh) if warm else (factory(fresh), False)
-    accuracy = None
+    metrics = {}
     if learner.is_fitted and hold_mask.any():
-        accuracy = learner.score(_rows(snap.X, hold_mask), y_all[hold_mask].astype(str))
+        metrics = holdout_metrics(y_all[hold_mask].astype(str),
+                                  learner.predict(_rows(snap.X, hold_mask)))
+    accuracy = metrics.get("accuracy")
     pool_ids = snap.ids[pool_mask]
     picked: list[tuple[int, float | None, str | None, float | None]] = []
     if pool_ids.size:
@@ -164,7 +172,7 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
                            None if probs is None else float(probs[j])))
     checks = _holdout_checks(snap, has_label, hold_mask)
     return _register(ws, project_id, snap, learner, accuracy, int(train_mask.sum()),
-                     int(hold_mask.sum()), picked, checks, warm, start)
+                     int(hold_mask.sum()), picked, checks, warm, start, metrics)
 
 
 def _take(X, idx):
@@ -193,7 +201,7 @@ def _save(ws, project_id, learner) -> tuple[int, str, str] | None:
 
 
 def _register(ws, project_id, snap, learner, accuracy, n_labels, n_holdout, picked, checks,
-              warm, start) -> TrainResult:
+              warm, start, metrics) -> TrainResult:
     saved = _save(ws, project_id, learner)
     with ws.session() as db, db.begin():
         project = db.get(Project, project_id)
@@ -208,6 +216,8 @@ def _register(ws, project_id, snap, learner, accuracy, n_labels, n_holdout, pick
             db.add(mv)
             db.flush()
             mv_id = mv.id
+            db.add_all(ModelMetric(model_version_id=mv_id, name=k, value=v)
+                       for k, v in metrics.items() if k != "accuracy")
         number = (db.scalar(select(func.max(QueryRound.number))
                             .where(QueryRound.project_id == project_id)) or 0) + 1
         rnd = QueryRound(project_id=project_id, number=number, model_version_id=mv_id,
@@ -241,8 +251,17 @@ def _register(ws, project_id, snap, learner, accuracy, n_labels, n_holdout, pick
 
 
 def learning_curve(db, project: Project) -> list[dict]:
+    """One dict per model version, oldest first: labels, held-out figures, fit time.
+
+    ``metrics`` holds the version's other held-out figures by name (balanced accuracy and
+    the majority-class baseline's, AP per class for a detector)."""
     rows = db.scalars(select(ModelVersion).where(ModelVersion.project_id == project.id)
                       .order_by(ModelVersion.version)).all()
+    figures: dict[int, dict[str, float]] = {}
+    for metric in db.scalars(select(ModelMetric).where(
+            ModelMetric.model_version_id.in_([m.id for m in rows]))):
+        figures.setdefault(metric.model_version_id, {})[metric.name] = metric.value
     return [{"version": m.version, "labels": m.n_labels, "accuracy": m.accuracy,
-             "n_holdout": m.n_holdout, "seconds": m.train_seconds, "warm": m.warm_started,
-             "created_at": m.created_at} for m in rows]
+             "metrics": figures.get(m.id, {}), "n_holdout": m.n_holdout,
+             "seconds": m.train_seconds, "warm": m.warm_started, "created_at": m.created_at}
+            for m in rows]

@@ -1,0 +1,138 @@
+"""The models of image and table projects: backbone embeddings cached under the workspace,
+an MC-dropout head whose uncertainty picks the queue, and held-out figures beside the
+majority-class baseline, on the shipped demo workspace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from alwild.app.services.demo import build_demo
+from alwild.app.services.project_models import embedding_dir, holdout_metrics
+from alwild.app.services.summaries import progress
+from alwild.app.services.training import train_project
+from alwild.app.store.model_files import load_model
+from alwild.app.store.orm import Item, Label, ModelVersion, Project, RoundItem
+from alwild.models.backbone import EfficientNetLite0
+from alwild.scores import bald
+from tests.app.conftest import auth, login, make_setup
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    ws, built = build_demo(tmp_path_factory.mktemp("demo") / "ws")
+    assert built
+    yield ws
+    ws.dispose()
+
+
+def _labelled(db, project):
+    rows = db.execute(select(Item, Label.value).join(Label).where(
+        Item.project_id == project.id).order_by(Item.id)).all()
+    return [item for item, _ in rows], np.array([value for _, value in rows])
+
+
+def _latest(db, project):
+    mv = db.scalar(select(ModelVersion).where(ModelVersion.project_id == project.id)
+                   .order_by(ModelVersion.version.desc()).limit(1))
+    return mv
+
+
+@pytest.mark.parametrize("slug", ["insulator-defects", "titanic-passengers"])
+def test_the_demos_classifiers_beat_the_majority_baseline_in_balanced_accuracy(demo, slug):
+    with demo.session() as db:
+        project = db.scalar(select(Project).where(Project.slug == slug))
+        quality = progress(db, project)["quality"]
+    assert quality["version"] == 1
+    assert quality["majority_balanced_accuracy"] == 0.5
+    assert quality["balanced_accuracy"] > quality["majority_balanced_accuracy"]
+
+
+def test_the_image_model_reads_backbone_embeddings_and_its_figures_are_the_held_out_ones(
+        demo, tmp_path):
+    with demo.session() as db:
+        project = db.scalar(select(Project).where(Project.slug == "insulator-defects"))
+        mv = _latest(db, project)
+        items, values = _labelled(db, project)
+    model = load_model(demo.models_root, mv.path, mv.digest, demo.secret_key)
+    hold = [k for k, item in enumerate(items) if item.split == "holdout"]
+    # embedded afresh, outside the workspace's cache: the same inputs the model was fed
+    X = EfficientNetLite0().embed_files([demo.media_root / items[k].media_path for k in hold],
+                                        cache_dir=tmp_path).embeddings
+    figures = holdout_metrics(values[hold], model.predict(X))
+    with demo.session() as db:
+        stored = progress(db, db.get(Project, project.id))["models"][-1]
+    assert stored["accuracy"] == pytest.approx(figures["accuracy"])
+    assert stored["metrics"]["balanced_accuracy"] == pytest.approx(figures["balanced_accuracy"])
+    assert model.class_weight == "balanced" and model.classes_.tolist() == ["defect", "normal"]
+    weights = model.net_.criterion_.weight.numpy()
+    train = values[[k for k, item in enumerate(items) if item.split == "pool"]]
+    assert weights[1] / weights[0] == pytest.approx(np.mean(train == "defect")
+                                                    / np.mean(train == "normal"))
+
+
+def test_the_queue_is_ordered_by_the_heads_mc_dropout_disagreement(demo):
+    with demo.session() as db:
+        project = db.scalar(select(Project).where(Project.slug == "insulator-defects"))
+        assert project.strategy == "bald"
+        mv = _latest(db, project)
+        labelled = set(db.scalars(select(Label.item_id)))
+        pool = db.scalars(select(Item).where(Item.project_id == project.id,
+                                             Item.split == "pool").order_by(Item.id)).all()
+        pool = [i for i in pool if i.id not in labelled]
+        picked = db.scalars(select(RoundItem.item_id).where(RoundItem.score.is_not(None))
+                            .join(Item).where(Item.project_id == project.id)
+                            .order_by(RoundItem.rank)).all()
+    model = load_model(demo.models_root, mv.path, mv.digest, demo.secret_key)
+    X = EfficientNetLite0().embed_files([demo.media_root / i.media_path for i in pool],
+                                        cache_dir=embedding_dir(demo)).embeddings
+    utility = bald(model.predict_proba_samples(X))
+    expected = [pool[k].id for k in np.argsort(-utility, kind="stable")[:len(picked)]]
+    assert len(picked) == project.batch_size and utility.max() > 0
+    assert set(picked) == set(expected)
+
+
+def test_embeddings_are_cached_by_content_and_a_retrain_reuses_them(demo):
+    cached = sorted(embedding_dir(demo).rglob("*.npy"))
+    with demo.session() as db:
+        hashes = set(db.scalars(select(Item.content_hash).where(Item.kind == "image")))
+    assert {p.stem for p in cached} == hashes
+    before = {p: p.stat().st_mtime_ns for p in cached}
+    with demo.session() as db:
+        project_id = db.scalar(select(Project.id).where(Project.slug == "insulator-defects"))
+    result = train_project(demo, project_id)
+    assert result.version == 2
+    assert {p: p.stat().st_mtime_ns for p in embedding_dir(demo).rglob("*.npy")} == before
+    with demo.session() as db:
+        assert db.scalar(select(ModelVersion.warm_started).where(
+            ModelVersion.project_id == project_id, ModelVersion.version == 2))
+
+
+@given(st.lists(st.sampled_from("abc"), min_size=1, max_size=40), st.randoms())
+def test_holdout_metrics_put_the_model_beside_always_answering_the_majority(truth, rnd):
+    guess = [rnd.choice("abc") for _ in truth]
+    figures = holdout_metrics(truth, guess)
+    k = len(set(truth))
+    counts = max(truth.count(c) for c in set(truth))
+    assert figures["majority_balanced_accuracy"] == pytest.approx(1 / k)
+    assert figures["majority_accuracy"] == pytest.approx(counts / len(truth))
+    assert figures["accuracy"] == pytest.approx(np.mean(np.array(truth) == np.array(guess)))
+    assert holdout_metrics(truth, truth)["balanced_accuracy"] == 1.0
+
+
+def test_the_progress_api_and_page_show_balanced_accuracy_beside_the_baseline(
+        sqlite_ws, tmp_path, client_for):
+    s = make_setup(sqlite_ws, tmp_path, n=120, seed_labels=60)
+    train_project(sqlite_ws, s.project_id)
+    client = client_for(sqlite_ws)
+    prog = client.get(f"/api/projects/{s.slug}/progress", headers=auth(s.admin_token)).json()
+    figures = prog["models"][-1]["metrics"]
+    assert prog["quality"]["balanced_accuracy"] == figures["balanced_accuracy"]
+    assert prog["quality"]["majority_balanced_accuracy"] == 0.5
+    login(client, "boss", "boss-password-1")
+    page = client.get(f"/p/{s.slug}/progress").text
+    assert f'{figures["balanced_accuracy"]:.2f}' in page.split('id="balanced-accuracy"')[1]
+    assert "always the majority class: 0.50" in page
