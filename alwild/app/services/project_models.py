@@ -29,11 +29,12 @@ import numpy as np
 from sklearn.metrics import balanced_accuracy_score
 
 from alwild.app.services.features import make_estimator, records_frame
+from alwild.app.services.suggestions import Suggestion
 from alwild.app.store.workspace import Workspace
 from alwild.errors import UserValueError
 
 __all__ = ["embedding_dir", "image_embeddings", "make_model", "embedding_head",
-           "holdout_metrics", "model_inputs", "HEAD_EPOCHS", "WARM_EPOCHS"]
+           "holdout_metrics", "model_inputs", "class_suggestions", "HEAD_EPOCHS", "WARM_EPOCHS"]
 
 HEAD_EPOCHS = 60
 WARM_EPOCHS = 20
@@ -132,3 +133,18 @@ def model_inputs(ws: Workspace, kind: str, records: list, media_paths: list[str]
         return records_frame(records)
     return image_embeddings(ws, media_paths)
 
+
+
+def class_suggestions(task: str, classes: np.ndarray, proba: np.ndarray,
+                      item_ids: np.ndarray) -> dict[int, list[Suggestion]]:
+    """The most probable class of each item, as its suggestion (classification projects;
+    a detection project's suggestions are boxes, so none come from a class model).
+
+    >>> class_suggestions("classify", np.array(["a", "b"]), np.array([[0.2, 0.8]]), np.array([7]))
+    {7: [Suggestion(label='b', score=0.8, box=None)]}
+    """
+    if task != "classify":
+        return {}
+    best = proba.argmax(axis=1)
+    return {int(i): [Suggestion(str(classes[b]), float(proba[k, b]))]
+            for k, (i, b) in enumerate(zip(item_ids, best, strict=True))}

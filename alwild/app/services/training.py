@@ -14,8 +14,14 @@ import pandas as pd
 from sqlalchemy import func, insert, select, update
 
 from alwild.app.services.labels import frame_target
-from alwild.app.services.project_models import holdout_metrics, make_model, model_inputs
+from alwild.app.services.project_models import (
+    class_suggestions,
+    holdout_metrics,
+    make_model,
+    model_inputs,
+)
 from alwild.app.services.projects import project_kind
+from alwild.app.services.suggestions import replace_suggestions
 from alwild.app.store.model_files import load_model, save_model
 from alwild.app.store.orm import (
     Item,
@@ -49,6 +55,7 @@ class TrainResult:
 @dataclass
 class _Snapshot:
     kind: str
+    task: str
     strategy: str
     batch: int
     overlap: int
@@ -76,7 +83,7 @@ def _snapshot(ws: Workspace, project_id: int) -> _Snapshot:
                               .where(Item.project_id == project_id)
                               .order_by(Label.updated_at)):
             answers.setdefault(lab.item_id, []).append(frame_target(project, lab))
-        snap = _Snapshot(kind, project.strategy, project.batch_size, project.overlap,
+        snap = _Snapshot(kind, project.task, project.strategy, project.batch_size, project.overlap,
                          project.changes_since_train,
                          np.array([r.id for r in items], dtype=np.int64),
                          np.array([r.split for r in items]),
@@ -154,6 +161,7 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
     accuracy = metrics.get("accuracy")
     pool_ids = snap.ids[pool_mask]
     picked: list[tuple[int, float | None, str | None, float | None]] = []
+    suggested: dict = {}
     if pool_ids.size:
         X_pool = _rows(snap.X, pool_mask)
         n = min(snap.batch, pool_ids.size)
@@ -163,7 +171,9 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
         scores = learner.last_scores_
         guesses = probs = None
         if learner.is_fitted:
-            proba = learner.predict_proba(_take(X_pool, idx))
+            pool_proba = learner.predict_proba(X_pool)
+            suggested = class_suggestions(snap.task, learner.classes_, pool_proba, pool_ids)
+            proba = pool_proba[idx]
             guesses = learner.classes_[proba.argmax(1)]
             probs = proba.max(1)
         for j, i in enumerate(idx):
@@ -172,7 +182,7 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
                            None if probs is None else float(probs[j])))
     checks = _holdout_checks(snap, has_label, hold_mask)
     return _register(ws, project_id, snap, learner, accuracy, int(train_mask.sum()),
-                     int(hold_mask.sum()), picked, checks, warm, start, metrics)
+                     int(hold_mask.sum()), picked, checks, warm, start, metrics, suggested)
 
 
 def _take(X, idx):
@@ -201,7 +211,7 @@ def _save(ws, project_id, learner) -> tuple[int, str, str] | None:
 
 
 def _register(ws, project_id, snap, learner, accuracy, n_labels, n_holdout, picked, checks,
-              warm, start, metrics) -> TrainResult:
+              warm, start, metrics, suggested) -> TrainResult:
     saved = _save(ws, project_id, learner)
     with ws.session() as db, db.begin():
         project = db.get(Project, project_id)
@@ -218,6 +228,7 @@ def _register(ws, project_id, snap, learner, accuracy, n_labels, n_holdout, pick
             mv_id = mv.id
             db.add_all(ModelMetric(model_version_id=mv_id, name=k, value=v)
                        for k, v in metrics.items() if k != "accuracy")
+            replace_suggestions(db, project_id, version, suggested)
         number = (db.scalar(select(func.max(QueryRound.number))
                             .where(QueryRound.project_id == project_id)) or 0) + 1
         rnd = QueryRound(project_id=project_id, number=number, model_version_id=mv_id,

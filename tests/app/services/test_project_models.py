@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from alwild.app.services.demo import build_demo
 from alwild.app.services.project_models import embedding_dir, holdout_metrics
+from alwild.app.services.suggestions import suggestions_for
 from alwild.app.services.summaries import progress
 from alwild.app.services.training import train_project
 from alwild.app.store.model_files import load_model
@@ -74,7 +75,7 @@ def test_the_image_model_reads_backbone_embeddings_and_its_figures_are_the_held_
                                                     / np.mean(train == "normal"))
 
 
-def test_the_queue_is_ordered_by_the_heads_mc_dropout_disagreement(demo):
+def test_the_queue_follows_the_heads_mc_dropout_and_every_pool_item_gets_its_class(demo):
     with demo.session() as db:
         project = db.scalar(select(Project).where(Project.slug == "insulator-defects"))
         assert project.strategy == "bald"
@@ -93,6 +94,12 @@ def test_the_queue_is_ordered_by_the_heads_mc_dropout_disagreement(demo):
     expected = [pool[k].id for k in np.argsort(-utility, kind="stable")[:len(picked)]]
     assert len(picked) == project.batch_size and utility.max() > 0
     assert set(picked) == set(expected)
+    proba = model.predict_proba(X)
+    with demo.session() as db:
+        suggested = [suggestions_for(db, i.id) for i in pool]
+    assert [[(s.label, s.box) for s in got] for got in suggested] == \
+        [[(model.classes_[k], None)] for k in proba.argmax(1)]
+    np.testing.assert_allclose([got[0].score for got in suggested], proba.max(1), rtol=1e-6)
 
 
 def test_embeddings_are_cached_by_content_and_a_retrain_reuses_them(demo):
