@@ -63,9 +63,10 @@ class StreamIntake:
             policy, budget = cached[1].policy, cached[1].budget
         else:
             policy, budget = POLICY, self._budget(db, project)
-        if mv is None:
-            clf, prep = LogisticRegression(), None  # unfitted: every item scores 1.0
-        else:
+        # no model yet, or a detector (it scores frames, not items one by one): unfitted,
+        # so every item scores 1.0 and the budget alone decides
+        clf, prep = LogisticRegression(), None
+        if mv is not None and project.task == "classify":
             model = load_model(self.ws.models_root, mv.path, mv.digest, self.ws.secret_key)
             # an image model reads the backbone's embeddings as they are
             clf, prep = (model[-1], model[:-1]) if hasattr(model, "steps") else (model, "embed")

@@ -15,10 +15,12 @@ from sqlalchemy import func, insert, select, update
 
 from alwild.app.services.labels import frame_target
 from alwild.app.services.project_models import (
+    DETECTOR_STRATEGY,
     class_suggestions,
     holdout_metrics,
     make_model,
     model_inputs,
+    train_detector,
 )
 from alwild.app.services.projects import project_kind
 from alwild.app.services.suggestions import replace_suggestions
@@ -64,6 +66,8 @@ class _Snapshot:
     split: np.ndarray
     targets: list
     X: object
+    boxes: list | None = None
+    labels: list | None = None
 
 
 def _majority(labels: list[str]) -> str:
@@ -79,18 +83,21 @@ def _snapshot(ws: Workspace, project_id: int) -> _Snapshot:
         items = db.execute(select(Item.id, Item.split, Item.data, Item.media_path)
                            .where(Item.project_id == project_id).order_by(Item.id)).all()
         answers: dict[int, list[str]] = {}
+        boxes: dict[int, list[dict]] = {}  # the latest label's boxes of each item
         for lab in db.execute(select(Label.item_id, Label.value, Label.boxes).join(Item)
                               .where(Item.project_id == project_id)
                               .order_by(Label.updated_at)):
             answers.setdefault(lab.item_id, []).append(frame_target(project, lab))
-        snap = _Snapshot(kind, project.task, project.strategy, project.batch_size, project.overlap,
-                         project.changes_since_train,
+            boxes[lab.item_id] = lab.boxes or []
+        snap = _Snapshot(kind, project.task, project.strategy, project.batch_size,
+                         project.overlap, project.changes_since_train,
                          np.array([r.id for r in items], dtype=np.int64),
                          np.array([r.split for r in items]),
                          [_majority(answers[r.id]) if r.id in answers else None for r in items],
-                         None)
+                         None, labels=list(project.labels))
         inputs = [r.data for r in items], [r.media_path for r in items]
-    snap.X = model_inputs(ws, kind, *inputs)
+    snap.X = model_inputs(ws, kind, snap.task, *inputs)
+    snap.boxes = [boxes.get(r.id, []) for r in items]
     return snap
 
 
@@ -140,6 +147,9 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
     train_mask = has_label & (snap.split == "pool")
     pool_mask = ~has_label & (snap.split == "pool")
     hold_mask = has_label & (snap.split == "holdout")
+    if snap.task == "detect" and snap.kind == "image":
+        return _train_detector(ws, project_id, snap, train_mask, hold_mask, pool_mask,
+                               _holdout_checks(snap, has_label, hold_mask), start)
     y_train = y_all[train_mask].astype(str)
     classes = np.unique(y_train)
     fresh = make_model(snap.kind, snap.X, classes.size)
@@ -183,6 +193,38 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
     checks = _holdout_checks(snap, has_label, hold_mask)
     return _register(ws, project_id, snap, learner, accuracy, int(train_mask.sum()),
                      int(hold_mask.sum()), picked, checks, warm, start, metrics, suggested)
+
+
+@dataclass
+class _Fitted:
+    """A model trained outside the ActiveLearner, as :func:`_register` reads a learner."""
+
+    estimator: object
+    is_fitted: bool
+    last_strategy_: str | None
+
+
+def _train_detector(ws, project_id, snap, train_mask, hold_mask, pool_mask, checks,
+                    start) -> TrainResult:
+    """A detection project's retrain: the library's BoxDetector on the labelled boxes."""
+    pool_ids = snap.ids[pool_mask]
+    n_labels, n_holdout = int(train_mask.sum()), int(hold_mask.sum())
+    if not n_labels:  # nothing to learn from yet: the first frames of the pool
+        picked = [(int(i), None, None, None) for i in pool_ids[:snap.batch]]
+        return _register(ws, project_id, snap, _Fitted(None, False, None), None, 0, n_holdout,
+                         picked, checks, False, start, {}, {})
+    with ws.session() as db:
+        last = db.scalar(select(ModelVersion).where(ModelVersion.project_id == project_id)
+                         .order_by(ModelVersion.version.desc()).limit(1))
+    previous = None if last is None else load_model(ws.models_root, last.path, last.digest,
+                                                    ws.secret_key)
+    done = train_detector(ws, snap.labels, previous if isinstance(previous, bytes) else None,
+                          snap.X, snap.boxes, snap.ids, train_mask, hold_mask, pool_mask,
+                          snap.batch)
+    picked = [(i, u, None, None) for i, u in done.picked]
+    return _register(ws, project_id, snap, _Fitted(done.model, True, DETECTOR_STRATEGY), None,
+                     n_labels, n_holdout, picked, checks, done.warm, start, done.metrics,
+                     done.suggested)
 
 
 def _take(X, idx):

@@ -11,13 +11,21 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from alwild.app.services.demo import build_demo
-from alwild.app.services.project_models import embedding_dir, holdout_metrics
+from alwild.app.services.project_models import (
+    box_suggestions,
+    detector_from_bytes,
+    embedding_dir,
+    frame_utility,
+    holdout_metrics,
+    xyxy_boxes,
+)
 from alwild.app.services.suggestions import suggestions_for
 from alwild.app.services.summaries import progress
 from alwild.app.services.training import train_project
 from alwild.app.store.model_files import load_model
 from alwild.app.store.orm import Item, Label, ModelVersion, Project, RoundItem
 from alwild.models.backbone import EfficientNetLite0
+from alwild.models.coco_eval import coco_ap
 from alwild.scores import bald
 from tests.app.conftest import auth, login, make_setup
 
@@ -105,7 +113,8 @@ def test_the_queue_follows_the_heads_mc_dropout_and_every_pool_item_gets_its_cla
 def test_embeddings_are_cached_by_content_and_a_retrain_reuses_them(demo):
     cached = sorted(embedding_dir(demo).rglob("*.npy"))
     with demo.session() as db:
-        hashes = set(db.scalars(select(Item.content_hash).where(Item.kind == "image")))
+        hashes = set(db.scalars(select(Item.content_hash).join(Project).where(
+            Item.kind == "image", Project.task == "classify")))
     assert {p.stem for p in cached} == hashes
     before = {p: p.stat().st_mtime_ns for p in cached}
     with demo.session() as db:
@@ -143,3 +152,44 @@ def test_the_progress_api_and_page_show_balanced_accuracy_beside_the_baseline(
     page = client.get(f"/p/{s.slug}/progress").text
     assert f'{figures["balanced_accuracy"]:.2f}' in page.split('id="balanced-accuracy"')[1]
     assert "always the majority class: 0.50" in page
+
+
+def test_the_demos_detection_project_suggests_boxes_after_its_first_retrain(demo):
+    with demo.session() as db:
+        project = db.scalar(select(Project).where(Project.slug == "insulator-frames"))
+        mv = _latest(db, project)
+        labelled = {i: lab for i, lab in db.execute(select(Label.item_id, Label.boxes))}
+        items = db.scalars(select(Item).where(Item.project_id == project.id)
+                           .order_by(Item.id)).all()
+        pool = [i for i in items if i.split == "pool" and i.id not in labelled]
+        suggested = {i.id: suggestions_for(db, i.id) for i in pool}
+        picked = db.scalars(select(RoundItem.item_id).where(RoundItem.score.is_not(None))
+                            .join(Item).where(Item.project_id == project.id)
+                            .order_by(RoundItem.rank)).all()
+        quality = progress(db, project)["quality"]
+    assert mv.version == 1
+    detector = detector_from_bytes(load_model(demo.models_root, mv.path, mv.digest,
+                                              demo.secret_key), demo)
+    found = detector.detect([str(demo.media_root / i.media_path) for i in pool])
+    boxes = [s for got in suggested.values() for s in got]
+    assert len(boxes) > 0 and all(s.label in project.labels and s.box for s in boxes)
+    expected = [box_suggestions(d, project.labels) for d in found]
+    assert [[g.label for g in suggested[i.id]] for i in pool] == \
+        [[e.label for e in want] for want in expected]
+    np.testing.assert_allclose([[*g.box, g.score] for i in pool for g in suggested[i.id]],
+                               [[*e.box, e.score] for want in expected for e in want],
+                               rtol=1e-5, atol=1e-3)
+    utility = np.array([frame_utility(d) for d in found])
+    assert set(picked) == {pool[k].id for k in np.argsort(-utility)[:project.batch_size]}
+    hold = [i for i in items if i.split == "holdout" and i.id in labelled]
+    index = {c: k for k, c in enumerate(project.labels)}
+    truth = []
+    for i in hold:
+        corners, names = xyxy_boxes(labelled[i.id])
+        truth.append((corners, np.array([index[c] for c in names], dtype=int)))
+    table = coco_ap(truth, detector.detect([str(demo.media_root / i.media_path) for i in hold]),
+                    project.labels, [(i.width, i.height) for i in hold])
+    present = {c for i in hold for c in xyxy_boxes(labelled[i.id])[1]}
+    assert set(quality["ap50"]) == present
+    for c in present:
+        assert quality["ap50"][c] == pytest.approx(table.loc[c, "ap50"])
