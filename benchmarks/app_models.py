@@ -50,7 +50,8 @@ def main() -> None:
         ws, _ = build_demo(Path(tmp) / "ws")
         print(f"demo built and first models trained in {time.perf_counter() - start:.1f} s")
         for slug, quality, n_sugg, seconds in _figures(ws):
-            print(f"{slug}: first training {seconds:.1f} s (includes the one-off backbone pass)")
+            print(f"{slug}: first training {seconds:.1f} s (for images: with the one-off "
+                  "backbone pass)")
             if quality and quality["balanced_accuracy"] is not None:
                 print(f"  balanced accuracy {quality['balanced_accuracy']:.3f} vs majority "
                       f"{quality['majority_balanced_accuracy']:.3f} (plain accuracy of the "
