@@ -5,6 +5,9 @@ A :class:`Suggestion` is a class with the model's score and, for detection proje
 ``(x, y, w, h)`` in the image's own pixels (top-left corner, width, height: the same frame as
 the boxes people draw). :func:`replace_suggestions` swaps a project's suggestions for a new
 model version's in one transaction step; :func:`suggestions_for` reads one item's in one query.
+:func:`assist_counts` tells, for a submitted label, how many suggestions were accepted as
+they were, moved (corrected: moved, resized or re-classed), deleted, and how many boxes
+were added; :func:`assist_rate` sums those per query round for the progress page.
 """
 
 from __future__ import annotations
@@ -13,13 +16,17 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from alwild.app.store.orm import Item, Project, SuggestionRow
+from alwild.app.store.orm import Item, LabelAssist, Project, SuggestionRow
 from alwild.errors import UserValueError
 
-__all__ = ["Suggestion", "replace_suggestions", "suggestions_for", "clip_box"]
+__all__ = ["Suggestion", "replace_suggestions", "suggestions_for", "clip_box", "Assist",
+           "assist_counts", "assist_rate", "finite", "MATCH_IOU", "SAME_PX"]
+
+MATCH_IOU = 0.3  # a submitted box overlapping a suggestion this much is that suggestion, kept
+SAME_PX = 1.0  # ... and accepted as it was if no edge moved further than this (image px)
 
 
 class Suggestion(NamedTuple):
@@ -36,7 +43,12 @@ class Suggestion(NamedTuple):
     box: tuple[float, float, float, float] | None = None
 
 
-def _finite(value, what: str) -> float:
+def finite(value, what: str) -> float:
+    """``value`` as a float if it is a finite number; else a UserValueError naming ``what``.
+
+    >>> finite(2, "score")
+    2.0
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise UserValueError(f"{what} must be a finite number, got {value!r}")
     return float(value)
@@ -63,7 +75,7 @@ def clip_box(box: Sequence[float], width: int, height: int
 def _checked_box(box, item: Item, where: str) -> tuple[float, float, float, float] | None:
     if not isinstance(box, Sequence) or len(box) != 4:
         raise UserValueError(f"{where}: box must be (x, y, w, h) in image pixels, got {box!r}")
-    x, y, w, h = (_finite(v, f"{where}: box value") for v in box)
+    x, y, w, h = (finite(v, f"{where}: box value") for v in box)
     if w <= 0 or h <= 0:
         raise UserValueError(f"{where}: box width {w:g} and height {h:g} must be positive")
     if item.width is None or item.height is None:
@@ -102,7 +114,7 @@ def replace_suggestions(db: Session, project_id: int, model_version: int,
             if label not in project.labels:
                 raise UserValueError(f"{where} has label {label!r}, not one of "
                                      f"{project.labels}")
-            score = _finite(score, f"{where}: score")
+            score = finite(score, f"{where}: score")
             if project.task == "detect" and box is None:
                 raise UserValueError(f"{where} has no box: a detection project's suggestions "
                                      "are boxes (x, y, w, h)")
@@ -135,3 +147,89 @@ def suggestions_for(db: Session, item_id: int) -> list[Suggestion]:
         .where(SuggestionRow.item_id == item_id).order_by(SuggestionRow.rank)).all()
     return [Suggestion(label, score, None if x is None else (x, y, w, h))
             for label, score, x, y, w, h in rows]
+
+
+class Assist(NamedTuple):
+    """What a label did with the suggestions it was shown."""
+
+    suggested: int = 0
+    accepted: int = 0
+    moved: int = 0
+    deleted: int = 0
+    added: int = 0
+
+
+def _iou(a: Sequence[float], b: Sequence[float]) -> float:
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def assist_counts(suggestions: Sequence[Suggestion], value: str | None,
+                  boxes: Sequence[Mapping]) -> Assist:
+    """Compare a submitted label (``value``, or ``boxes`` ``{x, y, w, h, label}``) with the
+    ``suggestions`` shown. Boxes: each submitted box is matched to the suggestion it overlaps
+    most (IoU >= MATCH_IOU, best pairs first, the same class first among equals); a match
+    with the same class and every edge within SAME_PX is accepted, any other match moved;
+    unmatched suggestions were deleted, unmatched boxes added. A class: the top suggestion
+    accepted, or deleted and another class added.
+
+    >>> s = [Suggestion("a", .9, (0, 0, 10, 10)), Suggestion("b", .8, (50, 50, 10, 10))]
+    >>> assist_counts(s, None, [{"x": 0, "y": 0, "w": 10, "h": 10, "label": "a"},
+    ...                         {"x": 52, "y": 50, "w": 10, "h": 10, "label": "b"},
+    ...                         {"x": 90, "y": 90, "w": 5, "h": 5, "label": "a"}])
+    Assist(suggested=2, accepted=1, moved=1, deleted=0, added=1)
+    >>> assist_counts([Suggestion("cat", .7)], "dog", [])
+    Assist(suggested=1, accepted=0, moved=0, deleted=1, added=1)
+    """
+    if not any(s.box is not None for s in suggestions):
+        if not suggestions:
+            return Assist(added=len(boxes) if value in (None, "") else 1)
+        same = suggestions[0].label == value
+        return Assist(len(suggestions[:1]), int(same), 0, int(not same), int(not same))
+    shown = [s for s in suggestions if s.box is not None]
+    got = [(b["x"], b["y"], b["w"], b["h"]) for b in boxes]
+    pairs = sorted(((_iou(s.box, g), s.label == boxes[j]["label"], -i, -j)
+                    for i, s in enumerate(shown) for j, g in enumerate(got)), reverse=True)
+    used_s, used_b, accepted, moved = set(), set(), 0, 0
+    for iou, _, i, j in pairs:
+        i, j = -i, -j
+        if iou < MATCH_IOU:
+            break
+        if i in used_s or j in used_b:
+            continue
+        used_s.add(i)
+        used_b.add(j)
+        edges_kept = max(abs(p - q) for p, q in zip(shown[i].box, got[j], strict=True))
+        if shown[i].label == boxes[j]["label"] and edges_kept <= SAME_PX:
+            accepted += 1
+        else:
+            moved += 1
+    return Assist(len(shown), accepted, moved, len(shown) - len(used_s), len(got) - len(used_b))
+
+
+def assist_rate(db: Session, project: Project) -> list[dict]:
+    """Per query round (oldest first): labels saved, how many of them were shown
+    suggestions, the suggestions accepted / moved / deleted and the boxes or classes added,
+    and ``accept_rate`` (accepted share of the suggestions shown; None when none were).
+
+    >>> assist_rate(db, project)  # doctest: +SKIP
+    [{'round': 1, 'labels': 12, 'assisted': 9, 'suggested': 20, 'accepted': 14, ...}]
+    """
+    rows = db.execute(
+        select(LabelAssist.round_number, func.count(LabelAssist.label_id),
+               func.count(LabelAssist.label_id).filter(LabelAssist.suggested > 0),
+               func.sum(LabelAssist.suggested), func.sum(LabelAssist.accepted),
+               func.sum(LabelAssist.moved), func.sum(LabelAssist.deleted),
+               func.sum(LabelAssist.added))
+        .where(LabelAssist.project_id == project.id)
+        .group_by(LabelAssist.round_number).order_by(LabelAssist.round_number)).all()
+    out = []
+    for number, labels, assisted, suggested, accepted, moved, deleted, added in rows:
+        out.append({"round": number, "labels": labels, "assisted": assisted,
+                    "suggested": suggested, "accepted": accepted, "moved": moved,
+                    "deleted": deleted, "added": added,
+                    "accept_rate": accepted / suggested if suggested else None})
+    return out

@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "Base", "User", "ApiToken", "LoginSession", "LoginFailure", "Project", "Membership", "Item",
     "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion", "ModelMetric", "SuggestionRow",
+    "LabelAssist",
 ]
 
 ROLES = ("admin", "annotator")
@@ -243,3 +244,21 @@ class SuggestionRow(Base):
     y: Mapped[float | None] = mapped_column(Float, nullable=True)
     w: Mapped[float | None] = mapped_column(Float, nullable=True)
     h: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class LabelAssist(Base):
+    """How a saved label used the model's suggestions (counted by the server when the
+    label is saved, from the submitted boxes against the suggestions then stored)."""
+
+    __tablename__ = "label_assists"
+    label_id: Mapped[int] = mapped_column(
+        ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    round_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    suggested: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    moved: Mapped[int] = mapped_column(Integer, default=0)
+    deleted: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[float] = mapped_column(Float, default=now)

@@ -13,7 +13,7 @@ from alwild.app.services import leases, members
 from alwild.app.services.auth import new_api_token
 from alwild.app.services.ingest import MAX_FILE_BYTES, store_image, store_row
 from alwild.app.services.labels import Conflict, Submission, disagreements, submit_label
-from alwild.app.services.media import media_file
+from alwild.app.services.media import media_file, thumbnail
 from alwild.app.services.projects import (
     change_settings,
     project_for,
@@ -201,6 +201,18 @@ def get_media(uid: str, request: Request, caller: Caller,
                         headers={"Cache-Control": "private, max-age=3600"})
 
 
+@router.get("/items/{uid}/thumb", response_class=FileResponse, responses=ERRORS,
+            tags=["labelling"])
+@transactional
+def get_thumbnail(uid: str, request: Request, caller: Caller, db: DB):
+    """A small JPEG of the item's image for the queue (made once, then cached)."""
+    item, _ = item_for(db, caller.user, uid)
+    ws = request.app.state.ws
+    path = thumbnail(ws.media_root, ws.root / "thumbs", item)
+    return FileResponse(path, media_type="image/jpeg",
+                        headers={"Cache-Control": "private, max-age=86400"})
+
+
 @router.post("/items/{uid}/lease", responses={**ERRORS, 409: {"model": Message}},
              tags=["labelling"])
 @transactional
@@ -220,6 +232,16 @@ def skip_item(uid: str, caller: Caller, db: DB) -> dict:
     leases.skip(db, item, caller.user)
     db.commit()
     return {"skipped": uid}
+
+
+@router.delete("/items/{uid}/skip", responses=ERRORS, tags=["labelling"])
+@transactional
+def unskip_item(uid: str, caller: Caller, db: DB) -> dict:
+    """Undo the caller's skip: the item is offered to them again."""
+    item, _ = item_for(db, caller.user, uid)
+    undone = leases.unskip(db, item, caller.user)
+    db.commit()
+    return {"unskipped": uid, "was_skipped": undone}
 
 
 @router.post("/items/{uid}/labels", response_model=LabelOut,

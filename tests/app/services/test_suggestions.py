@@ -8,15 +8,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from alwild.app.services.labels import Submission, submit_label
 from alwild.app.services.suggestions import (
     Suggestion,
+    assist_counts,
+    assist_rate,
     clip_box,
     replace_suggestions,
     suggestions_for,
 )
-from alwild.app.store.orm import Item, Project, SuggestionRow
+from alwild.app.store.orm import Item, LabelAssist, Project, SuggestionRow, now
 from alwild.errors import UserValueError
-from tests.app.conftest import make_setup
+from tests.app.conftest import make_setup, user_named
 
 
 def _items(db, project_id):
@@ -110,3 +113,44 @@ def test_a_clipped_box_lies_inside_the_image_and_inside_the_box(box, width, heig
     assert cw > 0 and ch > 0
     assert x - 1e-9 <= cx and y - 1e-9 <= cy
     assert cx + cw <= x + w + 1e-6 and cy + ch <= y + h + 1e-6
+
+
+_box = st.tuples(st.floats(0, 300), st.floats(0, 300), st.floats(1, 80), st.floats(1, 80))
+_label = st.sampled_from(["insulator", "broken"])
+
+
+@given(st.lists(st.tuples(_label, _box), max_size=6), st.lists(st.tuples(_label, _box),
+                                                                max_size=6))
+def test_assist_counts_account_for_every_suggestion_and_every_box(shown, drawn):
+    suggestions = [Suggestion(lab, 0.5, box) for lab, box in shown]
+    boxes = [{"x": x, "y": y, "w": w, "h": h, "label": lab} for lab, (x, y, w, h) in drawn]
+    a = assist_counts(suggestions, None, boxes)
+    assert a.suggested == len(suggestions)
+    assert a.accepted + a.moved + a.deleted == len(suggestions)
+    assert a.accepted + a.moved + a.added == len(boxes)
+    kept = assist_counts(suggestions, None, [
+        {"x": x, "y": y, "w": w, "h": h, "label": lab} for lab, (x, y, w, h) in shown])
+    assert kept.accepted == len(suggestions) and kept.added == kept.deleted == 0
+
+
+def test_a_label_saved_on_a_held_out_check_counts_no_suggestions(ws, tmp_path):
+    s = make_setup(ws, tmp_path, n=40, seed_labels=10)
+    with ws.session() as db, db.begin():
+        project = db.get(Project, s.project_id)
+        check = db.scalar(select(Item).where(Item.project_id == s.project_id,
+                                             Item.split == "holdout",
+                                             Item.n_labels == 0))
+        replace_suggestions(db, s.project_id, 1, {check.id: [Suggestion("died", 0.9)]})
+        ann = user_named(db, "ann")
+        check.lease_user_id, check.lease_expires = ann.id, now() + 60
+        label, _ = submit_label(db, project, check, ann, Submission("h1", "died"))
+        row = db.get(LabelAssist, label.id)
+        assert (row.suggested, row.accepted, row.added) == (0, 0, 1)
+        assert assist_rate(db, project)[0]["accept_rate"] is None
+
+
+def test_identical_boxes_of_two_classes_are_each_matched_to_their_own_class():
+    box = (5.0, 5.0, 20.0, 20.0)
+    shown = [Suggestion("broken", 0.5, box), Suggestion("insulator", 0.5, box)]
+    drawn = [{"x": 5, "y": 5, "w": 20, "h": 20, "label": lab} for lab in ("insulator", "broken")]
+    assert assist_counts(shown, None, drawn).accepted == 2
