@@ -39,6 +39,11 @@ SCORE_MEANINGS = {
     "least_confident": ("1 minus the top class's probability: 0 when it is sure",
                         lambda k: (0.0, 1.0 - 1.0 / k)),
     "random": ("a random draw: every item is as likely", lambda k: (0.0, 1.0)),
+    "bald": ("how much the model's MC-dropout draws disagree (mutual information, nats): "
+             "0 when they agree", lambda k: (0.0, math.log(k))),
+    "least_confident_box": ("1 minus the confidence of the least sure suggested box: 1 when "
+                            "the detector is sure of nothing in the frame",
+                            lambda k: (0.0, 1.0)),
 }
 
 
