@@ -37,7 +37,8 @@ from alwild.errors import UserValueError
 
 __all__ = ["embedding_dir", "image_embeddings", "make_model", "embedding_head",
            "holdout_metrics", "model_inputs", "class_suggestions", "xyxy_boxes",
-           "box_suggestions", "frame_utility", "detector_bytes", "detector_from_bytes",
+           "box_suggestions", "frame_utility", "frame_guess", "detector_bytes",
+           "detector_from_bytes",
            "feature_map_dir", "DetectorRound", "train_detector", "HEAD_EPOCHS", "WARM_EPOCHS"]
 
 HEAD_EPOCHS = 60
@@ -193,6 +194,16 @@ def box_suggestions(found, classes: Sequence[str]) -> list[Suggestion]:
         out.append(Suggestion(classes[int(found.class_proba[k].argmax())],
                               float(found.scores[k]), (x0, y0, x1 - x0, y1 - y0)))
     return out
+
+
+def frame_guess(suggested: Sequence[Suggestion]) -> tuple[str, float]:
+    """The queue's guess for a frame: its most confident suggested box's class and score,
+    or ``"none"`` (no box, as a label without boxes reads) when nothing is suggested.
+
+    >>> frame_guess([Suggestion("broken", 0.4, (0, 0, 5, 5))]), frame_guess([])
+    (('broken', 0.4), ('none', 0.0))
+    """
+    return (suggested[0].label, suggested[0].score) if suggested else ("none", 0.0)
 
 
 def frame_utility(found) -> float:

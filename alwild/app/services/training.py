@@ -17,6 +17,7 @@ from alwild.app.services.labels import frame_target
 from alwild.app.services.project_models import (
     DETECTOR_STRATEGY,
     class_suggestions,
+    frame_guess,
     holdout_metrics,
     make_model,
     model_inputs,
@@ -221,7 +222,7 @@ def _train_detector(ws, project_id, snap, train_mask, hold_mask, pool_mask, chec
     done = train_detector(ws, snap.labels, previous if isinstance(previous, bytes) else None,
                           snap.X, snap.boxes, snap.ids, train_mask, hold_mask, pool_mask,
                           snap.batch)
-    picked = [(i, u, None, None) for i, u in done.picked]
+    picked = [(i, u, *frame_guess(done.suggested[i])) for i, u in done.picked]
     return _register(ws, project_id, snap, _Fitted(done.model, True, DETECTOR_STRATEGY), None,
                      n_labels, n_holdout, picked, checks, done.warm, start, done.metrics,
                      done.suggested)
