@@ -25,7 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "Base", "User", "ApiToken", "LoginSession", "LoginFailure", "Project", "Membership", "Item",
-    "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion", "SuggestionRow",
+    "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion", "ModelMetric", "SuggestionRow",
     "LabelAssist", "LabelStudioTask", "WatchedObject",
 ]
 
@@ -213,6 +213,18 @@ class ModelVersion(Base):
     digest: Mapped[str] = mapped_column(String(128))
     warm_started: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[float] = mapped_column(Float, default=now)
+
+
+class ModelMetric(Base):
+    """One held-out figure of a model version (``balanced_accuracy``,
+    ``majority_balanced_accuracy``, ``ap50:<class>``, ...): a table of its own, so a
+    workspace made before it gains it on opening, and a new figure needs no new column."""
+
+    __tablename__ = "model_metrics"
+    model_version_id: Mapped[int] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
 
 
 class SuggestionRow(Base):
