@@ -28,8 +28,8 @@ from alwild.app.store.orm import (
 )
 
 __all__ = ["item_for", "visible_labels", "admin_overview", "label_dict", "item_dict",
-           "project_dict", "queue_entries", "progress", "preview_text", "score_meaning",
-           "score_rank", "score_classes"]
+           "project_dict", "queue_entries", "progress", "honest_figures", "preview_text",
+           "score_meaning", "score_rank", "score_classes"]
 
 # what each app strategy's score is, and its range for k classes (None: no fixed range)
 SCORE_MEANINGS = {
@@ -40,6 +40,11 @@ SCORE_MEANINGS = {
     "least_confident": ("1 minus the top class's probability: 0 when it is sure",
                         lambda k: (0.0, 1.0 - 1.0 / k)),
     "random": ("a random draw: every item is as likely", lambda k: (0.0, 1.0)),
+    "bald": ("how much the model's MC-dropout draws disagree (mutual information, nats): "
+             "0 when they agree", lambda k: (0.0, math.log(k))),
+    "least_confident_box": ("1 minus the confidence of the least sure suggested box: 1 when "
+                            "the detector is sure of nothing in the frame",
+                            lambda k: (0.0, 1.0)),
 }
 
 
@@ -174,6 +179,27 @@ def queue_entries(db: Session, project: Project, limit: int = 200) -> list[dict]
             for i in items]
 
 
+AP_PREFIX = "ap50:"
+
+
+def honest_figures(models: list[dict]) -> dict | None:
+    """The latest model's figures that a do-nothing model cannot fake: balanced accuracy
+    beside the majority-class baseline's, and AP@0.5 per class for a detector.
+
+    >>> q = honest_figures([{"version": 2, "metrics": {"balanced_accuracy": 0.7,
+    ...     "majority_balanced_accuracy": 0.5, "majority_accuracy": 0.875, "ap50:broken": 0.4}}])
+    >>> q["balanced_accuracy"], q["majority_balanced_accuracy"], q["ap50"]
+    (0.7, 0.5, {'broken': 0.4})
+    """
+    if not models or not models[-1]["metrics"]:
+        return None
+    figures = models[-1]["metrics"]
+    keys = ("balanced_accuracy", "majority_balanced_accuracy", "majority_accuracy")
+    return {"version": models[-1]["version"], **{k: figures.get(k) for k in keys},
+            "ap50": {k[len(AP_PREFIX):]: v for k, v in sorted(figures.items())
+                     if k.startswith(AP_PREFIX)}}
+
+
 def progress(db: Session, project: Project) -> dict:
     summary = label_summary(db, project)
     state, error = train_status(db, project.id)
@@ -187,8 +213,10 @@ def progress(db: Session, project: Project) -> dict:
         round_out = {"number": rnd.number, "strategy": rnd.strategy,
                      "model_version": mv.version if mv else None,
                      "labels_at_start": rnd.labels_at_start, "created_at": rnd.created_at}
+    models = learning_curve(db, project)
     return {**summary, "labels_this_round": this_round, "round": round_out,
-            "models": learning_curve(db, project), "assist": assist_rate(db, project),
+            "models": models, "quality": honest_figures(models),
+            "assist": assist_rate(db, project),
             "train_state": state, "train_error": error,
             "retrain_in": max(0, project.retrain_every - project.changes_since_train)}
 

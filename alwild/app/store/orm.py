@@ -26,8 +26,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "Base", "User", "ApiToken", "LoginSession", "LoginFailure", "Project", "Membership", "Item",
-    "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion", "SuggestionRow",
-    "LabelAssist", "LabelStudioTask", "Job", "JOB_STATES",
+    "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion", "ModelMetric", "SuggestionRow",
+    "LabelAssist", "LabelStudioTask", "WatchedObject", "Job", "JOB_STATES",
 ]
 
 ROLES = ("admin", "annotator")
@@ -222,6 +222,18 @@ class ModelVersion(Base):
     created_at: Mapped[float] = mapped_column(Float, default=now)
 
 
+class ModelMetric(Base):
+    """One held-out figure of a model version (``balanced_accuracy``,
+    ``majority_balanced_accuracy``, ``ap50:<class>``, ...): a table of its own, so a
+    workspace made before it gains it on opening, and a new figure needs no new column."""
+
+    __tablename__ = "model_metrics"
+    model_version_id: Mapped[int] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+
+
 class SuggestionRow(Base):
     """One thing the model proposes for an item: a class, with a box in image pixels for
     detection projects; a retrain replaces a project's rows (alwild.app.services.suggestions)."""
@@ -268,6 +280,23 @@ class LabelStudioTask(Base):
         ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     task_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+
+
+class WatchedObject(Base):
+    """One file or object that ``alwild watch`` took in, by its key and version tag (ETag):
+    written in the transaction that adds its items, so each version is taken in once,
+    also after a crash. ``round_opened`` turns true once a round including it was opened."""
+
+    __tablename__ = "watched_objects"
+    __table_args__ = (UniqueConstraint("project_id", "key", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(1024))
+    version: Mapped[str] = mapped_column(String(128))
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    round_opened: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[float] = mapped_column(Float, default=now)
 
 
 class Job(Base):

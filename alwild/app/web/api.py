@@ -17,6 +17,7 @@ from alwild.app.services.labels import Conflict, Submission, disagreements, subm
 from alwild.app.services.media import media_file, thumbnail
 from alwild.app.services.projects import (
     change_settings,
+    check_kind,
     project_for,
     request_retrain,
     visible_projects,
@@ -31,7 +32,6 @@ from alwild.app.services.summaries import (
     visible_labels,
 )
 from alwild.app.services.tokens import revoke_token, visible_tokens
-from alwild.app.services.training import project_kind
 from alwild.app.store.orm import User
 from alwild.app.web.deps import DB, Admin, Caller, LeaseDB, transactional
 from alwild.app.web.schemas import (
@@ -53,7 +53,6 @@ from alwild.app.web.schemas import (
     UserIn,
     UserOut,
 )
-from alwild.errors import UserValueError
 
 __all__ = ["router"]
 
@@ -160,9 +159,7 @@ def post_row(body: RowIn, request: Request, caller: Admin, db: DB) -> dict:
     """Streaming intake of one table row: scored now, queued only if the stream policy
     asks for its label within the project's label budget."""
     proj = project_for(db, caller.user, body.project)
-    if project_kind(db, proj) != "row":
-        raise UserValueError(f"project {proj.slug!r} holds images: POST the file to "
-                         "/api/items/image")
+    check_kind(db, proj, "row")  # an empty project takes its kind from its first item
     item = store_row(db, proj, body.data, holdout_share=0.0, source="stream")
     return _intake(request, db, proj, item)
 
@@ -175,8 +172,7 @@ def post_image(request: Request, caller: Admin, db: DB, project: FormStr,
                file: UploadFile) -> dict:
     """Streaming intake of one image (typed by its content, not its name)."""
     proj = project_for(db, caller.user, project)
-    if project_kind(db, proj) != "image":
-        raise UserValueError(f"project {proj.slug!r} holds table rows: POST JSON to /api/items")
+    check_kind(db, proj, "image")
     data = file.file.read(MAX_FILE_BYTES + 1)
     item = store_image(request.app.state.ws, db, proj, data, file.filename or "upload",
                        holdout_share=0.0, source="stream")

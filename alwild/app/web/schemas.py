@@ -156,11 +156,22 @@ class ModelOut(BaseModel):
     version: int
     labels: int
     accuracy: float | None
+    metrics: dict[str, float] = {}
     n_holdout: int
     seconds: float
     warm: bool
     created_at: float
 
+
+class QualityOut(BaseModel):
+    """The latest model's held-out figures beside always answering the majority class;
+    ``ap50`` is AP@0.5 by class for a detector."""
+
+    version: int
+    balanced_accuracy: float | None
+    majority_balanced_accuracy: float | None
+    majority_accuracy: float | None
+    ap50: dict[str, float]
 
 class AssistRound(BaseModel):
     """One round's use of the model's suggestions (see services.suggestions.assist_rate)."""
@@ -183,6 +194,8 @@ class ProgressOut(BaseModel):
     labels_this_round: int
     round: RoundOut | None
     models: list[ModelOut]
+    quality: QualityOut | None = None
+
     assist: list[AssistRound] = []
     train_state: str
     train_error: str | None

@@ -347,14 +347,18 @@ def test_the_queue_shows_thumbnails_and_explains_the_score(served, page):
                            ".slice(0, 3).every(i => i.complete && i.naturalWidth > 0)")
     assert 0 < thumbs.first.evaluate("i => i.naturalWidth") <= 96
     help_text = page.locator("#score-help").inner_text()
-    assert "entropy" in help_text and "range 0 to" in help_text
+    # the frames are ranked by the detector's least_confident_box (project_models)
+    assert "least_confident_box" in help_text and "range 0 to" in help_text
     bars = [float(m.get_attribute("value")) for m in page.locator("table.queue meter").all()]
-    assert bars and max(bars) == 1.0 and all(0 < v <= 1 for v in bars)
+    # earlier tests of this module label some of the round's frames, the top one among them
+    # when the detector ranks a suggested frame first, so the fullest bar left may be < 1
+    assert bars and all(0 < v <= 1 for v in bars)
     assert bars == sorted(bars, reverse=True)
     shot(page, "queue-thumbs")
     page.locator("table.queue a", has_text="open").first.click()
     info = page.locator("#score-info").inner_text()
-    assert re.search(r"rank \d+ of \d+ in this round", info) and "Strategy entropy" in info
+    assert re.search(r"rank \d+ of \d+ in this round", info)
+    assert "Strategy least_confident_box" in info
 
 
 def test_a_skip_can_be_undone(served, page):

@@ -1,0 +1,257 @@
+"""A trainable box detector for active learning: a CenterNet-style head on frozen features.
+
+:class:`BoxDetector` learns the experts' boxes on the cached stride-8/16/32 maps of the
+shipped EfficientNet-Lite0 (:mod:`alwild.models.feature_maps`): the backbone stays
+frozen, so a round retrains only a small head (about 70 k weights, seconds on a CPU),
+and each frame is encoded once per cache. The head and why it is CenterNet-style:
+:mod:`alwild.models.centernet`. No torchvision: NMS is :mod:`alwild.models.nms`.
+
+It implements :class:`~alwild.models.detection.Detector`; ``detect_samples`` gives MC
+dropout draws of the detections for disagreement scores; ``save``/``load`` write a torch
+file of plain state (tensors, numbers, strings) read back with ``weights_only=True``.
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> images = [rng.integers(0, 255, (64, 64, 3), dtype=np.uint8) for _ in range(2)]
+>>> det = BoxDetector(["thing"], image_size=64, epochs=1).fit(
+...     images, [np.array([[8, 8, 40, 40.0]]), np.zeros((0, 4))], [["thing"], []])
+>>> found = det.detect(images)
+>>> len(found), found[0].class_proba.shape[1]
+(2, 1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from os import PathLike
+
+import numpy as np
+import torch
+
+from alwild.errors import UserValueError
+from alwild.models.centernet import STRIDE, CenterHead, center_loss, decode, encode_targets
+from alwild.models.detection import Detections
+from alwild.models.feature_maps import PyramidFeatures, to_square_pixels
+
+__all__ = ["BoxDetector"]
+
+_FORMAT = "alwild-box-detector-v1"
+MIN_STEPS = 30
+_PARAMS = ("classes", "image_size", "width", "dropout", "epochs", "warm_epochs", "batch_size",
+           "lr", "flip", "min_score", "max_boxes", "iou_threshold", "warm_start",
+           "random_state")
+
+
+class BoxDetector:
+    """Detect the ``classes`` in RGB frames; learns from boxes in pixels.
+
+    ``fit`` trains for ``epochs`` passes over the labelled frames (with ``flip``, each
+    frame and its mirror image) in mini-batches of ``batch_size`` (at least
+    ``MIN_STEPS`` steps); with ``warm_start=True`` a fitted detector continues from its
+    current head for ``warm_epochs``. ``cache_dir`` keeps backbone maps on disk
+    (by pixel content); without it they are kept in memory for this object only.
+    """
+
+    def __init__(self, classes: Sequence[str], image_size: int = 320, width: int = 64,
+                 dropout: float = 0.1, epochs: float = 15, warm_epochs: float = 5,
+                 batch_size: int = 16, lr: float = 2e-3, flip: bool = True,
+                 min_score: float = 0.02, max_boxes: int = 50, iou_threshold: float = 0.5,
+                 warm_start: bool = False, random_state: int | None = 0,
+                 cache_dir: str | PathLike | None = None) -> None:
+        self.classes = list(classes)
+        if not self.classes or len(set(self.classes)) != len(self.classes):
+            raise UserValueError(f"classes must be distinct names, got {self.classes}")
+        self.image_size = image_size
+        self.width = width
+        self.dropout = dropout
+        self.epochs = epochs
+        self.warm_epochs = warm_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.flip = flip
+        self.min_score = min_score
+        self.max_boxes = max_boxes
+        self.iou_threshold = iou_threshold
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.cache_dir = cache_dir
+        self.features_ = PyramidFeatures(image_size, cache_dir)
+        self.head_: CenterHead | None = None
+        self._memory: dict[str, list[torch.Tensor]] = {}
+
+    # -- features ---------------------------------------------------------------------------
+    def _maps(self, pixels: np.ndarray) -> list[torch.Tensor]:
+        if self.cache_dir is not None:
+            return self.features_.maps(pixels)
+        from alwild.vision.cache import array_digest
+
+        keys = [array_digest(p) for p in pixels]
+        todo = [i for i, k in enumerate(keys) if k not in self._memory]
+        if todo:
+            fresh = self.features_.encode(pixels[todo])
+            for j, i in enumerate(todo):
+                self._memory[keys[i]] = [m[j] for m in fresh]
+        if not keys:
+            return self.features_.encode(pixels)
+        return [torch.stack([self._memory[k][level] for k in keys]) for level in range(3)]
+
+    def embed(self, images: Sequence) -> np.ndarray:
+        """One vector per frame (the stride-32 map's channel means, 320-d) for diversity."""
+        pixels, _ = to_square_pixels(images, self.image_size)
+        return self._maps(pixels)[2].mean(dim=(2, 3)).numpy()
+
+    # -- training ---------------------------------------------------------------------------
+    def _check(self, images, boxes, labels) -> list[tuple[np.ndarray, np.ndarray]]:
+        if not (len(images) == len(boxes) == len(labels)):
+            raise UserValueError(
+                f"fit needs one box array and one label array per image, got {len(images)} "
+                f"images, {len(boxes)} box arrays and {len(labels)} label arrays")
+        index = {c: i for i, c in enumerate(self.classes)}
+        out = []
+        for i, (b, lab) in enumerate(zip(boxes, labels, strict=True)):
+            b = np.asarray(b, dtype=np.float32).reshape(-1, 4) if len(b) else np.zeros((0, 4),
+                                                                                       np.float32)
+            lab = list(lab)
+            if len(lab) != b.shape[0]:
+                raise UserValueError(f"image {i} has {b.shape[0]} boxes but {len(lab)} labels")
+            unknown = sorted({str(c) for c in lab} - set(index))
+            if unknown:
+                raise UserValueError(f"image {i} has labels {unknown} not in classes "
+                                     f"{self.classes}: add them to classes or fix the labels")
+            if b.shape[0] and not ((b[:, 0] < b[:, 2]) & (b[:, 1] < b[:, 3])).all():
+                raise UserValueError(f"image {i} has a box with x_min >= x_max or y_min >= "
+                                     "y_max: boxes are x_min, y_min, x_max, y_max in pixels")
+            out.append((b, np.array([index[str(c)] for c in lab], dtype=np.int64)))
+        return out
+
+    def fit(self, images: Sequence, boxes: Sequence, labels: Sequence) -> BoxDetector:
+        """Learn from ``images`` (paths or uint8 arrays), their boxes and class names."""
+        checked = self._check(images, boxes, labels)
+        if not checked:
+            raise UserValueError("fit needs at least one labelled image")
+        pixels, sizes = to_square_pixels(images, self.image_size)
+        scale = self.image_size / sizes.astype(np.float32)
+        scaled = [(b * np.tile(s, 2), lab) for (b, lab), s in zip(checked, scale, strict=True)]
+        maps = self._maps(pixels)
+        if self.flip:
+            mirrored = self._maps(np.ascontiguousarray(pixels[:, :, ::-1]))
+            maps = [torch.cat([a, b]) for a, b in zip(maps, mirrored, strict=True)]
+            s = self.image_size
+            scaled = scaled + [(np.column_stack([s - b[:, 2], b[:, 1], s - b[:, 0], b[:, 3]])
+                                if len(b) else b, lab) for b, lab in scaled]
+        grid = self.image_size // STRIDE
+        targets = [encode_targets(b, lab, len(self.classes), grid) for b, lab in scaled]
+        heat_t, sides_t, weight_t = (torch.as_tensor(np.stack(t))
+                                     for t in zip(*targets, strict=True))
+        warm = self.warm_start and self.head_ is not None
+        if not warm:
+            if self.random_state is not None:
+                torch.manual_seed(self.random_state)
+            self.head_ = CenterHead(len(self.classes), width=self.width, dropout=self.dropout)
+        epochs = self.warm_epochs if warm else self.epochs
+        steps = max(MIN_STEPS, int(np.ceil(epochs * heat_t.shape[0] / self.batch_size)))
+        self._train(maps, heat_t, sides_t, weight_t, steps)
+        return self
+
+    def _train(self, maps, heat_t, sides_t, weight_t, steps: int) -> None:
+        head = self.head_
+        opt = torch.optim.AdamW(head.parameters(), lr=self.lr, weight_decay=1e-4)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, self.lr, total_steps=max(steps, 1),
+                                                    pct_start=0.1)
+        gen = torch.Generator().manual_seed(self.random_state or 0)
+        n = heat_t.shape[0]
+        head.train()
+        for _ in range(steps):
+            idx = torch.randperm(n, generator=gen)[: self.batch_size]
+            heat, sides = head([m[idx] for m in maps])
+            loss = center_loss(heat, sides, heat_t[idx], sides_t[idx], weight_t[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+        head.eval()
+
+    # -- detection --------------------------------------------------------------------------
+    def _require_fitted(self) -> CenterHead:
+        if self.head_ is None:
+            raise UserValueError("this BoxDetector is not fitted yet: call fit(images, boxes, "
+                                 "labels) or BoxDetector.load(path) first")
+        return self.head_
+
+    def _decode(self, heat, sides, size) -> Detections:
+        boxes, scores, proba = decode(heat, sides, self.max_boxes, self.min_score,
+                                      self.iou_threshold)
+        w, h = (float(v) for v in size)
+        s = self.image_size
+        boxes = boxes * torch.tensor([w / s, h / s, w / s, h / s])
+        boxes = torch.minimum(boxes.clamp(min=0), torch.tensor([w, h, w, h]))
+        return Detections(boxes.numpy().astype(float), scores.numpy().astype(float),
+                          proba.numpy().astype(float))
+
+    def _trunk(self, images: Sequence, chunk: int = 64):
+        head = self._require_fitted()
+        for start in range(0, len(images), chunk):
+            pixels, sizes = to_square_pixels(images[start:start + chunk], self.image_size)
+            with torch.no_grad():
+                yield head.features(self._maps(pixels)), sizes
+
+    def detect(self, images: Sequence) -> list[Detections]:
+        """One :class:`Detections` per image (paths or uint8 arrays), boxes in its pixels."""
+        head = self._require_fitted()
+        head.eval()
+        out = []
+        for trunk, sizes in self._trunk(images):
+            with torch.no_grad():
+                heat, sides = head.outputs(trunk)
+            out.extend(self._decode(h, s, wh) for h, s, wh in zip(heat, sides, sizes,
+                                                                   strict=True))
+        return out
+
+    def detect_samples(self, images: Sequence, n: int = 8) -> list[list[Detections]]:
+        """``n`` MC-dropout draws of each image's detections: ``out[image][draw]``.
+
+        Draw ``t`` uses the same dropout mask for every image (one draw of the head), and
+        the draws are seeded by ``random_state``, so repeated calls agree.
+        """
+        head = self._require_fitted()
+        if n < 1:
+            raise UserValueError(f"n must be at least 1, got {n}")
+        gen = torch.Generator().manual_seed(self.random_state or 0)
+        keep = 1.0 - head.dropout.p
+        masks = [(torch.rand(head.width, generator=gen) < keep).float() / keep
+                 for _ in range(n)]
+        out = []
+        for trunk, sizes in self._trunk(images):
+            draws = []
+            with torch.no_grad():
+                for mask in masks:
+                    x = trunk * mask[None, :, None, None]
+                    heat, sides = head.heat(x), head.sides(x)
+                    draws.append([self._decode(h, s, wh)
+                                  for h, s, wh in zip(heat, sides, sizes, strict=True)])
+            out.extend(list(per_image) for per_image in zip(*draws, strict=True))
+        return out
+
+    # -- persistence ------------------------------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor's arguments (scikit-learn convention)."""
+        return {name: getattr(self, name) for name in (*_PARAMS, "cache_dir")}
+
+    def save(self, path: str | PathLike) -> None:
+        """Write the settings and the head's weights (no pickled code) to ``path``."""
+        head = self._require_fitted()
+        params = {k: v for k, v in self.get_params().items() if k != "cache_dir"}
+        torch.save({"format": _FORMAT, "params": params, "state": head.state_dict()},
+                   str(path))
+
+    @classmethod
+    def load(cls, path: str | PathLike, cache_dir: str | PathLike | None = None) -> BoxDetector:
+        """A detector saved by :meth:`save`, read with ``torch.load(weights_only=True)``."""
+        stored = torch.load(str(path), map_location="cpu", weights_only=True)
+        if not isinstance(stored, dict) or stored.get("format") != _FORMAT:
+            raise UserValueError(f"{path} is not a BoxDetector file (saved by BoxDetector.save)")
+        det = cls(**stored["params"], cache_dir=cache_dir)
+        det.head_ = CenterHead(len(det.classes), width=det.width, dropout=det.dropout)
+        det.head_.load_state_dict(stored["state"])
+        det.head_.eval()
+        return det

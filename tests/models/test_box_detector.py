@@ -1,0 +1,151 @@
+"""BoxDetector: learns a synthetic task, saves and loads exactly, caches backbone maps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from alwild.errors import UserValueError
+from alwild.models.box_detector import BoxDetector
+from alwild.models.centernet import CenterHead
+from alwild.models.coco_eval import coco_ap
+from alwild.models.detection import Detections, Detector
+
+CLASSES = ["red", "blue"]
+COLOURS = {"red": (230, 30, 30), "blue": (30, 30, 230)}
+SIZE = 96
+
+
+def _scene(rng: np.random.Generator):
+    """Noise with 0-2 solid rectangles of a random class each (a frame may have none)."""
+    image = rng.integers(60, 190, (SIZE, SIZE, 3), dtype=np.uint8)
+    boxes, labels = [], []
+    for _ in range(rng.integers(0, 3)):
+        w, h = rng.integers(18, 40, 2)
+        x0, y0 = rng.integers(0, SIZE - w), rng.integers(0, SIZE - h)
+        name = CLASSES[rng.integers(0, 2)]
+        image[y0:y0 + h, x0:x0 + w] = COLOURS[name]
+        boxes.append([x0, y0, x0 + w, y0 + h])
+        labels.append(name)
+    return image, np.array(boxes, float).reshape(-1, 4), labels
+
+
+def _scenes(n, seed):
+    rng = np.random.default_rng(seed)
+    return [list(t) for t in zip(*(_scene(rng) for _ in range(n)), strict=True)]
+
+
+def _ap50(det, images, boxes, labels):
+    truth = [(b, np.array([CLASSES.index(c) for c in lab], int))
+             for b, lab in zip(boxes, labels, strict=True)]
+    return coco_ap(truth, det.detect(images), CLASSES, [(SIZE, SIZE)] * len(images))
+
+
+@pytest.fixture(scope="module")
+def trained():
+    images, boxes, labels = _scenes(48, seed=0)
+    det = BoxDetector(CLASSES, image_size=SIZE, epochs=25, random_state=0)
+    return det.fit(images, boxes, labels)
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    return _scenes(24, seed=1)
+
+
+def test_the_detector_learns_rectangles_far_better_than_an_untrained_head(trained, held_out):
+    untrained = BoxDetector(CLASSES, image_size=SIZE, random_state=0)
+    untrained.head_ = CenterHead(len(CLASSES)).eval()
+    before = _ap50(untrained, *held_out)
+    after = _ap50(trained, *held_out)
+    assert isinstance(trained, Detector)
+    assert after.loc["mean", "ap50"] > 0.6, after
+    assert after.loc["mean", "ap50"] > before.loc["mean", "ap50"] + 0.4, (before, after)
+
+
+def test_detections_are_in_the_pixels_of_each_image(trained):
+    image = _scenes(1, seed=5)[0][0]
+    wide = np.ascontiguousarray(np.repeat(image, 2, axis=1))  # 96 x 192: boxes scale in x
+    found = trained.detect([image, wide])
+    assert all(isinstance(d, Detections) for d in found)
+    assert (found[1].boxes[:, [0, 2]] <= 192).all() and (found[1].boxes[:, [1, 3]] <= 96).all()
+    np.testing.assert_allclose(found[0].class_proba.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_save_and_load_give_identical_detections(trained, held_out, tmp_path):
+    trained.save(tmp_path / "det.pt")
+    again = BoxDetector.load(tmp_path / "det.pt")
+    for a, b in zip(trained.detect(held_out[0]), again.detect(held_out[0]), strict=True):
+        np.testing.assert_array_equal(a.boxes, b.boxes)
+        np.testing.assert_array_equal(a.scores, b.scores)
+        np.testing.assert_array_equal(a.class_proba, b.class_proba)
+    assert again.get_params()["classes"] == CLASSES
+
+
+def test_load_refuses_a_file_that_is_not_a_detector(tmp_path):
+    import torch
+
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
+    with pytest.raises(UserValueError, match="not a BoxDetector file"):
+        BoxDetector.load(tmp_path / "other.pt")
+
+
+def test_backbone_maps_are_cached_by_content(tmp_path, monkeypatch):
+    images, boxes, labels = _scenes(4, seed=2)
+    det = BoxDetector(CLASSES, image_size=SIZE, epochs=1, flip=False, cache_dir=tmp_path)
+    det.fit(images, boxes, labels)
+    assert det.features_.n_cached == 0
+    fresh = BoxDetector(CLASSES, image_size=SIZE, epochs=1, flip=False, cache_dir=tmp_path)
+
+    def refuse(pixels):
+        raise AssertionError(f"re-encoded {len(pixels)} cached image(s)")
+
+    monkeypatch.setattr(fresh.features_, "encode", refuse)
+    fresh.fit([im.copy() for im in images], boxes, labels)  # same pixels, new arrays: hits
+    assert fresh.features_.n_cached == 4
+    changed = images[0].copy()
+    changed[0, 0, 0] ^= 1
+    with pytest.raises(AssertionError, match="re-encoded 1"):
+        fresh.detect([changed])
+
+
+def test_warm_start_continues_from_the_current_head(trained, held_out):
+    images, boxes, labels = _scenes(12, seed=3)
+    det = BoxDetector(CLASSES, image_size=SIZE, epochs=25, warm_start=True, random_state=0)
+    det.head_ = trained.head_
+    before = {k: v.clone() for k, v in det.head_.state_dict().items()}
+    det.fit(images, boxes, labels)
+    assert det.head_ is trained.head_ or det.head_.state_dict().keys() == before.keys()
+    moved = max(float((det.head_.state_dict()[k] - v).abs().max()) for k, v in before.items())
+    assert 0 < moved < 1.0
+    assert _ap50(det, *held_out).loc["mean", "ap50"] > 0.5
+
+
+def test_mc_samples_are_repeatable_draws_that_disagree(trained, held_out):
+    images = held_out[0][:6]
+    a = trained.detect_samples(images, n=4)
+    b = trained.detect_samples(images, n=4)
+    assert len(a) == 6 and all(len(draws) == 4 for draws in a)
+    for da, db in zip(a, b, strict=True):
+        for x, y in zip(da, db, strict=True):
+            np.testing.assert_array_equal(x.scores, y.scores)
+    spread = [np.ptp([d.scores.max() if len(d) else 0.0 for d in draws]) for draws in a]
+    assert max(spread) > 0
+
+
+@pytest.mark.parametrize(
+    ("boxes", "labels", "message"),
+    [([np.zeros((1, 4))], [["red"]], "x_min >= x_max"),
+     ([np.array([[0, 0, 5, 5.0]])], [["green"]], "not in classes"),
+     ([np.array([[0, 0, 5, 5.0]])], [["red", "red"]], "1 boxes but 2 labels"),
+     ([], [], "one box array")],
+)
+def test_bad_training_input_says_what_is_wrong(boxes, labels, message):
+    image = np.zeros((SIZE, SIZE, 3), np.uint8)
+    with pytest.raises(UserValueError, match=message):
+        BoxDetector(CLASSES, image_size=SIZE).fit([image], boxes, labels)
+
+
+def test_detect_before_fit_is_a_clear_error():
+    with pytest.raises(UserValueError, match="not fitted"):
+        BoxDetector(CLASSES, image_size=SIZE).detect([np.zeros((SIZE, SIZE, 3), np.uint8)])
