@@ -1,14 +1,17 @@
-"""20 annotator clients label 2,000 items over HTTP against a real ``alwild serve`` on
-127.0.0.1 while the background worker retrains every 20 labels.
+"""20 annotator clients label items over HTTP against a real ``alwild serve`` on 127.0.0.1
+(its web process(es) and its separate training worker process) while the worker retrains
+every 20 labels.
 
-Prints p50/p95 latency of claims and submits, and checks: 0 labels lost, 0 items handed to
-two clients, 0 server errors. Usage::
+Prints p50/p95 latency of claims and submits, labels/s, the model versions trained
+meanwhile, and checks: 0 labels lost, 0 items handed to two clients, 0 labelled twice,
+0 server errors. Usage::
 
     PYTHONPATH=. python benchmarks/annotators_load.py [--clients 20] [--labels 2000]
-        [--retrain-every 20] [--postgres]
+        [--pause 1.0] [--retrain-every 20] [--postgres [--web-processes 2]]
 
-``--postgres`` starts a throw-away PostgreSQL (Debian's package, Unix socket only) instead
-of SQLite.
+``--pause``: seconds each annotator takes per label (0: the stress case). ``--postgres``
+starts a throw-away PostgreSQL (Debian's package, Unix socket only, as the tests'
+fixture does) instead of SQLite; ``--web-processes`` runs that many web processes.
 """
 
 from __future__ import annotations
@@ -62,10 +65,20 @@ def build(root: Path, n_items: int, clients: int, retrain_every: int,
     return slug, tokens
 
 
-def run(clients: int, labels: int, retrain_every: int = 20, db_url: str | None = None) -> dict:
+def _post(c: httpx.Client, url: str, **kwargs) -> httpx.Response:
+    """POST, trying again (same body, same request id) while the answer is 503."""
+    while True:
+        r = c.post(url, **kwargs)
+        if r.status_code != 503:
+            return r
+        time.sleep(float(r.headers.get("retry-after", "1")))
+
+
+def run(clients: int, labels: int, retrain_every: int = 20, db_url: str | None = None,
+        pause: float = 0.0, web_processes: int = 1) -> dict:
     root = Path(tempfile.mkdtemp(prefix="alwild-load-"))
     slug, tokens = build(root, labels + 200, clients, retrain_every, db_url)
-    server = Server(root / "ws").start()
+    server = Server(root / "ws", options=("--workers", str(web_processes))).start()
     lat = {"claim": [], "submit": []}
     claims: dict[str, set[int]] = defaultdict(set)
     acked: dict[str, str] = {}
@@ -84,7 +97,7 @@ def run(clients: int, labels: int, retrain_every: int = 20, db_url: str | None =
                         return
                     remaining[0] -= 1
                 t = time.perf_counter()
-                r = c.post(f"/api/projects/{slug}/claim")
+                r = _post(c, f"/api/projects/{slug}/claim")
                 lat["claim"].append(time.perf_counter() - t)
                 if r.status_code >= 500:
                     errors.append(f"claim {r.status_code}")
@@ -99,8 +112,9 @@ def run(clients: int, labels: int, retrain_every: int = 20, db_url: str | None =
                 rid = f"c{k}-{n}"
                 n += 1
                 body = {"request_id": rid, "value": ("died", "survived")[int(rng.integers(2))]}
+                time.sleep(pause * rng.uniform(0.5, 1.5))
                 t = time.perf_counter()
-                r = c.post(f"/api/items/{uid}/labels", json=body)
+                r = _post(c, f"/api/items/{uid}/labels", json=body)
                 lat["submit"].append(time.perf_counter() - t)
                 if r.status_code >= 500:
                     errors.append(f"submit {r.status_code}")
@@ -123,9 +137,11 @@ def run(clients: int, labels: int, retrain_every: int = 20, db_url: str | None =
                                  .where(Label.request_id.not_like("import-%"))).all())
         twice = db.execute(select(Label.item_id).group_by(Label.item_id)
                            .having(func.count() > 1)).all()
-        from alwild.app.store.orm import ModelVersion
+        from alwild.app.store.orm import Job, ModelVersion
 
         versions = db.scalar(select(func.count(ModelVersion.id)))
+        jobs = dict(db.execute(select(Job.state, func.count()).group_by(Job.state)).all())
+        failure = db.scalar(select(Job.error).where(Job.state == "failed").limit(1))
     ws.dispose()
     lost = [rid for rid, uid in acked.items() if stored.get(rid) != uid]
 
@@ -139,6 +155,7 @@ def run(clients: int, labels: int, retrain_every: int = 20, db_url: str | None =
         "claim_p50_ms": pct(lat["claim"], 50), "claim_p95_ms": pct(lat["claim"], 95),
         "submit_p50_ms": pct(lat["submit"], 50), "submit_p95_ms": pct(lat["submit"], 95),
         "wall_s": wall, "labels_per_s": len(acked) / wall, "model_versions": versions,
+        "jobs": jobs, "failure": failure,
         "mean_submit_ms": 1000 * statistics.fmean(lat["submit"]) if lat["submit"] else 0,
     }
 
@@ -148,7 +165,10 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--labels", type=int, default=2000)
     parser.add_argument("--retrain-every", type=int, default=20)
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="mean seconds an annotator takes per label (0: stress case)")
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--web-processes", type=int, default=1)
     args = parser.parse_args()
     stop = None
     db_url = None
@@ -158,15 +178,18 @@ def main() -> int:
         admin_url, stop = start_postgres()
         db_url = new_database(admin_url)
     try:
-        r = run(args.clients, args.labels, args.retrain_every, db_url)
+        r = run(args.clients, args.labels, args.retrain_every, db_url, args.pause,
+                args.web_processes)
     finally:
         if stop:
             stop()
-    print(f"database {'PostgreSQL' if args.postgres else 'SQLite (WAL)'}, retrain every "
-          f"{args.retrain_every} labels")
+    print(f"database {'PostgreSQL' if args.postgres else 'SQLite (WAL)'}, "
+          f"{args.web_processes} web process(es) + 1 training worker process, retrain every "
+          f"{args.retrain_every} labels, pause {args.pause:g} s per label")
     print(f"{r['clients']} clients, {r['labels_acked']} labels acknowledged in "
           f"{r['wall_s']:.1f} s ({r['labels_per_s']:.0f} labels/s), "
-          f"{r['model_versions']} model versions trained meanwhile")
+          f"{r['model_versions']} model versions trained meanwhile; jobs {r['jobs']}"
+          + (f", a failure: {r['failure']}" if r["failure"] else ""))
     print(f"claim  latency p50 {r['claim_p50_ms']:.1f} ms  p95 {r['claim_p95_ms']:.1f} ms")
     print(f"submit latency p50 {r['submit_p50_ms']:.1f} ms  p95 {r['submit_p95_ms']:.1f} ms")
     print(f"lost {r['lost']}, handed out twice {r['handed_twice']}, labelled twice "

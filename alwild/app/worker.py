@@ -1,84 +1,241 @@
-"""The background retraining thread: requests are queued and coalesced per project, so a
-label submit only flips a flag and returns; training never runs inside a request."""
+"""The training worker: claims retrain jobs from the database, trains while a heartbeat
+keeps its lease, registers the model and marks the job done in one transaction.
+
+It runs as its own process (``alwild worker``, started by ``alwild serve``) so that
+training never shares an interpreter with the web requests; ``alwild train`` runs one
+job through the same code. A worker killed mid-training leaves a job whose lease runs out;
+the next worker claims it again.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 
-from alwild.app.services.training import train_project
+from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from alwild.app.services.jobs import (
+    LEASE_SECONDS,
+    Claimed,
+    LeaseLost,
+    claim_job,
+    fail_job,
+    failure_sentence,
+    finish_job,
+    heartbeat,
+    latest_pending,
+    request_job,
+    train_status,
+)
+from alwild.app.services.training import TEMP_PREFIX, TrainResult, train_project
+from alwild.app.store.orm import Job
 from alwild.app.store.workspace import Workspace
+from alwild.errors import UserError
 
-__all__ = ["RetrainWorker"]
+__all__ = ["Worker", "RetrainWorker", "TrainingFailed", "train_now", "worker_name"]
 
 log = logging.getLogger("alwild.app.worker")
+STALE_TEMP_SECONDS = 3600.0
+TRANSIENT_TRIES = 3
+
+
+class TrainingFailed(UserError):
+    """The retrain ran and failed; the message is the sentence the pages show."""
+
+
+def worker_name() -> str:
+    """``host:pid``, the owner name a worker's leases carry.
+
+    >>> worker_name().endswith(f":{os.getpid()}")
+    True
+    """
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class _Heartbeat:
+    """A thread that renews a job's lease every third of it while the job runs."""
+
+    def __init__(self, ws: Workspace, job: Claimed, lease: float) -> None:
+        self.ws, self.job, self.lease = ws, job, lease
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="alwild-heartbeat",
+                                        daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.lease / 3):
+            try:
+                if not heartbeat(self.ws, self.job, self.lease):
+                    log.warning("job %s: lease lost", self.job.id)
+                    return
+            except Exception:  # the database is away for a moment: try again next beat
+                log.exception("job %s: heartbeat failed", self.job.id)
+
+
+class Worker:
+    """Claims and runs jobs of workspace ``ws`` under the name ``owner``.
+
+    >>> Worker(ws).drain()  # run every due job now  # doctest: +SKIP
+    2
+    """
+
+    def __init__(self, ws: Workspace, owner: str | None = None,
+                 lease: float = LEASE_SECONDS, poll: float = 0.5,
+                 on_done: Callable[[int], None] | None = None) -> None:
+        """``on_done(project_id)`` is called after each job that registered its model."""
+        self.ws, self.owner = ws, owner or worker_name()
+        self.lease, self.poll, self.on_done = lease, poll, on_done
+        self.runs = self.failures = 0
+
+    def run_once(self, project_id: int | None = None) -> Claimed | None:
+        """Claim one due job (of ``project_id`` if given) and run it; None if none was due."""
+        job = claim_job(self.ws, self.owner, self.lease, project_id)
+        if job is not None:
+            self._run(job)
+        return job
+
+    def _run(self, job: Claimed) -> None:
+        log.info("job %s: training project %s (attempt %s)", job.id, job.project_id,
+                 job.attempts)
+        with _Heartbeat(self.ws, job, self.lease):
+            try:
+                result = self._train(job)
+                self.runs += 1
+                log.info("job %s: model v%s, round %s opened (%.1f s)", job.id,
+                         result.version, result.round_number, result.seconds)
+                if self.on_done is not None:
+                    self.on_done(job.project_id)
+            except LeaseLost:
+                log.warning("job %s was taken over by another worker; result dropped", job.id)
+            except (OperationalError, InterfaceError):  # the database went away: not failed
+                log.exception("job %s: database unreachable; retried after its lease", job.id)
+            except Exception as err:
+                self.failures += 1
+                log.exception("job %s (project %s) failed", job.id, job.project_id)
+                fail_job(self.ws, job, failure_sentence(err))
+
+    def _train(self, job: Claimed) -> TrainResult:
+        """Train for ``job``; a database hiccup (a deadlock victim, a dropped connection)
+        is tried again at once, twice, before the job is left to its lease."""
+        def once() -> TrainResult:
+            return train_project(self.ws, job.project_id,
+                                 lambda db, result: finish_job(db, job, result))
+
+        for attempt in range(1, TRANSIENT_TRIES):
+            try:
+                return once()
+            except (OperationalError, InterfaceError):
+                log.warning("job %s: database error, trying again", job.id, exc_info=True)
+                time.sleep(0.5 * attempt)
+        return once()
+
+    def drain(self) -> int:
+        """Run due jobs until none is left; how many ran."""
+        n = 0
+        while self.run_once() is not None:
+            n += 1
+        return n
+
+    def run_forever(self, stop: threading.Event | None = None,
+                    parent_pid: int | None = None) -> None:
+        """Poll for jobs until ``stop`` is set or the process ``parent_pid`` is gone."""
+        stop = stop or threading.Event()
+        self._remove_stale_temp_files()
+        while not stop.is_set() and (parent_pid is None or os.getppid() == parent_pid):
+            try:
+                ran = self.run_once()
+            except Exception:  # the database is away (restarting): wait and claim again
+                log.exception("claiming a job failed; retrying")
+                ran = None
+            if ran is None:
+                stop.wait(self.poll)
+
+    def _remove_stale_temp_files(self) -> None:
+        """Model files of trainings that were killed before they were registered."""
+        cutoff = time.time() - STALE_TEMP_SECONDS
+        for path in Path(self.ws.models_root).glob(f"{TEMP_PREFIX}*"):
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
 
 
 class RetrainWorker:
-    """One daemon thread that retrains projects one at a time.
+    """A :class:`Worker` in a thread of this process, for a program that is itself the
+    trainer (the Label Studio ML backend): :meth:`request` asks for a job in the database,
+    the thread runs due jobs (the same jobs, leases and registrar as ``alwild worker``).
 
-    >>> # worker = RetrainWorker(ws); worker.start(); worker.request(project_id)
+    >>> RetrainWorker(ws, on_trained=print).start().request(project.id)  # doctest: +SKIP
     """
 
-    def __init__(self, ws: Workspace,
-                 on_trained: Callable[[int], None] | None = None) -> None:
-        """``on_trained(project_id)`` is called in the worker's thread after each retrain
-        that succeeded."""
+    def __init__(self, ws: Workspace, on_trained: Callable[[int], None] | None = None,
+                 poll: float = 0.1) -> None:
         self.ws = ws
-        self.on_trained = on_trained
-        self._pending: list[int] = []
-        self._busy: int | None = None
-        self._cond = threading.Condition()
-        self._stop = False
-        self._thread = threading.Thread(target=self._loop, name="alwild-retrain", daemon=True)
-        self.runs = 0
-        self.failures = 0
+        self.worker = Worker(ws, poll=poll, on_done=on_trained)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self.worker.run_forever, args=(self._stop,),
+                                        name="alwild-retrain", daemon=True)
 
     def start(self) -> RetrainWorker:
         self._thread.start()
         return self
 
     def request(self, project_id: int) -> None:
-        """Ask for a retrain of ``project_id`` (returns at once; repeated asks coalesce)."""
-        with self._cond:
-            if project_id not in self._pending:
-                self._pending.append(project_id)
-            self._cond.notify_all()
+        """Ask for a retrain of ``project_id`` (returns at once; asks coalesce)."""
+        with self.ws.session() as db, db.begin():
+            request_job(db, project_id)
 
     def pending(self, project_id: int) -> bool:
-        with self._cond:
-            return project_id in self._pending or self._busy == project_id
+        """Whether a retrain of ``project_id`` waits or runs."""
+        with self.ws.reader() as db:
+            return train_status(db, project_id)[0] in ("pending", "training")
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
-        """Block until nothing is queued or running (for tests and the CLI)."""
-        with self._cond:
-            return self._cond.wait_for(lambda: not self._pending and self._busy is None,
-                                       timeout)
+        """Block until no job of any project waits or runs (for tests and the CLI)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.ws.reader() as db:
+                if db.scalar(select(Job.id).where(Job.state.in_(("pending", "running")))
+                             .limit(1)) is None:
+                    return True
+            time.sleep(0.05)
+        return False
 
     def stop(self, timeout: float = 30.0) -> None:
-        with self._cond:
-            self._stop = True
-            self._cond.notify_all()
+        self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
 
-    def _loop(self) -> None:
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._stop or self._pending)
-                if self._stop:
-                    return
-                self._busy = self._pending.pop(0)
-            try:
-                train_project(self.ws, self._busy)
-                self.runs += 1
-                if self.on_trained is not None:
-                    self.on_trained(self._busy)
-            except Exception:  # recorded in the project by train_project; keep serving
-                self.failures += 1
-                log.exception("retraining project %s failed", self._busy)
-            finally:
-                with self._cond:
-                    self._busy = None
-                    self._cond.notify_all()
+
+def train_now(ws: Workspace, project_id: int, poll: float = 0.5,
+              timeout: float = 3600.0) -> TrainResult:
+    """Ask for a retrain of ``project_id`` and wait for it, running it here unless a
+    worker already does; the result, or TrainingFailed with the failure's sentence."""
+    with ws.session() as db, db.begin():
+        request_job(db, project_id)
+    with ws.session() as db:
+        wanted = latest_pending(db, project_id)
+    worker = Worker(ws, owner=f"train:{worker_name()}")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with ws.session() as db:
+            job = db.scalar(select(Job).where(Job.id == wanted))
+        if job.state == "done":
+            return TrainResult(**job.result)
+        if job.state == "failed":
+            raise TrainingFailed(f"retraining failed: {job.error}")
+        if worker.run_once(project_id) is None:
+            time.sleep(poll)
+    raise TrainingFailed(f"the retrain job {wanted} did not finish within {timeout:.0f} s: "
+                         "is a worker stuck on it? see `alwild worker` logs")

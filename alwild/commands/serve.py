@@ -1,4 +1,5 @@
-"""``alwild serve DIR``: the labelling web app on 127.0.0.1."""
+"""``alwild serve DIR``: the labelling web app on 127.0.0.1, with a training worker process
+(web processes only serve; retraining runs in the worker)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,16 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("serve", help="run the labelling web app")
+    p = sub.add_parser("serve", help="run the labelling web app and its training worker")
     p.add_argument("dir", help="workspace folder")
     add_serve_arguments(p)
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="web processes sharing the port (default %(default)s; more than one "
+                        "is for a PostgreSQL workspace)")
+    p.add_argument("--no-worker", action="store_true",
+                   help="start no training worker here (run `alwild worker` elsewhere)")
+    p.add_argument("--worker-lease", type=float, default=None, metavar="SECONDS",
+                   help="the training worker's job lease (see `alwild worker --lease`)")
     p.set_defaults(func=run)
 
 
@@ -31,5 +39,6 @@ def run(args: argparse.Namespace) -> int:
     from alwild.app.web.launch import serve
 
     serve(open_workspace(args.dir), args.host, args.port, https=args.https,
-          allowed_hosts=args.allowed_hosts)
+          allowed_hosts=args.allowed_hosts, web_processes=args.workers,
+          worker=not args.no_worker, worker_lease=args.worker_lease)
     return 0

@@ -1,4 +1,5 @@
-"""``alwild train DIR``: retrain a project now and open its next query round."""
+"""``alwild train DIR``: retrain a project now and open its next query round (as a job,
+through the same code as the worker; it waits for a worker that already trains it)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alwild.app.services.training import train_project
+    from alwild.app.worker import train_now
 
     ws, project = open_project(args)
-    result = train_project(ws, project.id)
+    result = train_now(ws, project.id)
     acc = "n/a (no labelled held-out items yet)" if result.accuracy is None \
         else f"{result.accuracy:.3f}"
     model = "no model yet (needs two classes)" if result.version is None \

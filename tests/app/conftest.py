@@ -68,18 +68,14 @@ def sqlite_ws(tmp_path) -> Workspace:
 @pytest.fixture
 def client_for():
     """``make(ws, client=(address, port), base_url=..., **create_app_options)``: a client of
-    a new app on ``ws`` (at http://127.0.0.1); the apps' retrain workers stop at the end."""
-    made = []
+    a new app on ``ws`` (at http://127.0.0.1); retrains it asks for are jobs, run by
+    ``Worker(ws).drain()``."""
 
     def make(ws, client: tuple[str, int] = ("testclient", 50000),
              base_url: str = "http://127.0.0.1", **options) -> TestClient:
-        app = create_app(ws, **options)
-        made.append(app)
-        return TestClient(app, base_url=base_url, client=client)
+        return TestClient(create_app(ws, **options), base_url=base_url, client=client)
 
-    yield make
-    for app in made:
-        app.state.worker.stop()
+    return make
 
 
 @dataclass

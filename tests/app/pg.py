@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import uuid
 
-__all__ = ["start_postgres", "PostgresUnavailable"]
+__all__ = ["start_postgres", "PostgresUnavailable", "new_database"]
 
 
 class PostgresUnavailable(RuntimeError):
@@ -32,7 +32,8 @@ def _bindir() -> str:
 
 
 def start_postgres() -> tuple[str, callable]:
-    """Start a server; returns (admin URL without database, stop function)."""
+    """Start a server; returns (admin URL without database, stop function); the stop
+    function's ``restart()`` crashes and restarts the server (for fault tests)."""
     bindir = _bindir()
     base = tempfile.mkdtemp(prefix="alwpg")
     data, sock = os.path.join(base, "data"), os.path.join(base, "s")
@@ -62,6 +63,12 @@ def start_postgres() -> tuple[str, callable]:
                        capture_output=True, timeout=60)
         shutil.rmtree(base, ignore_errors=True)
 
+    def restart() -> None:
+        """Crash the server (immediate stop: every connection dropped) and start it again."""
+        run(f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "-o", opts, "-w", "-t", "60",
+            "-l", os.path.join(base, "log"), "restart")
+
+    stop.restart = restart
     return f"postgresql://alwild@/{{db}}?host={sock}", stop
 
 

@@ -30,6 +30,7 @@ from alwild.app.labelstudio.link import (
 )
 from alwild.app.labelstudio.predictions import latest_ranking, task_predictions
 from alwild.app.labelstudio.source import LabelStudioSource
+from alwild.app.services.jobs import train_status
 from alwild.app.services.projects import check_strategy
 from alwild.app.store.orm import Item, Project, QueryRound
 from alwild.app.store.workspace import Workspace
@@ -143,9 +144,9 @@ class _Backend:
                                      f"{TRAIN_TIMEOUT:.0f} s; try again later")
             time.sleep(0.05)
         with self.ws.session() as db:
-            project = db.get(Project, project_id)
-            if project.train_state == "failed":
-                raise UserValueError(f"retraining failed: {project.train_error}")
+            state, error = train_status(db, project_id)
+            if state == "failed":
+                raise UserValueError(f"retraining failed: {error}")
 
     def tasks_to_items(self, ls_project, config: LabelConfig,
                        tasks: list[dict]) -> tuple[int, list[int], bool]:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alwild.app.services.jobs import request_job
 from alwild.app.store.orm import TASKS, Item, Membership, Project, User
 from alwild.errors import UserValueError
 from alwild.strategies import get_strategy
 
 __all__ = ["create_project", "parse_labels", "visible_projects", "project_for", "can_see",
            "check_strategy", "apply_settings", "change_settings", "request_retrain",
-           "RetrainQueue", "AccessDenied", "NotFound", "slugify", "project_kind",
+           "AccessDenied", "NotFound", "slugify", "project_kind",
            "check_kind"]
 
 
@@ -115,16 +115,11 @@ def change_settings(db: Session, user: User, slug: str, changes: dict) -> Projec
     return project
 
 
-class RetrainQueue(Protocol):
-    """What takes retrain requests (the app's :class:`~alwild.app.worker.RetrainWorker`)."""
-
-    def request(self, project_id: int) -> None: ...
-
-
-def request_retrain(db: Session, user: User, slug: str, worker: RetrainQueue) -> Project:
-    """Queue a background retrain of project ``slug``; returns at once."""
+def request_retrain(db: Session, user: User, slug: str) -> Project:
+    """Ask for a retrain of project ``slug`` (a job for the training worker, in ``db``'s
+    transaction); returns at once."""
     project = project_for(db, user, slug)
-    worker.request(project.id)
+    request_job(db, project.id)
     return project
 
 

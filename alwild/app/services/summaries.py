@@ -9,6 +9,7 @@ import math
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from alwild.app.services.jobs import train_status
 from alwild.app.services.labels import current_round, disagreements, label_summary
 from alwild.app.services.members import people
 from alwild.app.services.projects import NotFound, can_see
@@ -147,11 +148,13 @@ def item_dict(db: Session, item: Item, project: Project, user: User) -> dict:
                                       rnd.strategy if rnd else project.strategy)}
 
 
-def project_dict(project: Project) -> dict:
+def project_dict(db: Session, project: Project) -> dict:
     keys = ("slug", "name", "task", "labels", "strategy", "batch_size", "retrain_every",
-            "budget", "overlap", "lease_seconds", "train_state", "train_error", "stream_share",
-            "stream_max_per_hour", "stream_max_per_day")
-    return {k: getattr(project, k) for k in keys}
+            "budget", "overlap", "lease_seconds", "stream_share", "stream_max_per_hour",
+            "stream_max_per_day")
+    state, error = train_status(db, project.id)
+    return {**{k: getattr(project, k) for k in keys}, "train_state": state,
+            "train_error": error}
 
 
 def preview_text(item: Item, width: int = 90) -> str:
@@ -199,6 +202,7 @@ def honest_figures(models: list[dict]) -> dict | None:
 
 def progress(db: Session, project: Project) -> dict:
     summary = label_summary(db, project)
+    state, error = train_status(db, project.id)
     rnd = current_round(db, project)
     this_round = 0
     round_out = None
@@ -213,8 +217,7 @@ def progress(db: Session, project: Project) -> dict:
     return {**summary, "labels_this_round": this_round, "round": round_out,
             "models": models, "quality": honest_figures(models),
             "assist": assist_rate(db, project),
-            "train_state": project.train_state,
-            "train_error": project.train_error,
+            "train_state": state, "train_error": error,
             "retrain_in": max(0, project.retrain_every - project.changes_since_train)}
 
 
@@ -228,5 +231,5 @@ def admin_overview(db: Session, user: User) -> dict:
             "members": {(m.project_id, m.user_id) for m in db.scalars(select(Membership))},
             "counts": counts,
             "review": {p.slug: list(disagreements(db, p)) for p in projects},
-            "project_dicts": {p.slug: project_dict(p) for p in projects},
+            "project_dicts": {p.slug: project_dict(db, p) for p in projects},
             "tokens": visible_tokens(db, user)}

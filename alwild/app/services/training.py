@@ -1,17 +1,27 @@
 """One retraining: snapshot the labels, fit through the library's ActiveLearner, evaluate
 on the held-out labelled items, register the model version, re-score the pool and open
-the next query round. Called by the background worker and by ``alwild train``."""
+the next query round. Run by the training worker (:mod:`alwild.app.worker`) for a job.
+
+Registration is one transaction: it takes the project's registrar lock, allocates the
+next version (unique per project in the database), moves the model file from its
+temporary name to its final one, opens the round and, for a job, marks the job done; if
+any of that fails, nothing is registered and the file is removed."""
 
 from __future__ import annotations
 
+import os
+import secrets
 import time
 import warnings
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from alwild.app.services.labels import frame_target
 from alwild.app.services.project_models import (
@@ -40,9 +50,11 @@ from alwild.app.store.workspace import Workspace
 from alwild.errors import UserValueError
 from alwild.learners import ActiveLearner
 
-__all__ = ["train_project", "TrainResult", "learning_curve", "project_kind"]
+__all__ = ["train_project", "TrainResult", "learning_curve", "project_kind", "TEMP_PREFIX"]
 
 HOLDOUT_TARGET = 60
+TEMP_PREFIX = ".training-"
+ADVISORY_KEY = 0x616C77  # "alw": the advisory lock space of model registration
 
 
 @dataclass
@@ -76,8 +88,6 @@ def _majority(labels: list[str]) -> str:
 
 
 def _snapshot(ws: Workspace, project_id: int) -> _Snapshot:
-    with ws.session() as db, db.begin():
-        db.get(Project, project_id).train_state = "training"
     with ws.reader() as db, db.begin():
         project = db.get(Project, project_id)
         kind = project_kind(db, project)
@@ -126,19 +136,21 @@ def _fit(learner_factory, estimator, fallback):
         return learner_factory(fallback), False
 
 
-def train_project(ws: Workspace, project_id: int) -> TrainResult:
-    """Retrain ``project_id`` and open its next round; records a failure in the project."""
-    try:
-        return _train(ws, project_id)
-    except Exception as err:
-        with ws.session() as db, db.begin():
-            project = db.get(Project, project_id)
-            project.train_state = "failed"
-            project.train_error = f"{type(err).__name__}: {err}"[:2000]
-        raise
+Finish = Callable[[Session, dict], None]
 
 
-def _train(ws: Workspace, project_id: int) -> TrainResult:
+def train_project(ws: Workspace, project_id: int, finish: Finish | None = None
+                  ) -> TrainResult:
+    """Retrain ``project_id`` and open its next round. ``finish(db, result)`` runs inside
+    the registering transaction (a job marks itself done there; raising rolls back).
+
+    >>> train_project(ws, project.id).version  # doctest: +SKIP
+    1
+    """
+    return _train(ws, project_id, finish)
+
+
+def _train(ws: Workspace, project_id: int, finish: Finish | None = None) -> TrainResult:
     start = time.perf_counter()
     snap = _snapshot(ws, project_id)
     if snap.ids.size == 0:
@@ -150,7 +162,7 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
     hold_mask = has_label & (snap.split == "holdout")
     if snap.task == "detect" and snap.kind == "image":
         return _train_detector(ws, project_id, snap, train_mask, hold_mask, pool_mask,
-                               _holdout_checks(snap, has_label, hold_mask), start)
+                               _holdout_checks(snap, has_label, hold_mask), start, finish)
     y_train = y_all[train_mask].astype(str)
     classes = np.unique(y_train)
     fresh = make_model(snap.kind, snap.X, classes.size)
@@ -193,7 +205,8 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
                            None if probs is None else float(probs[j])))
     checks = _holdout_checks(snap, has_label, hold_mask)
     return _register(ws, project_id, snap, learner, accuracy, int(train_mask.sum()),
-                     int(hold_mask.sum()), picked, checks, warm, start, metrics, suggested)
+                     int(hold_mask.sum()), picked, checks, warm, start, metrics, suggested,
+                     finish)
 
 
 @dataclass
@@ -206,14 +219,14 @@ class _Fitted:
 
 
 def _train_detector(ws, project_id, snap, train_mask, hold_mask, pool_mask, checks,
-                    start) -> TrainResult:
+                    start, finish) -> TrainResult:
     """A detection project's retrain: the library's BoxDetector on the labelled boxes."""
     pool_ids = snap.ids[pool_mask]
     n_labels, n_holdout = int(train_mask.sum()), int(hold_mask.sum())
     if not n_labels:  # nothing to learn from yet: the first frames of the pool
         picked = [(int(i), None, None, None) for i in pool_ids[:snap.batch]]
         return _register(ws, project_id, snap, _Fitted(None, False, None), None, 0, n_holdout,
-                         picked, checks, False, start, {}, {})
+                         picked, checks, False, start, {}, {}, finish)
     with ws.session() as db:
         last = db.scalar(select(ModelVersion).where(ModelVersion.project_id == project_id)
                          .order_by(ModelVersion.version.desc()).limit(1))
@@ -225,7 +238,7 @@ def _train_detector(ws, project_id, snap, train_mask, hold_mask, pool_mask, chec
     picked = [(i, u, *frame_guess(done.suggested[i])) for i, u in done.picked]
     return _register(ws, project_id, snap, _Fitted(done.model, True, DETECTOR_STRATEGY), None,
                      n_labels, n_holdout, picked, checks, done.warm, start, done.metrics,
-                     done.suggested)
+                     done.suggested, finish)
 
 
 def _take(X, idx):
@@ -240,68 +253,98 @@ def _holdout_checks(snap: _Snapshot, has_label, hold_mask) -> list[int]:
     return [int(i) for i in open_ids[: max(1, snap.batch // 10)]]
 
 
-def _save(ws, project_id, learner) -> tuple[int, str, str] | None:
-    """Write the model file before the database transaction (keeps the write lock short)."""
+def _save(ws, learner) -> tuple[Path, str] | None:
+    """Write the model file under a temporary name before the database transaction (keeps
+    the write lock short); :func:`_register` gives it its versioned name."""
     if not learner.is_fitted:
         return None
-    with ws.session() as db:
-        slug = db.get(Project, project_id).slug
-        version = (db.scalar(select(func.max(ModelVersion.version))
-                             .where(ModelVersion.project_id == project_id)) or 0) + 1
-    rel, digest = save_model(learner.estimator, ws.models_root, f"{slug}-v{version}.joblib",
-                             ws.secret_key)
-    return version, rel, digest
+    rel, digest = save_model(learner.estimator, ws.models_root,
+                             f"{TEMP_PREFIX}{secrets.token_hex(8)}.joblib", ws.secret_key)
+    return ws.models_root / rel, digest
+
+
+def _one_registrar(db, project_id: int) -> Project:
+    """The project, with the right to register its next version and round: on PostgreSQL a
+    transaction-scoped advisory lock per project (SQLite's IMMEDIATE transactions are one
+    at a time already). The project row itself is updated last, as a label submit does
+    after its item, so the two never wait for each other in a cycle."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(select(func.pg_advisory_xact_lock(ADVISORY_KEY, project_id)))
+    return db.get(Project, project_id)
+
+
+def _next(db, column, project_column, project_id: int) -> int:
+    return (db.scalar(select(func.max(column)).where(project_column == project_id)) or 0) + 1
 
 
 def _register(ws, project_id, snap, learner, accuracy, n_labels, n_holdout, picked, checks,
-              warm, start, metrics, suggested) -> TrainResult:
-    saved = _save(ws, project_id, learner)
-    with ws.session() as db, db.begin():
-        project = db.get(Project, project_id)
-        version = None
-        mv_id = None
-        if saved is not None:
-            version, rel, digest = saved
-            mv = ModelVersion(project_id=project_id, version=version, strategy=snap.strategy,
-                              n_labels=n_labels, accuracy=accuracy, n_holdout=n_holdout,
-                              train_seconds=time.perf_counter() - start, path=rel,
-                              digest=digest, warm_started=warm)
-            db.add(mv)
+              warm, start, metrics, suggested, finish) -> TrainResult:
+    saved = _save(ws, learner)
+    final: Path | None = None
+    try:
+        with ws.session() as db, db.begin():
+            project = _one_registrar(db, project_id)
+            version = mv_id = None
+            if saved is not None:
+                temp, digest = saved
+                version = _next(db, ModelVersion.version, ModelVersion.project_id, project_id)
+                final = temp.with_name(f"{project.slug}-v{version}-{temp.stem[-16:]}.joblib")
+                os.replace(temp, final)
+                mv = ModelVersion(project_id=project_id, version=version,
+                                  strategy=snap.strategy, n_labels=n_labels, accuracy=accuracy,
+                                  n_holdout=n_holdout, train_seconds=time.perf_counter() - start,
+                                  path=final.name, digest=digest, warm_started=warm)
+                db.add(mv)
+                db.flush()
+                mv_id = mv.id
+                db.add_all(ModelMetric(model_version_id=mv_id, name=k, value=v)
+                           for k, v in metrics.items() if k != "accuracy")
+                replace_suggestions(db, project_id, version, suggested)
+            number = _next(db, QueryRound.number, QueryRound.project_id, project_id)
+            rnd = QueryRound(project_id=project_id, number=number, model_version_id=mv_id,
+                             strategy=learner.last_strategy_ or snap.strategy,
+                             labels_at_start=n_labels)
+            db.add(rnd)
             db.flush()
-            mv_id = mv.id
-            db.add_all(ModelMetric(model_version_id=mv_id, name=k, value=v)
-                       for k, v in metrics.items() if k != "accuracy")
-            replace_suggestions(db, project_id, version, suggested)
-        number = (db.scalar(select(func.max(QueryRound.number))
-                            .where(QueryRound.project_id == project_id)) or 0) + 1
-        rnd = QueryRound(project_id=project_id, number=number, model_version_id=mv_id,
-                         strategy=learner.last_strategy_ or snap.strategy,
-                         labels_at_start=n_labels)
-        db.add(rnd)
-        db.flush()
-        t = now()
-        db.execute(update(Item).where(Item.project_id == project_id, Item.queued.is_(True),
-                                      Item.lease_expires < t)
-                   .values(queued=False).execution_options(synchronize_session=False))
-        wanted = [p[0] for p in picked] + checks
-        done = set(db.scalars(select(Item.id).where(Item.id.in_(wanted),
-                                                    Item.n_labels >= snap.overlap)))
-        rows = [{"id": i, "score": s, "guess": g, "guess_p": p}
-                for i, s, g, p in picked if i not in done]
-        rows += [{"id": i, "score": None, "guess": None, "guess_p": None}
-                 for i in checks if i not in done]
-        for rank, row in enumerate(rows):
-            row.update(queued=True, queue_rank=rank, round_id=rnd.id)
-        if rows:
-            db.execute(update(Item), rows)
-            n_scored = len(rows) - len([i for i in checks if i not in done])
-            db.execute(insert(RoundItem), [{"round_id": rnd.id, "item_id": r["id"],
-                                            "rank": r["queue_rank"], "score": r["score"]}
-                                           for r in rows[:n_scored]])
-        project.changes_since_train = max(0, project.changes_since_train - snap.changes)
-        project.train_state, project.train_error = "idle", None
-    return TrainResult(version, accuracy, n_labels, number, len(picked),
-                       time.perf_counter() - start)
+            _queue(db, project_id, rnd.id, snap.overlap, picked, checks)
+            changes = Project.changes_since_train  # atomic: labels arrive meanwhile
+            db.execute(update(Project).where(Project.id == project_id).values(
+                changes_since_train=case((changes > snap.changes, changes - snap.changes),
+                                         else_=0)).execution_options(synchronize_session=False))
+            result = TrainResult(version, accuracy, n_labels, number, len(picked),
+                                 time.perf_counter() - start)
+            if finish is not None:
+                finish(db, asdict(result))
+    except BaseException:
+        for path in (saved[0] if saved else None, final):
+            if path is not None:
+                path.unlink(missing_ok=True)
+        raise
+    return result
+
+
+def _queue(db, project_id: int, round_id: int, overlap: int, picked, checks) -> None:
+    """Release expired leases and queue the round's items (picked ones with their scores,
+    then the held-out checks); the round's ranking is stored for the scored ones."""
+    t = now()
+    db.execute(update(Item).where(Item.project_id == project_id, Item.queued.is_(True),
+                                  Item.lease_expires < t)
+               .values(queued=False).execution_options(synchronize_session=False))
+    wanted = [p[0] for p in picked] + checks
+    done = set(db.scalars(select(Item.id).where(Item.id.in_(wanted),
+                                                Item.n_labels >= overlap)))
+    scored = [{"id": i, "score": s, "guess": g, "guess_p": p}
+              for i, s, g, p in picked if i not in done]
+    rows = scored + [{"id": i, "score": None, "guess": None, "guess_p": None}
+                     for i in checks if i not in done]
+    for rank, row in enumerate(rows):
+        row.update(queued=True, queue_rank=rank, round_id=round_id)
+    if rows:
+        db.execute(update(Item), rows)
+    if scored:
+        db.execute(insert(RoundItem), [{"round_id": round_id, "item_id": r["id"],
+                                        "rank": r["queue_rank"], "score": r["score"]}
+                                       for r in scored])
 
 
 def learning_curve(db, project: Project) -> list[dict]:

@@ -2,8 +2,8 @@
 logins, projects, items, labels, query rounds and model versions. Works on SQLite (default)
 and PostgreSQL.
 
-Schema changes only ever add tables: opening a workspace creates the missing ones
-(``create_all``), so an older ``project.db`` keeps working."""
+Schema changes only ever add tables and indexes: opening a workspace creates the missing
+ones, so an older ``project.db`` keeps working."""
 
 from __future__ import annotations
 
@@ -20,17 +20,19 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "Base", "User", "ApiToken", "LoginSession", "LoginFailure", "Project", "Membership", "Item",
     "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion", "ModelMetric", "SuggestionRow",
-    "LabelAssist", "LabelStudioTask", "WatchedObject",
+    "LabelAssist", "LabelStudioTask", "WatchedObject", "Job", "JOB_STATES",
 ]
 
 ROLES = ("admin", "annotator")
 TASKS = ("classify", "detect")
+JOB_STATES = ("pending", "running", "done", "failed")
 
 
 def now() -> float:
@@ -200,7 +202,12 @@ class RoundItem(Base):
 
 
 class ModelVersion(Base):
+    """A registered model. Versions are allocated by the database: one (project, version)
+    pair at most, taken inside the transaction that registers it."""
+
     __tablename__ = "model_versions"
+    __table_args__ = (Index("ux_model_versions_project_version", "project_id", "version",
+                            unique=True),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
@@ -290,3 +297,33 @@ class WatchedObject(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     round_opened: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[float] = mapped_column(Float, default=now)
+
+
+class Job(Base):
+    """A durable retrain request: ``pending`` until a worker claims it with a lease
+    (``owner``, ``lease_expires``, refreshed by its heartbeat), then ``done`` (with the
+    model version it registered) or ``failed`` (with a sentence saying why). A ``running``
+    job whose lease ran out (its worker was killed) is claimed again. At most one pending
+    job per project (the partial unique index): asking again while one waits adds nothing.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ux_jobs_one_pending", "project_id", unique=True,
+              sqlite_where=text("state = 'pending'"),
+              postgresql_where=text("state = 'pending'")),
+        Index("ix_jobs_state", "state", "requested_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="retrain")
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    requested_at: Mapped[float] = mapped_column(Float, default=now)
+    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    claimed_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lease_expires: Mapped[float] = mapped_column(Float, default=0.0)
+    heartbeat_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    result: Mapped[dict | None] = mapped_column(JSON, nullable=True)

@@ -19,20 +19,21 @@ import os
 import re
 import secrets
 import shutil
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alwild.app.store.orm import Base
 from alwild.errors import UserValueError
 
-__all__ = ["Workspace", "open_workspace", "creating", "make_engine", "check_db_url", "shown_url",
-           "SETTINGS_FILE"]
+__all__ = ["Workspace", "open_workspace", "attach_workspace", "creating", "make_engine",
+           "check_db_url", "shown_url", "SETTINGS_FILE"]
 
 SETTINGS_FILE = "alwild.json"
 SCHEMES = ("sqlite", "postgresql", "postgres")
@@ -64,7 +65,10 @@ def check_db_url(url: str) -> str:
 
 def make_engine(url: str, immediate: bool = True) -> Engine:
     """An engine for ``url``; SQLite gets WAL, full sync, foreign keys and IMMEDIATE writes
-    (``immediate=False``: plain deferred transactions, for long read-only snapshots).
+    (``immediate=False``: plain deferred transactions, for long read-only snapshots). A
+    connection with the execution option ``lossy=True`` commits without waiting for the
+    disk (WAL, ``synchronous=NORMAL``): for writes whose loss in a power failure does no
+    harm, such as leases; they survive a crashed process all the same.
 
     >>> make_engine("sqlite://").dialect.name
     'sqlite'
@@ -92,6 +96,10 @@ def make_engine(url: str, immediate: bool = True) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:
+        level = "NORMAL" if conn.get_execution_options().get("lossy") else "FULL"
+        if conn.connection.info.get("synchronous") != level:  # set only between transactions
+            conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+            conn.connection.info["synchronous"] = level
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
@@ -106,6 +114,7 @@ class Workspace:
     engine: Engine = field(repr=False)
     sessions: sessionmaker = field(repr=False)
     readers: sessionmaker = field(repr=False)
+    lossy: sessionmaker = field(repr=False)
 
     @property
     def media_root(self) -> Path:
@@ -130,6 +139,12 @@ class Workspace:
 
     def session(self) -> Session:
         return self.sessions()
+
+    def lease_session(self) -> Session:
+        """A session for writes that may be lost in a power failure without harm (item
+        leases, job heartbeats): on SQLite its commits do not wait for the disk. Labels
+        never go through it."""
+        return self.lossy()
 
     def reader(self) -> Session:
         """A session for read-only snapshots; on SQLite it does not take the write lock."""
@@ -169,6 +184,18 @@ def _private_files(root: Path, url: str) -> list[Path]:
                        if models.is_dir() else [])
 
 
+def _add_missing_indexes(engine: Engine) -> None:
+    """Indexes added to tables an older workspace already has (``create_all`` only makes
+    those of new tables). One that the old rows violate is left out, with a warning."""
+    for table in Base.metadata.sorted_tables:
+        for index in table.indexes:
+            try:
+                index.create(engine, checkfirst=True)
+            except IntegrityError as err:
+                warnings.warn(f"index {index.name} not added: the existing rows break it "
+                              f"({str(err.orig).splitlines()[0]})", stacklevel=2)
+
+
 def _connect(url: str) -> Engine:
     """An engine on ``url`` with the tables created; a UserValueError if that cannot be."""
     try:
@@ -179,6 +206,7 @@ def _connect(url: str) -> Engine:
                              ) from None
     try:
         Base.metadata.create_all(engine)
+        _add_missing_indexes(engine)
     except DBAPIError as err:
         engine.dispose()
         reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
@@ -195,7 +223,9 @@ def _open(root: Path, url: str) -> Workspace:
     read_engine = engine if engine.dialect.name != "sqlite" else make_engine(url,
                                                                                 immediate=False)
     return Workspace(root, url, engine, sessionmaker(engine, expire_on_commit=False),
-                     sessionmaker(read_engine, expire_on_commit=False))
+                     sessionmaker(read_engine, expire_on_commit=False),
+                     sessionmaker(engine.execution_options(lossy=True),
+                                  expire_on_commit=False))
 
 
 class _Made:
@@ -287,6 +317,23 @@ def open_workspace(root: str | os.PathLike, db_url: str | None = None,
             f"run `alwild init {root} --task classify --labels a,b` first")
     with _undone_on_error() as made:
         return _create(root, db_url, made)
+
+
+def attach_workspace(root: str | os.PathLike, db_url: str | None = None) -> Workspace:
+    """The workspace in ``root`` reached through ``db_url`` (the same database, by the
+    address this host knows it by; default: the one in ``alwild.json``). For a training
+    worker on another host: ``root`` is the shared workspace folder (its model files and
+    secret key), nothing is created.
+
+    >>> attach_workspace("/mnt/labels", "postgresql://me@db.lan/labels")  # doctest: +SKIP
+    """
+    root = Path(root).resolve()
+    settings = root / SETTINGS_FILE
+    if not settings.exists() or not (root / "secret.key").exists():
+        raise UserValueError(f"{root} is not an alwild workspace (no {SETTINGS_FILE} and "
+                             "secret.key): give the folder `alwild serve` uses, shared with "
+                             "this host, with --workspace")
+    return _open(root, db_url or json.loads(settings.read_text())["db"])
 
 
 @contextmanager

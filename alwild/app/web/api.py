@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from alwild.app.services import leases, members
 from alwild.app.services.auth import new_api_token
 from alwild.app.services.ingest import MAX_FILE_BYTES, store_image, store_row
+from alwild.app.services.jobs import request_job
 from alwild.app.services.labels import Conflict, Submission, disagreements, submit_label
 from alwild.app.services.media import media_file, thumbnail
 from alwild.app.services.projects import (
@@ -32,7 +33,7 @@ from alwild.app.services.summaries import (
 )
 from alwild.app.services.tokens import revoke_token, visible_tokens
 from alwild.app.store.orm import User
-from alwild.app.web.deps import DB, Admin, Caller, transactional
+from alwild.app.web.deps import DB, Admin, Caller, LeaseDB, transactional
 from alwild.app.web.schemas import (
     ConflictOut,
     IntakeOut,
@@ -102,13 +103,13 @@ def delete_token(token_id: int, caller: Caller, db: DB) -> Response:
 @router.get("/projects", response_model=list[ProjectOut], responses=ERRORS, tags=["projects"])
 @transactional
 def projects(caller: Caller, db: DB) -> list[dict]:
-    return [project_dict(p) for p in visible_projects(db, caller.user)]
+    return [project_dict(db, p) for p in visible_projects(db, caller.user)]
 
 
 @router.get("/projects/{slug}", response_model=ProjectOut, responses=ERRORS, tags=["projects"])
 @transactional
 def project(slug: str, caller: Caller, db: DB) -> dict:
-    return project_dict(project_for(db, caller.user, slug))
+    return project_dict(db, project_for(db, caller.user, slug))
 
 
 @router.patch("/projects/{slug}", response_model=ProjectOut, responses=ERRORS,
@@ -119,7 +120,7 @@ def update_project(slug: str, body: ProjectSettings, request: Request,
     """Change strategy, batch size, retrain interval, budget, overlap or lease length."""
     proj = change_settings(db, caller.user, slug, body.model_dump(exclude_unset=True))
     db.commit()
-    return project_dict(proj)
+    return project_dict(db, proj)
 
 
 @router.get("/projects/{slug}/queue", response_model=list[QueueEntry], responses=ERRORS,
@@ -134,7 +135,7 @@ def project_queue(slug: str, caller: Caller, db: DB):
              responses={**ERRORS, 204: {"description": "nothing left to label this round"}},
              tags=["labelling"])
 @transactional
-def claim(slug: str, caller: Caller, db: DB):
+def claim(slug: str, caller: Caller, db: LeaseDB):
     """Lease the next item of the round to the caller."""
     proj, item = leases.claim_next_in(db, caller.user, slug)
     db.commit()
@@ -257,7 +258,8 @@ def post_label(uid: str, body: LabelIn, request: Request, caller: Caller,
         try:
             label, changed = submit_label(db, proj, item, caller.user, sub)
             out = label_dict(db, label, item)
-            due = proj.changes_since_train >= proj.retrain_every
+            if changed and proj.changes_since_train >= proj.retrain_every:
+                request_job(db, proj.id)
             db.commit()
             break
         except Conflict as err:
@@ -268,8 +270,6 @@ def post_label(uid: str, body: LabelIn, request: Request, caller: Caller,
             db.rollback()
             if attempt:
                 raise
-    if changed and due:
-        request.app.state.worker.request(proj.id)
     return out
 
 
@@ -294,7 +294,7 @@ def project_progress(slug: str, caller: Caller, db: DB):
 def retrain(slug: str, request: Request, caller: Admin,
             db: DB) -> dict:
     """Queue a retrain in the background; returns at once."""
-    request_retrain(db, caller.user, slug, request.app.state.worker)
+    request_retrain(db, caller.user, slug)
     return {"queued": slug}
 
 

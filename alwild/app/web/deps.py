@@ -16,7 +16,8 @@ from alwild.app.services.sessions import read_session
 from alwild.app.store.orm import User
 from alwild.app.store.workspace import Workspace
 
-__all__ = ["get_db", "transactional", "Caller", "Admin", "DB", "Who", "who", "who_optional",
+__all__ = ["get_db", "get_lease_db", "transactional", "Caller", "Admin", "DB", "LeaseDB", "Who",
+           "who", "who_optional",
            "require_admin", "csrf_ok", "SESSION_COOKIE", "NeedLogin"]
 
 SESSION_COOKIE = "alwild_session"
@@ -70,13 +71,23 @@ def transactional(endpoint):
     return run
 
 
-async def get_db(request: Request) -> AsyncIterator[Session]:
-    """A session per request (routes end their own transactions: :func:`transactional`)."""
-    db = workspace(request).session()
-    try:
-        yield db
-    finally:
-        db.close()
+def _session_per_request(open_session):
+    """A dependency that gives a route a session of ``open_session(workspace)``, closed
+    after the request (routes end their own transactions: :func:`transactional`)."""
+
+    async def dependency(request: Request) -> AsyncIterator[Session]:
+        db = open_session(workspace(request))
+        try:
+            yield db
+        finally:
+            db.close()
+
+    return dependency
+
+
+get_db = _session_per_request(Workspace.session)
+# a route that only writes leases (see ``Workspace.lease_session``)
+get_lease_db = _session_per_request(Workspace.lease_session)
 
 
 def _identify(request: Request, db: Session) -> Who | None:
@@ -91,6 +102,7 @@ def _identify(request: Request, db: Session) -> Who | None:
 
 
 DB = Annotated[Session, Depends(get_db)]
+LeaseDB = Annotated[Session, Depends(get_lease_db)]
 
 
 async def csrf_ok(request: Request, who: Who) -> bool:

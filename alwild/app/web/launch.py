@@ -1,22 +1,27 @@
-"""Starting the app: the listening socket, the first admin account, the first query rounds,
-and uvicorn."""
+"""Starting the app: the listening socket, the first admin account, the first query rounds
+(as jobs), the web process(es) under uvicorn and the training worker process."""
 
 from __future__ import annotations
 
 import errno
 import ipaddress
+import json
+import os
 import socket
+import subprocess
 import sys
+import threading
 
 from sqlalchemy import select
 
 from alwild.app.services.auth import create_user
+from alwild.app.services.jobs import request_job
 from alwild.app.store.orm import Item, Project, QueryRound, User
 from alwild.app.store.workspace import Workspace
 from alwild.errors import UserValueError
 
 __all__ = ["ensure_admin", "projects_without_round", "pick_project", "bind", "default_hosts",
-           "serve"]
+           "serve", "start_worker", "Trainer"]
 
 WILDCARDS = ("0.0.0.0", "::", "")
 
@@ -124,31 +129,94 @@ def _own_names() -> list[str]:
     return [n.lower() for n in names]
 
 
+def start_worker(ws: Workspace, lease: float | None = None) -> subprocess.Popen:
+    """The training worker process of ``ws`` (``alwild worker``); it exits with this one."""
+    cmd = [sys.executable, "-m", "alwild", "worker", "--workspace", str(ws.root),
+           "--parent-pid", str(os.getpid())]
+    return subprocess.Popen(cmd + ([] if lease is None else ["--lease", str(lease)]))
+
+
+class Trainer:
+    """The worker process of ``serve``, started again when it dies (killed, out of memory)
+    until :meth:`stop`; a job it was training is retried once its lease runs out."""
+
+    def __init__(self, ws: Workspace, lease: float | None = None) -> None:
+        self.ws, self.lease = ws, lease
+        self.proc = start_worker(ws, lease)
+        self._stopping = threading.Event()
+        threading.Thread(target=self._watch, name="alwild-trainer", daemon=True).start()
+        print(f"training worker started (pid {self.proc.pid})", flush=True)
+
+    def _watch(self) -> None:
+        while True:
+            code = self.proc.wait()
+            if self._stopping.wait(1.0):
+                return
+            print(f"training worker (pid {self.proc.pid}) exited with {code}; starting "
+                  "another", flush=True)
+            self.proc = start_worker(self.ws, self.lease)
+            print(f"training worker started (pid {self.proc.pid})", flush=True)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(15)
+
+
+def _run_web(ws: Workspace, sock: socket.socket, hosts: tuple[str, ...], https: bool,
+             web_processes: int, log_level: str) -> None:
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from alwild.app.web.server import ENVIRONMENT, create_app
+
+    if web_processes == 1:
+        config = uvicorn.Config(create_app(ws, allowed_hosts=hosts, https=https),
+                                log_level=log_level, access_log=False)
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    os.environ[ENVIRONMENT] = json.dumps({"root": str(ws.root), "allowed_hosts": hosts,
+                                          "https": https})
+    config = uvicorn.Config("alwild.app.web.server:app_from_environment", factory=True,
+                            workers=web_processes, log_level=log_level, access_log=False)
+    Multiprocess(config, sockets=[sock]).run()
+
+
 def serve(ws: Workspace, host: str = "127.0.0.1", port: int = 8765,
           log_level: str = "warning", https: bool = False,
-          allowed_hosts: tuple[str, ...] | None = None) -> None:
-    """Run the app until interrupted; once the port is bound, prints the URL and a first
-    admin password. It answers the ``allowed_hosts`` (default :func:`default_hosts`);
-    ``https``: it is reached over HTTPS (a reverse proxy terminates TLS), so cookies are
-    ``Secure`` and answers carry HSTS."""
-    import uvicorn
-
-    from alwild.app.web.server import create_app
-
+          allowed_hosts: tuple[str, ...] | None = None, web_processes: int = 1,
+          worker: bool = True, worker_lease: float | None = None) -> None:
+    """Run the app until interrupted: ``web_processes`` web processes on one socket and
+    (``worker``) a training worker process, stopped on exit. Once the port is bound, it
+    prints the URL and a first admin password. It answers the ``allowed_hosts`` (default
+    :func:`default_hosts`); ``https``: it is reached over HTTPS (a reverse proxy terminates
+    TLS), so cookies are ``Secure`` and answers carry HSTS."""
+    if web_processes < 1:
+        raise UserValueError(f"--workers {web_processes}: give 1 or more web processes")
     sock = bind(host, port)
     hosts = allowed_hosts or default_hosts(host)
     if not _is_loopback(host) and not https:
         print(f"warning: serving on {host}, reachable from other machines; put it behind "
               "HTTPS (a reverse proxy, then --https) before real use", file=sys.stderr)
-    app = create_app(ws, allowed_hosts=hosts, https=https)
-    for project_id in projects_without_round(ws):
-        app.state.worker.request(project_id)
+    with ws.session() as db, db.begin():
+        for project_id in projects_without_round(ws):
+            request_job(db, project_id)
     first = ensure_admin(ws)
     print(f"alwild is serving {ws.root} at http://{host}:{port}/ (answering Host "
-          f"{', '.join(hosts)}{'; HTTPS mode' if https else ''})", flush=True)
+          f"{', '.join(hosts)}{'; HTTPS mode' if https else ''}; {web_processes} web "
+          f"process{'es' if web_processes > 1 else ''})", flush=True)
     if first:
         print(f"first start: log in as {first[0]!r} with the one-time password {first[1]}",
               flush=True)
         print("(it is shown only now; an admin can add users on the Admin page)", flush=True)
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    trainer = Trainer(ws, worker_lease) if worker else None
+    try:
+        _run_web(ws, sock, hosts, https, web_processes, log_level)
+    finally:
+        if trainer is not None:
+            trainer.stop()

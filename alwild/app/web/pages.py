@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from alwild.app.services import leases, members
 from alwild.app.services.auth import authenticate, new_api_token
+from alwild.app.services.jobs import train_status
 from alwild.app.services.projects import (
     change_settings,
     project_for,
@@ -150,7 +151,7 @@ def next_item(slug: str, request: Request, caller: Caller,
     if item is not None:
         return RedirectResponse(f"/p/{slug}/items/{item.uid}", status_code=303)
     return _render(request, "empty.html", caller, project=project, prog=progress(db, project),
-                   training=request.app.state.worker.pending(project.id))
+                   training=train_status(db, project.id)[0] in ("pending", "training"))
 
 
 @router.get("/p/{slug}/items/{uid}", response_class=HTMLResponse)
@@ -273,5 +274,5 @@ def _save_settings(slug: str, caller: Who, db: Session, settings: ProjectSetting
 @transactional
 def admin_retrain(slug: str, request: Request, caller: Admin,
                   db: DB):
-    request_retrain(db, caller.user, slug, request.app.state.worker)
+    request_retrain(db, caller.user, slug)
     return RedirectResponse(f"/p/{slug}/progress", status_code=303)

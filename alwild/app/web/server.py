@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alwild.app.services.intake import StreamIntake
@@ -22,9 +24,9 @@ from alwild.app.store.model_files import UnsafeModelFile
 from alwild.app.store.workspace import Workspace
 from alwild.app.web import api, pages
 from alwild.app.web.deps import Caller, NeedLogin
-from alwild.app.worker import RetrainWorker
 
-__all__ = ["create_app", "host_name", "LOOPBACK_HOSTS", "MAX_BODY_BYTES", "CSP", "HSTS"]
+__all__ = ["create_app", "app_from_environment", "ENVIRONMENT", "host_name", "LOOPBACK_HOSTS",
+           "MAX_BODY_BYTES", "CSP", "HSTS"]
 
 HERE = Path(__file__).parent
 MAX_BODY_BYTES = 26 * 1024 * 1024
@@ -39,6 +41,7 @@ SECURITY_HEADERS = [
 ]
 HSTS = (b"strict-transport-security", b"max-age=31536000")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+RETRY_AFTER_SECONDS = 2
 
 
 def host_name(header: str) -> str:
@@ -132,6 +135,15 @@ def _install_error_handlers(app: FastAPI) -> None:
                              (ValueError, 400), (UnsafeModelFile, 500)):
         app.add_exception_handler(exc_type, handler(status))
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_away(request: Request, exc: Exception):
+        """The database is restarting or unreachable: nothing was saved; try again."""
+        answer = _answer(request, 503, "the database is not reachable just now (restarting?)"
+                         "; nothing was saved: try again in a few seconds")
+        answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return answer
+
     @app.exception_handler(NeedLogin)
     async def need_login(request: Request, exc: NeedLogin):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
@@ -157,9 +169,10 @@ def _install_error_handlers(app: FastAPI) -> None:
                             status_code=422)
 
 
-def create_app(ws: Workspace, worker: RetrainWorker | None = None, *,
-               allowed_hosts: Iterable[str] = LOOPBACK_HOSTS, https: bool = False) -> FastAPI:
-    """The app for workspace ``ws``; starts a retrain worker unless one is given.
+def create_app(ws: Workspace, *, allowed_hosts: Iterable[str] = LOOPBACK_HOSTS,
+               https: bool = False) -> FastAPI:
+    """The app for workspace ``ws``. It never trains: retrains are jobs in the database,
+    run by the training worker process (``alwild worker``).
 
     It answers only requests whose ``Host`` is in ``allowed_hosts`` (``"*"``: any). With
     ``https`` (it is reached over HTTPS, e.g. through a reverse proxy), cookies are
@@ -168,7 +181,6 @@ def create_app(ws: Workspace, worker: RetrainWorker | None = None, *,
                   openapi_url=None)
     app.state.ws = ws
     app.state.https = https
-    app.state.worker = worker or RetrainWorker(ws).start()
     app.state.intake = StreamIntake(ws)
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.include_router(api.router)
@@ -182,3 +194,16 @@ def create_app(ws: Workspace, worker: RetrainWorker | None = None, *,
 
     app.add_middleware(Guard, allowed_hosts=tuple(allowed_hosts), https=https)
     return app
+
+
+ENVIRONMENT = "ALWILD_SERVE"
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of several web processes (uvicorn ``--workers``): the workspace and
+    options come as JSON in the ``ALWILD_SERVE`` environment variable, set by ``serve``."""
+    from alwild.app.store.workspace import open_workspace
+
+    options = json.loads(os.environ[ENVIRONMENT])
+    return create_app(open_workspace(options["root"]),
+                      allowed_hosts=tuple(options["allowed_hosts"]), https=options["https"])

@@ -20,8 +20,7 @@ from tests.app.conftest import auth, login, make_setup, try_login
 def setup(sqlite_ws, tmp_path):
     s = make_setup(sqlite_ws, tmp_path, n=20)
     app = create_app(sqlite_ws)
-    yield s, TestClient(app, base_url="http://127.0.0.1")
-    app.state.worker.stop()
+    return s, TestClient(app, base_url="http://127.0.0.1")
 
 
 def _member_of(s, username: str) -> list[str]:

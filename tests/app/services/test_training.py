@@ -1,17 +1,20 @@
-"""Retraining: evaluation on held-out items, the next round by entropy, warm starts and a
-recorded failure, on SQLite and (when it can start) PostgreSQL."""
+"""Retraining: evaluation on held-out items, the next round by entropy, warm starts, a
+failure recorded as a sentence, a round of held-out checks only, on SQLite and (when it
+can start) PostgreSQL."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 
 from alwild.app.services import leases
-from alwild.app.services.training import train_project
+from alwild.app.services.jobs import request_job, train_status
+from alwild.app.services.training import TEMP_PREFIX, train_project
 from alwild.app.store.model_files import load_model
 from alwild.app.store.orm import Item, Label, ModelVersion, Project, RoundItem
+from alwild.app.worker import Worker
 from alwild.scores import entropy
 from tests.app.conftest import make_setup, user_named
 
@@ -50,10 +53,26 @@ def test_a_failed_training_is_recorded_and_labelling_goes_on(ws, tmp_path):
     train_project(ws, s.project_id)
     with ws.session() as db, db.begin():
         db.get(Project, s.project_id).strategy = "bald"  # needs MC samples: cannot run
-    with pytest.raises(Exception, match="bald"):
-        train_project(ws, s.project_id)
+        request_job(db, s.project_id)
+    assert Worker(ws).drain() == 1
     with ws.session() as db:
-        project = db.get(Project, s.project_id)
-        assert project.train_state == "failed" and "bald" in project.train_error
-        item = leases.claim_next(db, project, user_named(db, "ann"))
+        state, sentence = train_status(db, s.project_id)
+        assert state == "failed" and "bald" in sentence and "\n" not in sentence
+        assert len(db.scalars(select(ModelVersion)).all()) == 1
+        assert list(ws.models_root.glob(f"{TEMP_PREFIX}*")) == []
+        item = leases.claim_next(db, db.get(Project, s.project_id), user_named(db, "ann"))
         assert item is not None  # the previous round is still open
+
+
+def test_a_round_of_only_held_out_checks_opens_without_an_empty_insert(ws, tmp_path):
+    """Every pool item labelled: the new round holds only held-out checks and no scored
+    items, so nothing is inserted into round_items (an empty bulk insert broke it)."""
+    s = make_setup(ws, tmp_path, n=60, seed_labels=60, batch_size=10)
+    with ws.session() as db, db.begin():
+        db.execute(update(Item).where(Item.split == "holdout").values(n_labels=0))
+        db.execute(delete(Label).where(Label.item_id.in_(
+            select(Item.id).where(Item.split == "holdout"))))
+    result = train_project(ws, s.project_id)
+    with ws.session() as db:
+        assert result.selected == 0 and db.scalars(select(RoundItem)).all() == []
+        assert db.scalar(select(func.count()).select_from(Item).where(Item.queued)) >= 1
