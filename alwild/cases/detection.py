@@ -42,6 +42,7 @@ class DetectionConfig:
     strategies: tuple[str, ...] = ("least_anomaly_probability", "max_box_entropy",
                                    "mc_disagreement", "random")
     seeds: int = 5
+    first_seed: int = 0
     seed_frames: int = 10
     batch: int = 15
     budget: int = 100
@@ -120,7 +121,7 @@ class DetectionLearner:
 @dataclass
 class DetectionResult:
     """Learning curves (seed, strategy, labels, AP per class, BA), the all-labels
-    reference per seed, round-1 picks and the frames each strategy had labelled (seed 0)."""
+    reference per seed, round-1 picks and the frames each strategy had labelled (first seed)."""
 
     curves: pd.DataFrame
     full: pd.DataFrame
@@ -162,7 +163,7 @@ def _run(frames: FrameSet, cfg: DetectionConfig, cache_dir, progress) -> Detecti
                            warm_epochs=cfg.warm_epochs, warm_start=True,
                            random_state=seed, cache_dir=cache_dir)
 
-    for seed in range(cfg.seeds):
+    for seed in range(cfg.first_seed, cfg.first_seed + cfg.seeds):
         train, test = _split(frames, cfg, seed)
         test_args = ([frames.files[i] for i in test], [truth[i] for i in test],
                      sizes[test], frames.y[test], classes, anomaly)
@@ -187,7 +188,7 @@ def _run(frames: FrameSet, cfg: DetectionConfig, cache_dir, progress) -> Detecti
                               pool=np.setdiff1d(train, init), batch_size=cfg.batch,
                               budget=max(cfg.budget - init.size, 0), callback=measure)
             rows.extend({"seed": seed, "strategy": name, **p} for p in points)
-            if seed == 0:
+            if seed == cfg.first_seed:
                 first_picks[name] = result.picked[0].tolist() if result.picked else []
                 labelled[name] = list(learner.labelled)
             if progress is not None:
