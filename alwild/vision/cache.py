@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import zipfile
 from os import PathLike
 from pathlib import Path
 
@@ -92,6 +93,7 @@ class FeatureMapCache(EmbeddingCache):
     """Several named arrays per image (a backbone's feature maps), one ``.npz`` per entry.
 
     >>> import tempfile
+import zipfile
     >>> cache = FeatureMapCache(tempfile.mkdtemp(), "maps")
     >>> cache.put_maps("cd" * 32, {"s8": np.zeros((2, 4, 4), np.float16)})
     >>> cache.get_maps("cd" * 32)["s8"].shape, cache.get_maps("ef" * 32)
@@ -109,7 +111,7 @@ class FeatureMapCache(EmbeddingCache):
         try:
             with np.load(path, allow_pickle=False) as stored:
                 return {name: stored[name] for name in stored.files}
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             return None
 
     def put_maps(self, digest: str, maps: dict[str, np.ndarray]) -> None:
