@@ -93,7 +93,6 @@ class FeatureMapCache(EmbeddingCache):
     """Several named arrays per image (a backbone's feature maps), one ``.npz`` per entry.
 
     >>> import tempfile
-import zipfile
     >>> cache = FeatureMapCache(tempfile.mkdtemp(), "maps")
     >>> cache.put_maps("cd" * 32, {"s8": np.zeros((2, 4, 4), np.float16)})
     >>> cache.get_maps("cd" * 32)["s8"].shape, cache.get_maps("ef" * 32)
