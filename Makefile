@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | sha1sum | cut -c1-12)
 
-.PHONY: demo test setup lint docs clean app-system-deps
+.PHONY: demo test setup lint docs clean app-system-deps labelstudio-venv
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,6 +20,21 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Label Studio in its own virtualenv (its pins clash with ours), for the tests of
+# `alwild labelstudio-backend` against a real Label Studio (tests/app/labelstudio/).
+LS_VENV := .venv-labelstudio
+LS_VERSION := 1.23.2
+LS_STAMP := $(LS_VENV)/.installed-label-studio-$(LS_VERSION)
+
+$(LS_STAMP):
+	test -x $(LS_VENV)/bin/python || $(PY) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install -q --upgrade pip
+	$(LS_VENV)/bin/python -m pip install -q 'label-studio==$(LS_VERSION)'
+	rm -f $(LS_VENV)/.installed-label-studio-*
+	touch $(LS_STAMP)
+
+labelstudio-venv: $(LS_STAMP)
 
 # make demo HOST=0.0.0.0 PORT=9000 (default 127.0.0.1:8765). HOST counts only on make's
 # command line: some shells export HOST as the machine's name, which would open the demo up.
@@ -44,8 +59,8 @@ app-system-deps:
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	  if [ -n "$$need" ]; then apt-get update -q && apt-get install -y -q $$need; fi; fi
 
-test: setup lint docs app-system-deps
+test: setup lint docs app-system-deps labelstudio-venv
 	$(BIN)/python -m pytest -q
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(LS_VENV)

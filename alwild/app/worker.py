@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from alwild.app.services.training import train_project
 from alwild.app.store.workspace import Workspace
@@ -20,8 +21,12 @@ class RetrainWorker:
     >>> # worker = RetrainWorker(ws); worker.start(); worker.request(project_id)
     """
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace,
+                 on_trained: Callable[[int], None] | None = None) -> None:
+        """``on_trained(project_id)`` is called in the worker's thread after each retrain
+        that succeeded."""
         self.ws = ws
+        self.on_trained = on_trained
         self._pending: list[int] = []
         self._busy: int | None = None
         self._cond = threading.Condition()
@@ -68,6 +73,8 @@ class RetrainWorker:
             try:
                 train_project(self.ws, self._busy)
                 self.runs += 1
+                if self.on_trained is not None:
+                    self.on_trained(self._busy)
             except Exception:  # recorded in the project by train_project; keep serving
                 self.failures += 1
                 log.exception("retraining project %s failed", self._busy)

@@ -43,7 +43,7 @@ def run_powerline(args: argparse.Namespace) -> int:
     cfg.budget = args.budget or cfg.budget
     if not args.data:
         print(f"no --data given: using the shipped CC BY 4.0 insulator crops ({data}); "
-              "for the 268-frame power-line set see the README")
+              "for the 268-frame power-line set see docs/tutorials/powerline.md")
         cfg.seed_normal, cfg.seed_defect = 5, 5
         cfg.budget = args.budget or 55
     frames = load_frames(data)

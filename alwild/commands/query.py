@@ -30,7 +30,13 @@ def register(sub) -> None:
         ),
     )
     p.add_argument("--pool", required=True, nargs="+",
-                   help="*.parquet or *.npy files: paths or a quoted glob ('data/*.parquet')")
+                   help="*.parquet or *.npy files: paths or a quoted glob ('data/*.parquet'); "
+                        "Parquet shards may be in an object store ('s3://bucket/shards/"
+                        "*.parquet'), read by the workers themselves")
+    p.add_argument("--storage-options", metavar="JSON", default=None,
+                   help="fsspec options for an object-store pool, e.g. "
+                        "'{\"endpoint_url\": \"http://127.0.0.1:9000\"}' (default: "
+                        "credentials from the environment: AWS_ACCESS_KEY_ID, ...)")
     p.add_argument("--model", required=True,
                    help="fitted estimator, ActiveLearner or Committee saved with joblib.dump "
                         "(unpickled: only load models you trust)")
@@ -132,7 +138,8 @@ def _run_on_cluster(args, model):
     from alwild.scale.query import open_on_cluster
 
     with connect(args.scheduler, args.workers) as client:
-        sharded = open_on_cluster(args.pool_spec, model, client, args.columns)
+        sharded = open_on_cluster(args.pool_spec, model, client, args.columns,
+                                  args.storage_options)
         args.pool_spec = sharded
         with _progress_bar() as bar:
             task = bar.add_task("scoring partitions", total=len(sharded.partitions))
@@ -143,6 +150,7 @@ def _run_on_cluster(args, model):
 
 
 def run(args: argparse.Namespace) -> int:
+    from alwild.objectstore import parse_storage_options
     from alwild.scale import ClusterError
 
     if args.n < 1:
@@ -150,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.out.endswith((".parquet", ".csv")):
         raise UserError(f"--out must end in .parquet or .csv, got {args.out!r}")
     args.columns = args.columns.split(",") if args.columns else None
+    args.storage_options = parse_storage_options(args.storage_options)
     args.pool_spec = _pool_spec(args.pool)
     model = _load_model(args.model)
     _check_request(args, model)

@@ -140,16 +140,19 @@ def _merge(*parts: Candidates, k: int) -> Candidates:
     return merge_candidates(parts, k)
 
 
-def open_on_cluster(spec, model, client, columns=None) -> ShardedPool:
-    """:func:`open_pool` with Parquet footers read on the workers (shared storage)."""
+def open_on_cluster(spec, model, client, columns=None,
+                    storage_options: dict | None = None) -> ShardedPool:
+    """:func:`open_pool` with Parquet footers read on the workers (shared storage or an
+    object store; ``storage_options`` go to its fsspec filesystem)."""
     named = expected_columns(model)
     columns = columns if columns is not None else named
 
     def read_meta(paths):
-        return client.gather(client.map(shard_meta, paths, pure=False))
+        return client.gather(client.map(shard_meta, paths, pure=False,
+                                        storage_options=storage_options))
 
     return open_pool(spec, columns=columns, as_frame=named is not None, client=client,
-                     read_meta=read_meta)
+                     read_meta=read_meta, storage_options=storage_options)
 
 
 def _check_width(pool: ShardedPool, model) -> None:

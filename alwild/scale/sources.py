@@ -5,8 +5,9 @@ file, or the block of a Dask collection), the global index of its first row, its
 count, and a picklable loader. The client only reads metadata (Parquet footers, ``.npy``
 headers, Dask chunk sizes); rows are read by the worker that scores them.
 
-Supported pools: Parquet shards (a glob or a list of paths), ``.npy`` files (memory
-mapped, split into row ranges), a ``dask.array`` or a ``dask.dataframe``.
+Supported pools: Parquet shards (a glob or a list of paths, local or object-store URLs
+such as ``s3://bucket/shards/*.parquet``, read by the workers through fsspec), ``.npy``
+files (memory mapped, split into row ranges), a ``dask.array`` or a ``dask.dataframe``.
 
 >>> import numpy as np, dask.array as da
 >>> pool = open_pool(da.zeros((10, 3), chunks=(4, 3)))
@@ -17,6 +18,7 @@ mapped, split into row ranges), a ``dask.array`` or a ``dask.dataframe``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import glob
 import os
 from collections.abc import Callable, Sequence
@@ -26,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from alwild.errors import UserValueError
+from alwild.objectstore import expand_urls, filesystem, is_url
 
 __all__ = [
     "Partition",
@@ -76,16 +79,26 @@ class ShardedPool:
         return np.searchsorted(starts, np.asarray(index, dtype=np.int64), side="right") - 1
 
 
+def _open_shard(path: str, storage_options: dict | None):
+    """A readable file for a local path, or for a URL through its fsspec filesystem."""
+    if not is_url(path):
+        return open(path, "rb")
+    fs, inner = filesystem(path, storage_options)
+    return fs.open(inner, "rb")
+
+
 @dataclasses.dataclass(frozen=True)
 class _ParquetShard:
     path: str
     columns: tuple[str, ...]
     as_frame: bool
+    storage_options: dict | None = dataclasses.field(default=None, hash=False, compare=False)
 
     def __call__(self):
         import pyarrow.parquet as pq
 
-        table = pq.read_table(self.path, columns=list(self.columns))
+        with _open_shard(self.path, self.storage_options) as fh:
+            table = pq.read_table(fh, columns=list(self.columns))
         if self.as_frame:
             return table.to_pandas()
         return np.column_stack([table.column(c).to_numpy() for c in self.columns])
@@ -117,7 +130,10 @@ def expected_columns(model: Any) -> tuple[str, ...] | None:
     return None
 
 
-def _expand(spec: str | os.PathLike | Sequence) -> list[str]:
+def _expand(spec: str | os.PathLike | Sequence, storage_options: dict | None) -> list[str]:
+    if is_url(spec) or (not isinstance(spec, (str, os.PathLike)) and any(map(is_url, spec))):
+        specs = [spec] if isinstance(spec, str) else list(spec)
+        return [url for one in specs for url in expand_urls(str(one), storage_options)]
     if isinstance(spec, (str, os.PathLike)):
         spec = str(spec)
         paths = sorted(glob.glob(spec)) if glob.has_magic(spec) else [spec]
@@ -170,12 +186,14 @@ def _is_numeric(arrow_type) -> bool:
     return pat.is_integer(arrow_type) or pat.is_floating(arrow_type) or pat.is_boolean(arrow_type)
 
 
-def _parquet_pool(paths: list[str], columns, as_frame: bool, read_meta) -> ShardedPool:
+def _parquet_pool(paths: list[str], columns, as_frame: bool, read_meta,
+                  storage_options: dict | None) -> ShardedPool:
     metas = read_meta(paths)
     wanted = check_shard_schemas(paths, [schema for _, schema in metas], columns)
     parts, offset = [], 0
     for path, (n, _) in zip(paths, metas, strict=True):
-        parts.append(Partition(path, offset, n, _ParquetShard(path, wanted, as_frame)))
+        load = _ParquetShard(path, wanted, as_frame, storage_options)
+        parts.append(Partition(path, offset, n, load))
         offset += n
     return ShardedPool(tuple(parts), wanted)
 
@@ -238,19 +256,21 @@ def _dask_frame_pool(frame, columns, as_frame: bool, client) -> ShardedPool:
     return ShardedPool(tuple(parts), wanted)
 
 
-def shard_meta(path: str) -> tuple[int, Any]:
-    """Row count and Arrow schema of one Parquet shard, from its footer only."""
+def shard_meta(path: str, storage_options: dict | None = None) -> tuple[int, Any]:
+    """Row count and Arrow schema of one Parquet shard (a path or URL), from its footer
+    only."""
     import pyarrow.parquet as pq
 
     try:
-        meta = pq.read_metadata(path)
+        with _open_shard(path, storage_options) as fh:
+            meta = pq.read_metadata(fh)
     except Exception as err:  # pyarrow raises several types for a corrupt footer
         raise UserValueError(f"shard {path!r} is not a readable Parquet file: {err}") from err
     return int(meta.num_rows), meta.schema.to_arrow_schema()
 
 
-def _local_meta(paths: list[str]) -> list[tuple[int, Any]]:
-    return [shard_meta(p) for p in paths]
+def _local_meta(paths: list[str], storage_options: dict | None) -> list[tuple[int, Any]]:
+    return [shard_meta(p, storage_options) for p in paths]
 
 
 def open_pool(
@@ -260,6 +280,7 @@ def open_pool(
     as_frame: bool | None = None,
     client=None,
     read_meta: Callable[[list[str]], list[tuple[int, Any]]] | None = None,
+    storage_options: dict | None = None,
 ) -> ShardedPool:
     """Describe a pool as partitions without reading its rows.
 
@@ -267,7 +288,9 @@ def open_pool(
     ``dask.dataframe``. ``columns`` picks the feature columns (default: all, which must
     be numeric); rows are given to the model as a DataFrame when ``as_frame`` (default:
     when ``columns`` are given), else as a float array. ``read_meta`` reads Parquet
-    footers (the query runs it on the workers).
+    footers (the query runs it on the workers). Shards may be object-store URLs
+    (``s3://bucket/shards/*.parquet``); ``storage_options`` go to their fsspec filesystem
+    (credentials otherwise come from the environment, on each worker).
     """
     if isinstance(spec, ShardedPool):
         return spec
@@ -276,12 +299,16 @@ def open_pool(
         if isinstance(getattr(spec, "_meta", None), pd.DataFrame):
             return _dask_frame_pool(spec, columns, frame, client)
         return _dask_array_pool(spec)
-    paths = _expand(spec)
+    paths = _expand(spec, storage_options)
     kinds = {os.path.splitext(p)[1].lower() for p in paths}
+    if kinds == {".npy"} and any(map(is_url, paths)):
+        raise UserValueError("a pool in an object store must be Parquet shards (*.parquet); "
+                             ".npy files are read memory-mapped, from a local disk only")
     if kinds == {".npy"}:
         return _npy_pool(paths, rows_per_partition)
     if kinds <= {".parquet", ".pq"}:
-        return _parquet_pool(paths, columns, frame, read_meta or _local_meta)
+        meta = read_meta or functools.partial(_local_meta, storage_options=storage_options)
+        return _parquet_pool(paths, columns, frame, meta, storage_options)
     raise UserValueError(
         f"cannot read a pool from files of type {sorted(kinds)}: use Parquet shards "
         "(*.parquet) or NumPy arrays (*.npy), all of one kind"

@@ -1,7 +1,8 @@
 """Selectors that keep rare classes in view or leave room for exploration.
 
 :func:`class_quota` reserves a share of the batch for rarely-predicted classes;
-:func:`epsilon_greedy` makes some picks uniformly at random.
+:func:`epsilon_greedy` makes some picks uniformly at random; :func:`rare_class_hunt`
+spends a share of the batch on the likeliest members of the least-labelled classes.
 
 >>> epsilon_greedy(np.array([0.1, 0.9, 0.5]), 2, epsilon=0.0, random_state=0).tolist()
 [1, 2]
@@ -15,7 +16,7 @@ from alwild.errors import UserValueError
 from alwild.select.common import as_rng, check_k
 from alwild.select.topk import top_k
 
-__all__ = ["class_quota", "epsilon_greedy"]
+__all__ = ["class_quota", "epsilon_greedy", "rare_class_hunt"]
 
 
 def class_quota(
@@ -65,11 +66,7 @@ def class_quota(
             cursor[c] += 1
             picks.append(row)
             chosen[row] = True
-    rest_idx = np.flatnonzero(~chosen)
-    need = k - len(picks)
-    if need:
-        picks.extend(rest_idx[top_k(scores[rest_idx], need, rng)].tolist())
-    return np.asarray(picks, dtype=np.intp)
+    return _then_top_k(picks, chosen, scores, k, rng)
 
 
 
@@ -98,3 +95,61 @@ def epsilon_greedy(
     explore = rng.choice(rest, n_random, replace=False)
     return np.concatenate([greedy, explore])
 
+
+def rare_class_hunt(
+    scores: np.ndarray,
+    proba: np.ndarray,
+    k: int,
+    class_counts: np.ndarray,
+    rare_share: float = 0.3,
+    random_state: int | np.random.Generator | None = None,
+) -> np.ndarray:
+    """Top-k on ``scores``, except that a ``rare_share`` of the batch hunts for rare classes.
+
+    The hunting picks go round-robin over the classes with the fewest labels
+    (``class_counts``, fewest first), each taking the row not yet chosen with the highest
+    probability of that class (``proba[:, c]``), so a class the model never predicts is
+    still looked for. The number of hunting picks is ``rare_share * k`` rounded up or down
+    at random (its mean is exact, so a batch of one hunts ``rare_share`` of the time).
+    Hunting picks come first.
+
+    >>> proba = np.array([[0.9, 0.1], [0.6, 0.4], [0.8, 0.2]])
+    >>> rare_class_hunt(np.array([0.2, 0.8, 0.4]), proba, 2, np.array([9, 1]),
+    ...                 rare_share=0.5, random_state=0).tolist()
+    [1, 2]
+    """
+    scores = np.asarray(scores, dtype=float)
+    proba = np.asarray(proba, dtype=float)
+    n = scores.shape[0]
+    check_k(k, n)
+    if proba.shape[0] != n:
+        raise UserValueError(f"proba has {proba.shape[0]} rows but scores has {n}")
+    if not 0.0 <= rare_share <= 1.0:
+        raise UserValueError(f"rare_share must be in [0, 1], got {rare_share}")
+    counts = np.asarray(class_counts)
+    if counts.shape[0] != proba.shape[1]:
+        raise UserValueError(f"class_counts has {counts.shape[0]} classes, proba "
+                             f"{proba.shape[1]}")
+    rng = as_rng(random_state)
+    exact = rare_share * k
+    n_hunt = int(np.floor(exact)) + int(rng.random() < exact - np.floor(exact))
+    order = np.argsort(counts, kind="stable")
+    chosen = np.zeros(n, dtype=bool)
+    picks: list[int] = []
+    for i in range(n_hunt):
+        c = order[i % order.size]
+        likeliness = np.where(chosen, -np.inf, proba[:, c])
+        row = int(np.argmax(likeliness))
+        picks.append(row)
+        chosen[row] = True
+    return _then_top_k(picks, chosen, scores, k, rng)
+
+
+def _then_top_k(picks: list[int], chosen: np.ndarray, scores: np.ndarray, k: int,
+                rng: np.random.Generator) -> np.ndarray:
+    """``picks`` followed by the top-scoring rows not ``chosen``, up to ``k`` rows."""
+    rest_idx = np.flatnonzero(~chosen)
+    need = k - len(picks)
+    if need:
+        picks = picks + rest_idx[top_k(scores[rest_idx], need, rng)].tolist()
+    return np.asarray(picks, dtype=np.intp)

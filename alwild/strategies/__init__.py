@@ -10,7 +10,7 @@ One module per family, each registering its strategies with :func:`register`:
 - ``strategies.committee``: vote_entropy, consensus_entropy, max_disagreement, max_std;
 - ``strategies.diversity``: ranked_batch, coreset, cluster_margin;
 - ``strategies.balanced``: class_quota, cluster_stratified, epsilon_greedy,
-  density_weighted;
+  density_weighted, density_margin, class_balanced;
 - ``strategies.bayes``: bald, mean_std, variation_ratios, max_entropy, batchbald, badge;
 - ``strategies.error_reduction``: expected_error_reduction, expected_gradient_length;
 - ``strategies.acquisition``: max_PI, max_EI, max_UCB;

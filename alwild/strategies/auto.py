@@ -1,82 +1,93 @@
-"""``strategy="auto"``: rules from the data's shape, then a bandit that adapts.
+"""``strategy="auto"``: a bandit that hedges between strategies, random sampling included.
 
-How it decides. Each query round it follows one *arm* — by default ``margin`` and
-``cluster_stratified`` (any registered strategies can be given) — drawn by Thompson
-sampling from a Beta posterior per arm, and lets that strategy choose the batch.
+How it decides (Active Learning by Learning, Hsu & Lin 2015, in its own terms). Each
+*arm* is a registered strategy: by default ``random``, ``margin``, ``density_margin``
+(margin × how typical the row is, against noise and outliers), ``class_balanced``
+(margin, with a share of picks hunting very rare classes) and ``coreset`` (the rows
+farthest from every label: the regions, and classes, the model has never seen).
 
-* **Prior from the data's shape.** ``margin`` is the favourite — uncertainty was the
-  best default on balanced data in the reference study and in our benchmarks — unless,
-  once there are at least 5 labels per class, the model's predictions on (a sample of)
-  the pool are skewed (a class predicted for less than half its fair share,
-  ``1 / (2 n_classes)``): then ``cluster_stratified`` is, to keep rare regions in view.
-  The favourite gets ``head_start`` extra successes in its prior; the prior does not
-  fade.
-* **Evidence (the ALBL idea, Hsu & Lin 2015, with a simpler reward).** When the labels
-  of an arm's batch come back, the share of picks the model had got wrong is that
-  round's success (and the rest its failure), one observation per round: an arm that
-  keeps finding the model's mistakes is followed more often. Evidence is multiplied by
-  ``discount`` every round, so when the favourite's picks stop surprising the model
-  while another arm's still do, the bandit switches. No extra labels are spent.
+* **Every slot of a batch is drawn from the arms' mixture.** Each arm proposes its batch;
+  per slot an arm is drawn with the bandit's probabilities and names its best row not yet
+  taken. The probability ``q`` with which that row was drawn is known exactly, so each
+  labelled row gets the importance weight ``1 / (n_available · q)`` (see
+  :mod:`alwild.select.bandit`).
+* **The reward is an unbiased estimate of the accuracy gain.** When the labels of a batch
+  come back, the model before the previous batch and the model after it are compared on
+  these new rows, which neither was trained on, weighted by their importance weights: the
+  weighted mean of "right now, wrong before" minus the reverse estimates the change in
+  accuracy over the pool that the previous batch's labels bought, whichever arms chose the
+  rows. The arms that proposed the previous batch's rows share that reward (EXP4's
+  importance-weighted credit). The share of picks the model got wrong is *not* a reward:
+  it favours arms that find noise.
+* **An exploration floor while evidence is thin.** Every arm keeps at least
+  ``1 / (K · sqrt(1 + rounds / K))`` of the mixture (a uniform mixture at first), never
+  less than ``min_floor``, so random sampling always keeps a share and a lucky reward can
+  not shut an arm out.
 
-Which arm was used in each round (and the favourite then) is in ``strategy.history``,
-and the learner's ``last_strategy_`` reads ``"auto:<arm>"``.
+Which arms picked each round is in ``strategy.history``, and the learner's
+``last_strategy_`` reads ``"auto:<arm that picked most of the batch>"``.
 
 >>> from alwild.strategies import get_strategy
 >>> get_strategy("auto").arms
-('margin', 'cluster_stratified')
+('random', 'margin', 'density_margin', 'class_balanced', 'coreset')
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+from typing import Any
 
 import numpy as np
 
 from alwild.errors import UserValueError
-from alwild.pool import n_rows, take_rows
+from alwild.pool import take_rows
+from alwild.select import (
+    arm_probabilities,
+    draw_slots,
+    exp3_update,
+    exploration_floor,
+    importance_weights,
+    weighted_gain,
+)
 from alwild.strategies.base import Strategy
 from alwild.strategies.capabilities import require_proba
+from alwild.strategies.passive import RandomSampling
 from alwild.strategies.registry import get_strategy, register
 
-__all__ = ["AutoStrategy", "favourite_for"]
+__all__ = ["AutoStrategy"]
 
-DEFAULT_ARMS = ("margin", "cluster_stratified")
-_SHAPE_SAMPLE = 2000
+DEFAULT_ARMS = ("random", "margin", "density_margin", "class_balanced", "coreset")
 
 
-def favourite_for(class_shares: np.ndarray, n_labelled: int) -> str:
-    """The favourite arm: ``cluster_stratified`` if the predicted class shares are skewed
-    and there are at least 5 labels per class to trust them, else ``margin``.
+@dataclasses.dataclass
+class _Batch:
+    """What one round asked for, kept until its labels come back."""
 
-    >>> favourite_for(np.array([0.97, 0.03]), 40), favourite_for(np.array([0.97, 0.03]), 6)
-    ('cluster_stratified', 'margin')
-    """
-    shares = np.asarray(class_shares, dtype=float)
-    skewed = shares.min() < 0.5 / shares.size
-    return "cluster_stratified" if skewed and n_labelled >= 5 * shares.size else "margin"
+    n_before: int
+    credit: np.ndarray  # (slots, arms): [arm proposed the row] / q
+    weights: np.ndarray  # importance weights of the rows
+    predicted_now: np.ndarray  # the choosing model's predictions on the rows
+    predicted_before: np.ndarray | None  # the previous model's (None in round 0)
 
 
 @dataclasses.dataclass
 class _BanditState:
-    wins: dict[str, float] = dataclasses.field(default_factory=dict)
-    losses: dict[str, float] = dataclasses.field(default_factory=dict)
-    pending: tuple[str, int, np.ndarray] | None = None
+    log_weights: np.ndarray | None = None
+    n_rewards: int = 0
+    previous_model: Any = None
+    pending: _Batch | None = None
+    rewarded: _Batch | None = None  # the batch whose gain the pending rows will measure
     history: list[dict] = dataclasses.field(default_factory=list)
-
-
-def _n_labelled(model) -> int | None:
-    y = getattr(model, "y_training", None)
-    return None if y is None else len(y)
 
 
 @dataclasses.dataclass(frozen=True)
 class AutoStrategy(Strategy):
-    """Thompson sampling over ``arms`` with a data-shape prior and a surprise reward."""
+    """An EXP4-style bandit over ``arms`` with an importance-weighted accuracy-gain reward."""
 
     name = "auto"
     arms: tuple[str, ...] = DEFAULT_ARMS
-    discount: float = 0.8
-    head_start: float = 8.0
+    min_floor: float = 0.05
     state: _BanditState = dataclasses.field(
         default_factory=_BanditState, repr=False, compare=False
     )
@@ -84,18 +95,21 @@ class AutoStrategy(Strategy):
     def __post_init__(self) -> None:
         if not self.arms:
             raise UserValueError("auto needs at least one arm (a registered strategy name)")
+        if len(set(self.arms)) != len(self.arms):
+            raise UserValueError(f"an arm is listed twice in {self.arms}")
         for arm in self.arms:
             if arm == "auto":
                 raise UserValueError("auto cannot be one of its own arms")
             get_strategy(arm)  # unknown names fail here, with the list of valid ones
-        if not 0.0 < self.discount <= 1.0:
-            raise UserValueError(f"discount must be in (0, 1], got {self.discount}")
-        if self.head_start < 0:
-            raise UserValueError(f"head_start must be non-negative, got {self.head_start}")
+        if not 0.0 <= self.min_floor <= 1.0 / len(self.arms):
+            raise UserValueError(
+                f"min_floor must be in [0, 1/{len(self.arms)}], got {self.min_floor}")
 
     @property
     def history(self) -> list[dict]:
-        """One dict per round: round, arm, favourite, n_labelled, and the reward once known."""
+        """One dict per round: round, arm (most slots), slots (the arm of each slot),
+        probabilities, n_labelled, and the reward its labels earned (known two rounds
+        later, None until then)."""
         return self.state.history
 
     @property
@@ -107,57 +121,81 @@ class AutoStrategy(Strategy):
         for arm in self.arms:
             get_strategy(arm).check(model)
 
-    def _learn(self, model) -> None:
-        """Reward the last arm with the surprise of its picks, if their labels came back."""
+    def probabilities(self) -> np.ndarray:
+        """The arms' current mixture (uniform before any reward)."""
         st = self.state
-        if st.pending is None:
-            return
-        arm, before, predicted = st.pending
+        weights = np.zeros(len(self.arms)) if st.log_weights is None else st.log_weights
+        floor = exploration_floor(len(self.arms), st.n_rewards, self.min_floor)
+        return arm_probabilities(weights, floor)
+
+    def _learn(self, model) -> float | None:
+        """Credit the batch before last with the gain its labels bought, measured on the
+        last batch's rows (unseen by both models) once their labels are back."""
+        st = self.state
+        batch, earlier = st.pending, st.rewarded
         st.pending = None
-        now = _n_labelled(model)
-        if now is None or now != before + predicted.size:
-            return  # the batch was not taught as asked: no reward rather than a wrong one
-        truth = np.asarray(model.y_training)[before:]
-        surprise = float(np.mean(truth != predicted))
-        for a in self.arms:
-            st.wins[a] = self.discount * st.wins.get(a, 0.0)
-            st.losses[a] = self.discount * st.losses.get(a, 0.0)
-        st.wins[arm] += surprise
-        st.losses[arm] += 1.0 - surprise
-        st.history[-1]["reward"] = surprise
+        if batch is None:
+            return None
+        y = getattr(model, "y_training", None)
+        if y is None or len(y) != batch.n_before + batch.predicted_now.size:
+            st.rewarded = None  # not taught as asked: no reward rather than a wrong one
+            return None
+        st.rewarded = batch
+        if earlier is None or batch.predicted_before is None:
+            return None
+        truth = np.asarray(y)[batch.n_before:]
+        gain = weighted_gain(batch.weights, batch.predicted_now == truth,
+                             batch.predicted_before == truth)
+        if st.log_weights is None:
+            st.log_weights = np.zeros(len(self.arms))
+        st.n_rewards += 1
+        rate = np.sqrt(np.log(max(len(self.arms), 2)) / (len(self.arms) * st.n_rewards))
+        st.log_weights = exp3_update(st.log_weights, earlier.credit.mean(axis=0), gain, rate)
+        return gain
 
-    def _favourite(self, model, X_pool, rng) -> str:
-        n = n_rows(X_pool)
-        rows = X_pool if n <= _SHAPE_SAMPLE else take_rows(
-            X_pool, np.sort(rng.choice(n, _SHAPE_SAMPLE, replace=False)))
-        predicted = np.asarray(model.predict(rows))
-        classes = np.asarray(model.classes_)
-        counts = np.array([np.sum(predicted == c) for c in classes], dtype=float)
-        return favourite_for(counts / counts.sum(), _n_labelled(model) or 0)
-
-    def _choose(self, favourite: str, rng: np.random.Generator) -> str:
-        st = self.state
-        draws = [rng.beta(1.0 + st.wins.get(a, 0.0) + (self.head_start if a == favourite
-                                                        else 0.0),
-                          1.0 + st.losses.get(a, 0.0))
-                 for a in self.arms]
-        return self.arms[int(np.argmax(draws))]
+    def _snapshot(self, model) -> Any:
+        estimator = getattr(model, "estimator", None)
+        return None if estimator is None else copy.deepcopy(estimator)
 
     def select(self, model, X_pool, n_instances, rng):
-        self._learn(model)
-        favourite = self._favourite(model, X_pool, rng)
-        arm = self._choose(favourite, rng)
-        idx, scores = get_strategy(arm).select(model, X_pool, n_instances, rng)
-        idx = np.asarray(idx, dtype=np.intp)
-        predicted = np.asarray(model.predict(take_rows(X_pool, idx)))
-        n_before = _n_labelled(model)
-        if n_before is not None:
-            self.state.pending = (arm, n_before, predicted)
-        self.state.history.append(
-            {"round": len(self.state.history), "arm": arm, "favourite": favourite,
-             "n_labelled": n_before, "reward": None}
-        )
-        return idx, scores
+        st = self.state
+        reward = self._learn(model)
+        if reward is not None:
+            st.history[-2]["reward"] = reward  # the gain that round's labels bought
+        probs = self.probabilities()
+        strategies = [get_strategy(a) for a in self.arms]
+        rankings = [None if isinstance(s, RandomSampling)
+                    else np.asarray(s.select(model, X_pool, n_instances, rng)[0], np.intp)
+                    for s in strategies]
+        n_pool = len(X_pool) if not hasattr(X_pool, "shape") else X_pool.shape[0]
+        idx, q, n_available, credit = draw_slots(probs, rankings, n_pool, n_instances, rng)
+        slot_arms = [self.arms[int(a)] for a in _slot_arms(credit, rankings, idx)]
+        rows = take_rows(X_pool, idx)
+        before = None if st.previous_model is None else \
+            np.asarray(st.previous_model.predict(rows))
+        y = getattr(model, "y_training", None)
+        if y is not None:
+            st.pending = _Batch(len(y), credit, importance_weights(q, n_available),
+                                np.asarray(model.predict(rows)), before)
+        st.previous_model = self._snapshot(model)
+        st.history.append({
+            "round": len(st.history), "arm": max(set(slot_arms), key=slot_arms.count),
+            "slots": slot_arms, "probabilities": dict(zip(self.arms, probs.round(4).tolist(),
+                                                      strict=True)),
+            "n_labelled": None if y is None else len(y), "reward": None})
+        return idx, None
+
+
+def _slot_arms(credit: np.ndarray, rankings, idx: np.ndarray) -> list[int]:
+    """The arm credited for each slot: the first deterministic arm that proposed the row,
+    else the first uniform arm."""
+    out = []
+    for slot in range(idx.size):
+        proposers = np.flatnonzero([r is not None and idx[slot] in r for r in rankings])
+        uniform = [a for a, r in enumerate(rankings) if r is None]
+        out.append(int(proposers[0]) if proposers.size else int(uniform[0])
+                   if uniform else int(np.argmax(credit[slot])))
+    return out
 
 
 register("auto", AutoStrategy, aliases=("albl",))

@@ -79,14 +79,16 @@ def test_the_site_loads_nothing_from_the_network(site):
 
 def test_the_app_pictures_are_the_browser_tests_screenshots():
     from tests.app.web.test_browser import DOC_SHOTS, DOCS_SHOTS
+    from tests.app.web.test_labelling_browser import DOC_SHOTS as LABELLING_SHOTS
 
     assert DOCS_SHOTS == DOCS / "img" / "app"
     page = (DOCS / "tutorials" / "app.md").read_text()
     shown = set(re.findall(r"\.\./img/app/([\w-]+\.png)", page))
-    assert shown == set(DOC_SHOTS.values())
+    assert shown == {*DOC_SHOTS.values(), *LABELLING_SHOTS.values()}
     missing = [name for name in sorted(shown) if not (DOCS_SHOTS / name).is_file()]
     assert not missing, (f"screenshots missing from docs/img/app/: {missing}; run "
-                         "tests/app/web/test_browser.py (it writes them) and commit them")
+                         "tests/app/web/test_browser.py and test_labelling_browser.py (they "
+                         "write them) and commit them")
 
 
 def test_every_strategy_family_has_its_api_section():
@@ -97,3 +99,34 @@ def test_every_strategy_family_has_its_api_section():
     page = (Path(__file__).parents[2] / "docs" / "api" / "strategies.md").read_text()
     missing = [m.__name__ for m in FAMILIES if f"::: {m.__name__}\n" not in page]
     assert not missing, f"docs/api/strategies.md lacks {missing}"
+
+
+def _nav_pages(node) -> set[str]:
+    if isinstance(node, str):
+        return {node}
+    items = node.values() if isinstance(node, dict) else node
+    return set().union(*(_nav_pages(item) for item in items))
+
+
+def test_every_page_is_in_the_nav_and_every_nav_entry_is_a_page():
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    in_nav = _nav_pages(config["nav"])
+    pages = {str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md")
+             if p.relative_to(DOCS).parts[0] != "hooks"}
+    assert pages - in_nav == set(), "pages missing from mkdocs.yml's nav"
+    assert in_nav - pages == set(), "nav entries without a page"
+
+
+def test_the_readme_keeps_the_two_commands_and_points_into_the_site():
+    readme = (ROOT / "README.md").read_text()
+    first_block = re.search(r"```bash\n(.*?)```", readme, re.S).group(1).splitlines()
+    assert [line.split("#")[0].strip() for line in first_block] == ["make demo", "make test"]
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("demo", "test", "docs"):
+        assert re.search(rf"^{target}:", makefile, re.M), f"the Makefile lacks `{target}`"
+    assert "make docs" in readme and "site/index.html" in readme
+    assert ".venv/bin/mkdocs serve" in readme
+    links = re.findall(r"\]\((docs/[^)#]+)", readme)
+    assert len(links) >= 5
+    missing = [link for link in links if not (ROOT / link).is_file()]
+    assert not missing, f"the README links to pages that do not exist: {missing}"

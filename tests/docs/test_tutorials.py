@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import shlex
 from dataclasses import dataclass
@@ -126,11 +127,16 @@ def test_the_parser_reads_markers_and_continued_lines(tmp_path):
 def test_every_block_of_the_page_runs(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     namespace = {"__name__": "__docs__"}
-    for block in blocks_of(page):
-        if block.lang not in RUN or block.skip is not None:
-            continue
-        if block.lang == "python":
-            code = compile("\n" * (block.line) + block.code, block.page, "exec")
-            exec(code, namespace)
-        else:
-            run_shell(block)
+    environment = dict(os.environ)  # a page may set variables (an endpoint): undone after
+    try:
+        for block in blocks_of(page):
+            if block.lang not in RUN or block.skip is not None:
+                continue
+            if block.lang == "python":
+                code = compile("\n" * (block.line) + block.code, block.page, "exec")
+                exec(code, namespace)
+            else:
+                run_shell(block)
+    finally:
+        os.environ.clear()
+        os.environ.update(environment)

@@ -109,6 +109,22 @@ def test_warm_start_continues_from_current_weights():
     assert not np.allclose(cold.predict_proba(X), before)
 
 
+def test_balanced_class_weight_finds_the_rare_class_and_follows_the_counts():
+    rng = np.random.default_rng(1)
+    y = np.array(["common"] * 180 + ["rare"] * 20)
+    X = rng.normal(size=(200, 4)) + np.where(y == "rare", 0.8, 0.0)[:, None]
+    kw = dict(module=lambda: _head(4, 2), max_epochs=30, lr=0.02, random_state=0)
+    plain = TorchClassifier(**kw).fit(X, y)
+    balanced = TorchClassifier(class_weight="balanced", warm_start=True, **kw).fit(X, y)
+    recall = [np.mean(m.predict(X[y == "rare"]) == "rare") for m in (plain, balanced)]
+    assert recall[1] > recall[0] + 0.3
+    np.testing.assert_allclose(balanced.net_.criterion_.weight.numpy(), [200 / 360, 200 / 40])
+    balanced.fit(X[20:], y[20:])  # the warm refit weighs by the new counts
+    np.testing.assert_allclose(balanced.net_.criterion_.weight.numpy(), [180 / 320, 180 / 40])
+    with pytest.raises(ValueError, match="balanced"):
+        TorchClassifier(class_weight="even", **kw).fit(X, y)
+
+
 class _Spy(TorchClassifier):
     calls: list[int] = []
 

@@ -102,11 +102,13 @@ def model_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     return numeric, categorical
 
 
-def make_estimator(kind: str, frame: pd.DataFrame | None = None) -> Pipeline:
-    """A warm-startable logistic regression behind the right preprocessing."""
+def make_estimator(frame: pd.DataFrame) -> Pipeline:
+    """A warm-startable logistic regression behind the preprocessing of ``frame``'s columns.
+
+    >>> make_estimator(pd.DataFrame({"age": [3.0, 5.0], "sex": ["m", "f"]})).steps[-1][0]
+    'clf'
+    """
     clf = LogisticRegression(max_iter=500, warm_start=True)
-    if kind == "image":
-        return make_pipeline(StandardScaler(), clf)
     numeric, categorical = model_columns(frame)
     if not numeric and not categorical:
         raise UserValueError("no usable column: the table needs numeric columns or columns with "

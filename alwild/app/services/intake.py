@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alwild.app.services.features import records_frame
+from alwild.app.services.project_models import image_embeddings
 from alwild.app.store.model_files import load_model
 from alwild.app.store.orm import Item, ModelVersion, Project, now
 from alwild.app.store.workspace import Workspace
@@ -62,21 +63,22 @@ class StreamIntake:
             policy, budget = cached[1].policy, cached[1].budget
         else:
             policy, budget = POLICY, self._budget(db, project)
-        if mv is None:
-            clf, prep = LogisticRegression(), None  # unfitted: every item scores 1.0
-        else:
+        # no model yet, or a detector (it scores frames, not items one by one): unfitted,
+        # so every item scores 1.0 and the budget alone decides
+        clf, prep = LogisticRegression(), None
+        if mv is not None and project.task == "classify":
             model = load_model(self.ws.models_root, mv.path, mv.digest, self.ws.secret_key)
-            clf, prep = model[-1], model[:-1]
+            # an image model reads the backbone's embeddings as they are
+            clf, prep = (model[-1], model[:-1]) if hasattr(model, "steps") else (model, "embed")
         learner = StreamLearner(clf, policy=policy, budget=budget, random_state=project.id)
         self._state[project.id] = (key, learner, prep)
         return learner, prep
 
-    @staticmethod
-    def _features(item: Item, prep) -> np.ndarray:
+    def _features(self, item: Item, prep) -> np.ndarray:
         if prep is None:
             return np.zeros((1, 1))
         if item.kind == "image":
-            return prep.transform(np.frombuffer(item.features, np.float32)[None, :])
+            return image_embeddings(self.ws, [item.media_path])
         X = prep.transform(records_frame([item.data], prep.feature_names_in_))
         return X.toarray() if hasattr(X, "toarray") else np.asarray(X)
 

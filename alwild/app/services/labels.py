@@ -1,23 +1,25 @@
 """Saving a label: checked against the project, idempotent by request id, versioned.
 
 A new label needs the annotator's lease; an edit must name the version it started from,
-and a stale one is refused with the current label (HTTP 409), never overwritten.
+and a stale one is refused with the current label (HTTP 409), never overwritten. Each save
+also records how the label used the model's suggestions (a LabelAssist row, counted here
+from the submitted answer against the stored suggestions, never taken from the client).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alwild.app.services.leases import LeaseError, holds_lease, human_labels, release
-from alwild.app.store.orm import Item, Label, Project, User, now
+from alwild.app.services.suggestions import assist_counts, finite, suggestions_for
+from alwild.app.store.orm import Item, Label, LabelAssist, Project, QueryRound, User, now
 from alwild.errors import UserValueError
 
 __all__ = ["Submission", "Conflict", "submit_label", "check_boxes", "label_summary",
-           "disagreements", "frame_target", "MAX_BOXES"]
+           "disagreements", "frame_target", "current_round", "MAX_BOXES"]
 
 MAX_BOXES = 500
 
@@ -41,12 +43,6 @@ class Conflict(Exception):
         self.current = current
 
 
-def _finite(v, what: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise UserValueError(f"{what} must be a finite number, got {v!r}")
-    return float(v)
-
-
 def check_boxes(boxes: list, labels: list[str], width: int, height: int) -> list[dict]:
     """Boxes ``{x, y, w, h, label}`` in image pixels, each inside the image.
 
@@ -59,8 +55,8 @@ def check_boxes(boxes: list, labels: list[str], width: int, height: int) -> list
     for i, box in enumerate(boxes):
         if not isinstance(box, dict):
             raise UserValueError(f"box {i} must be an object with x, y, w, h, label")
-        x, y = _finite(box.get("x"), f"box {i} x"), _finite(box.get("y"), f"box {i} y")
-        w, h = _finite(box.get("w"), f"box {i} w"), _finite(box.get("h"), f"box {i} h")
+        x, y = finite(box.get("x"), f"box {i} x"), finite(box.get("y"), f"box {i} y")
+        w, h = finite(box.get("w"), f"box {i} w"), finite(box.get("h"), f"box {i} h")
         if w <= 0 or h <= 0:
             raise UserValueError(f"box {i} has width {w} and height {h}: both must be positive")
         if x < 0 or y < 0 or x + w > width + 0.5 or y + h > height + 0.5:
@@ -104,7 +100,7 @@ def submit_label(db: Session, project: Project, item: Item, user: User,
             raise UserValueError("request_id was already used for another label; "
                              "send a fresh one per submission")
         return seen, False
-    seconds = max(0.0, min(_finite(sub.seconds, "seconds"), 86400.0))
+    seconds = max(0.0, min(finite(sub.seconds, "seconds"), 86400.0))
     label = db.scalar(select(Label).where(Label.item_id == item.id, Label.user_id == user.id))
     if label is not None:
         if sub.base_version != label.version:
@@ -128,7 +124,28 @@ def submit_label(db: Session, project: Project, item: Item, user: User,
         release(db, item, user)
     project.changes_since_train += 1
     db.flush()
+    _record_assist(db, project, item, label)
     return label, True
+
+
+def current_round(db: Session, project: Project) -> QueryRound | None:
+    """The project's newest query round (None before the first training)."""
+    return db.scalar(select(QueryRound).where(QueryRound.project_id == project.id)
+                     .order_by(QueryRound.number.desc()).limit(1))
+
+
+def _record_assist(db: Session, project: Project, item: Item, label: Label) -> None:
+    shown = [] if item.split == "holdout" else suggestions_for(db, item.id)
+    counts = assist_counts(shown, label.value, label.boxes)
+    rnd = current_round(db, project)
+    row = db.get(LabelAssist, label.id) or LabelAssist(label_id=label.id,
+                                                       project_id=project.id)
+    row.round_number = rnd.number if rnd is not None else None
+    for key, count in counts._asdict().items():
+        setattr(row, key, count)
+    row.updated_at = now()
+    db.add(row)
+    db.flush()
 
 
 def frame_target(project: Project, label: Label) -> str:

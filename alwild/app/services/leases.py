@@ -16,7 +16,7 @@ from alwild.app.services.projects import NotFound, project_for
 from alwild.app.store.orm import Item, Label, Project, Skip, User, now
 
 __all__ = ["human_labels", "claim_next", "claim_next_in", "claim_item", "open_item",
-           "holds_lease", "renew", "release", "skip", "LeaseError"]
+           "holds_lease", "renew", "release", "skip", "unskip", "LeaseError"]
 
 
 class LeaseError(Exception):
@@ -127,3 +127,11 @@ def skip(db: Session, item: Item, user: User) -> None:
     release(db, item, user)
     if db.get(Skip, (item.id, user.id)) is None:
         db.add(Skip(item_id=item.id, user_id=user.id))
+
+
+def unskip(db: Session, item: Item, user: User) -> bool:
+    """Undo :func:`skip`: the item is offered to this user again; whether a skip was undone."""
+    row = db.get(Skip, (item.id, user.id))
+    if row is not None:
+        db.delete(row)
+    return row is not None

@@ -3,12 +3,16 @@ and turning store rows into plain dicts."""
 
 from __future__ import annotations
 
+import bisect
+import math
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alwild.app.services.labels import disagreements, label_summary
+from alwild.app.services.labels import current_round, disagreements, label_summary
 from alwild.app.services.members import people
 from alwild.app.services.projects import NotFound, can_see
+from alwild.app.services.suggestions import assist_rate, suggestions_for
 from alwild.app.services.tokens import visible_tokens
 from alwild.app.services.training import learning_curve
 from alwild.app.store.orm import (
@@ -17,13 +21,30 @@ from alwild.app.store.orm import (
     Membership,
     ModelVersion,
     Project,
-    QueryRound,
+    RoundItem,
     User,
     now,
 )
 
 __all__ = ["item_for", "visible_labels", "admin_overview", "label_dict", "item_dict",
-           "project_dict", "queue_entries", "progress", "preview_text"]
+           "project_dict", "queue_entries", "progress", "honest_figures", "preview_text",
+           "score_meaning", "score_rank", "score_classes"]
+
+# what each app strategy's score is, and its range for k classes (None: no fixed range)
+SCORE_MEANINGS = {
+    "entropy": ("entropy of the model's class probabilities (nats): 0 when it is sure",
+                lambda k: (0.0, math.log(k))),
+    "margin": ("1 minus the gap between the two likeliest classes: 1 when they tie",
+               lambda k: (0.0, 1.0)),
+    "least_confident": ("1 minus the top class's probability: 0 when it is sure",
+                        lambda k: (0.0, 1.0 - 1.0 / k)),
+    "random": ("a random draw: every item is as likely", lambda k: (0.0, 1.0)),
+    "bald": ("how much the model's MC-dropout draws disagree (mutual information, nats): "
+             "0 when they agree", lambda k: (0.0, math.log(k))),
+    "least_confident_box": ("1 minus the confidence of the least sure suggested box: 1 when "
+                            "the detector is sure of nothing in the frame",
+                            lambda k: (0.0, 1.0)),
+}
 
 
 def item_for(db: Session, user: User, uid: str) -> tuple[Item, Project]:
@@ -52,14 +73,78 @@ def visible_labels(db: Session, item: Item, user: User, is_admin: bool) -> list[
     return [label_dict(db, lab, item) for lab in db.scalars(query)]
 
 
+def score_meaning(strategy: str, n_classes: int) -> dict:
+    """What a strategy's informativeness score means and its range for ``n_classes``
+    classes (``low``/``high`` None where the strategy has no fixed scale).
+
+    >>> score_meaning("entropy", 3)["high"]
+    1.0986
+    """
+    what, span = SCORE_MEANINGS.get(strategy, (
+        f"the {strategy} strategy's own score: higher means more worth asking", None))
+    low, high = span(max(2, n_classes)) if span else (None, None)
+    return {"strategy": strategy, "what": what,
+            "low": None if low is None else round(low, 4),
+            "high": None if high is None else round(high, 4)}
+
+
+def score_rank(round_scores: list[float], score: float | None) -> dict | None:
+    """The place of ``score`` among its round's scores (sorted ascending): ``rank`` (1 = the
+    most informative), ``of`` and ``percentile`` (1.0 for the top item, towards 0 for the
+    last), the scale the queue's bars use.
+
+    >>> score_rank([0.1, 0.5, 0.9, 1.012], 1.012)
+    {'rank': 1, 'of': 4, 'percentile': 1.0}
+    """
+    if score is None or not round_scores:
+        return None
+    above = len(round_scores) - bisect.bisect_right(round_scores, score)
+    n = len(round_scores)
+    return {"rank": above + 1, "of": n, "percentile": round(1.0 - above / n, 4)}
+
+
+def _round_scores(db: Session, round_id: int | None) -> list[float]:
+    if round_id is None:
+        return []
+    return sorted(db.scalars(select(RoundItem.score).where(RoundItem.round_id == round_id,
+                                                           RoundItem.score.is_not(None))))
+
+
+def score_classes(project: Project) -> int:
+    """How many classes the project's model tells apart: its labels, or for detection
+    (a frame's set of box classes) every subset of them.
+
+    >>> from types import SimpleNamespace as NS
+    >>> score_classes(NS(task="detect", labels=["a", "b", "c"]))
+    8
+    """
+    return len(project.labels) if project.task == "classify" else 2 ** len(project.labels)
+
+
+def _score_info(db: Session, item: Item, project: Project, strategy: str) -> dict | None:
+    if item.score is None:
+        return None
+    return {**score_meaning(strategy, score_classes(project)),
+            "rank": score_rank(_round_scores(db, item.round_id), item.score)}
+
+
 def item_dict(db: Session, item: Item, project: Project, user: User) -> dict:
+    """An item as the API and the item page show it: its data, the caller's label, the
+    model's suggestions (none on held-out checks) and what its score means."""
     mine = db.scalar(select(Label).where(Label.item_id == item.id, Label.user_id == user.id))
+    rnd = current_round(db, project)
+    shown = [] if item.split == "holdout" else suggestions_for(db, item.id)
     return {"uid": item.uid, "project": project.slug, "kind": item.kind, "data": item.data,
             "media_url": f"/api/items/{item.uid}/media" if item.kind == "image" else None,
             "width": item.width, "height": item.height, "split": item.split,
             "score": item.score, "guess": item.guess, "guess_p": item.guess_p,
             "lease_expires": item.lease_expires if item.lease_user_id == user.id else None,
-            "my_label": None if mine is None else label_dict(db, mine, item)}
+            "my_label": None if mine is None else label_dict(db, mine, item),
+            "thumb_url": f"/api/items/{item.uid}/thumb" if item.kind == "image" else None,
+            "suggestions": [{"label": g.label, "score": g.score,
+                             "box": None if g.box is None else list(g.box)} for g in shown],
+            "score_info": _score_info(db, item, project,
+                                      rnd.strategy if rnd else project.strategy)}
 
 
 def project_dict(project: Project) -> dict:
@@ -77,18 +162,39 @@ def preview_text(item: Item, width: int = 90) -> str:
 
 
 def queue_entries(db: Session, project: Project, limit: int = 200) -> list[dict]:
+    """The current round's open items, most informative first; ``place`` is each score's
+    rank in its round (see :func:`score_rank`), ``thumb_url`` an image item's thumbnail."""
     t = now()
     items = db.scalars(select(Item).where(Item.project_id == project.id, Item.queued.is_(True),
                                           Item.n_labels < project.overlap)
                        .order_by(Item.queue_rank, Item.id).limit(limit)).all()
+    rounds = {i.round_id: _round_scores(db, i.round_id) for i in items}
     return [{"uid": i.uid, "rank": i.queue_rank, "score": i.score, "guess": i.guess,
              "guess_p": i.guess_p, "split": i.split, "leased": i.lease_expires >= t,
-             "preview": preview_text(i)} for i in items]
+             "preview": preview_text(i), "place": score_rank(rounds[i.round_id], i.score),
+             "thumb_url": f"/api/items/{i.uid}/thumb" if i.kind == "image" else None}
+            for i in items]
 
 
-def current_round(db: Session, project: Project) -> QueryRound | None:
-    return db.scalar(select(QueryRound).where(QueryRound.project_id == project.id)
-                     .order_by(QueryRound.number.desc()).limit(1))
+AP_PREFIX = "ap50:"
+
+
+def honest_figures(models: list[dict]) -> dict | None:
+    """The latest model's figures that a do-nothing model cannot fake: balanced accuracy
+    beside the majority-class baseline's, and AP@0.5 per class for a detector.
+
+    >>> q = honest_figures([{"version": 2, "metrics": {"balanced_accuracy": 0.7,
+    ...     "majority_balanced_accuracy": 0.5, "majority_accuracy": 0.875, "ap50:broken": 0.4}}])
+    >>> q["balanced_accuracy"], q["majority_balanced_accuracy"], q["ap50"]
+    (0.7, 0.5, {'broken': 0.4})
+    """
+    if not models or not models[-1]["metrics"]:
+        return None
+    figures = models[-1]["metrics"]
+    keys = ("balanced_accuracy", "majority_balanced_accuracy", "majority_accuracy")
+    return {"version": models[-1]["version"], **{k: figures.get(k) for k in keys},
+            "ap50": {k[len(AP_PREFIX):]: v for k, v in sorted(figures.items())
+                     if k.startswith(AP_PREFIX)}}
 
 
 def progress(db: Session, project: Project) -> dict:
@@ -103,8 +209,11 @@ def progress(db: Session, project: Project) -> dict:
         round_out = {"number": rnd.number, "strategy": rnd.strategy,
                      "model_version": mv.version if mv else None,
                      "labels_at_start": rnd.labels_at_start, "created_at": rnd.created_at}
+    models = learning_curve(db, project)
     return {**summary, "labels_this_round": this_round, "round": round_out,
-            "models": learning_curve(db, project), "train_state": project.train_state,
+            "models": models, "quality": honest_figures(models),
+            "assist": assist_rate(db, project),
+            "train_state": project.train_state,
             "train_error": project.train_error,
             "retrain_in": max(0, project.retrain_every - project.changes_since_train)}
 

@@ -13,11 +13,29 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, insert, select, update
 
-from alwild.app.services.features import make_estimator, records_frame
 from alwild.app.services.labels import frame_target
+from alwild.app.services.project_models import (
+    DETECTOR_STRATEGY,
+    class_suggestions,
+    frame_guess,
+    holdout_metrics,
+    make_model,
+    model_inputs,
+    train_detector,
+)
 from alwild.app.services.projects import project_kind
+from alwild.app.services.suggestions import replace_suggestions
 from alwild.app.store.model_files import load_model, save_model
-from alwild.app.store.orm import Item, Label, ModelVersion, Project, QueryRound, RoundItem, now
+from alwild.app.store.orm import (
+    Item,
+    Label,
+    ModelMetric,
+    ModelVersion,
+    Project,
+    QueryRound,
+    RoundItem,
+    now,
+)
 from alwild.app.store.workspace import Workspace
 from alwild.errors import UserValueError
 from alwild.learners import ActiveLearner
@@ -40,6 +58,7 @@ class TrainResult:
 @dataclass
 class _Snapshot:
     kind: str
+    task: str
     strategy: str
     batch: int
     overlap: int
@@ -48,6 +67,8 @@ class _Snapshot:
     split: np.ndarray
     targets: list
     X: object
+    boxes: list | None = None
+    labels: list | None = None
 
 
 def _majority(labels: list[str]) -> str:
@@ -60,24 +81,24 @@ def _snapshot(ws: Workspace, project_id: int) -> _Snapshot:
     with ws.reader() as db, db.begin():
         project = db.get(Project, project_id)
         kind = project_kind(db, project)
-        items = db.execute(select(Item.id, Item.split, Item.data, Item.features)
+        items = db.execute(select(Item.id, Item.split, Item.data, Item.media_path)
                            .where(Item.project_id == project_id).order_by(Item.id)).all()
         answers: dict[int, list[str]] = {}
+        boxes: dict[int, list[dict]] = {}  # the latest label's boxes of each item
         for lab in db.execute(select(Label.item_id, Label.value, Label.boxes).join(Item)
                               .where(Item.project_id == project_id)
                               .order_by(Label.updated_at)):
             answers.setdefault(lab.item_id, []).append(frame_target(project, lab))
-        snap = _Snapshot(kind, project.strategy, project.batch_size, project.overlap,
-                         project.changes_since_train,
+            boxes[lab.item_id] = lab.boxes or []
+        snap = _Snapshot(kind, project.task, project.strategy, project.batch_size,
+                         project.overlap, project.changes_since_train,
                          np.array([r.id for r in items], dtype=np.int64),
                          np.array([r.split for r in items]),
                          [_majority(answers[r.id]) if r.id in answers else None for r in items],
-                         None)
-        if kind == "image":
-            snap.X = np.stack([np.frombuffer(r.features, np.float32) for r in items]) \
-                if items else np.zeros((0, 1), np.float32)
-        else:
-            snap.X = records_frame([r.data for r in items])
+                         None, labels=list(project.labels))
+        inputs = [r.data for r in items], [r.media_path for r in items]
+    snap.X = model_inputs(ws, kind, snap.task, *inputs)
+    snap.boxes = [boxes.get(r.id, []) for r in items]
     return snap
 
 
@@ -93,7 +114,7 @@ def _warm_estimator(ws: Workspace, project_id: int, fresh, classes: np.ndarray):
     if last is None:
         return fresh, False
     model = load_model(ws.models_root, last.path, last.digest, ws.secret_key)
-    if list(getattr(model, "classes_", [])) != list(classes):
+    if type(model) is not type(fresh) or list(getattr(model, "classes_", [])) != list(classes):
         return fresh, False
     return model, True
 
@@ -127,9 +148,12 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
     train_mask = has_label & (snap.split == "pool")
     pool_mask = ~has_label & (snap.split == "pool")
     hold_mask = has_label & (snap.split == "holdout")
+    if snap.task == "detect" and snap.kind == "image":
+        return _train_detector(ws, project_id, snap, train_mask, hold_mask, pool_mask,
+                               _holdout_checks(snap, has_label, hold_mask), start)
     y_train = y_all[train_mask].astype(str)
     classes = np.unique(y_train)
-    fresh = make_estimator(snap.kind, snap.X if snap.kind == "row" else None)
+    fresh = make_model(snap.kind, snap.X, classes.size)
     estimator, warm = (fresh, False)
     if classes.size >= 2:
         estimator, warm = _warm_estimator(ws, project_id, fresh, classes)
@@ -141,11 +165,14 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
                                  random_state=int(train_mask.sum()))
 
     learner, warm = _fit(factory, estimator, fresh) if warm else (factory(fresh), False)
-    accuracy = None
+    metrics = {}
     if learner.is_fitted and hold_mask.any():
-        accuracy = learner.score(_rows(snap.X, hold_mask), y_all[hold_mask].astype(str))
+        metrics = holdout_metrics(y_all[hold_mask].astype(str),
+                                  learner.predict(_rows(snap.X, hold_mask)))
+    accuracy = metrics.get("accuracy")
     pool_ids = snap.ids[pool_mask]
     picked: list[tuple[int, float | None, str | None, float | None]] = []
+    suggested: dict = {}
     if pool_ids.size:
         X_pool = _rows(snap.X, pool_mask)
         n = min(snap.batch, pool_ids.size)
@@ -155,7 +182,9 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
         scores = learner.last_scores_
         guesses = probs = None
         if learner.is_fitted:
-            proba = learner.predict_proba(_take(X_pool, idx))
+            pool_proba = learner.predict_proba(X_pool)
+            suggested = class_suggestions(snap.task, learner.classes_, pool_proba, pool_ids)
+            proba = pool_proba[idx]
             guesses = learner.classes_[proba.argmax(1)]
             probs = proba.max(1)
         for j, i in enumerate(idx):
@@ -164,7 +193,39 @@ def _train(ws: Workspace, project_id: int) -> TrainResult:
                            None if probs is None else float(probs[j])))
     checks = _holdout_checks(snap, has_label, hold_mask)
     return _register(ws, project_id, snap, learner, accuracy, int(train_mask.sum()),
-                     int(hold_mask.sum()), picked, checks, warm, start)
+                     int(hold_mask.sum()), picked, checks, warm, start, metrics, suggested)
+
+
+@dataclass
+class _Fitted:
+    """A model trained outside the ActiveLearner, as :func:`_register` reads a learner."""
+
+    estimator: object
+    is_fitted: bool
+    last_strategy_: str | None
+
+
+def _train_detector(ws, project_id, snap, train_mask, hold_mask, pool_mask, checks,
+                    start) -> TrainResult:
+    """A detection project's retrain: the library's BoxDetector on the labelled boxes."""
+    pool_ids = snap.ids[pool_mask]
+    n_labels, n_holdout = int(train_mask.sum()), int(hold_mask.sum())
+    if not n_labels:  # nothing to learn from yet: the first frames of the pool
+        picked = [(int(i), None, None, None) for i in pool_ids[:snap.batch]]
+        return _register(ws, project_id, snap, _Fitted(None, False, None), None, 0, n_holdout,
+                         picked, checks, False, start, {}, {})
+    with ws.session() as db:
+        last = db.scalar(select(ModelVersion).where(ModelVersion.project_id == project_id)
+                         .order_by(ModelVersion.version.desc()).limit(1))
+    previous = None if last is None else load_model(ws.models_root, last.path, last.digest,
+                                                    ws.secret_key)
+    done = train_detector(ws, snap.labels, previous if isinstance(previous, bytes) else None,
+                          snap.X, snap.boxes, snap.ids, train_mask, hold_mask, pool_mask,
+                          snap.batch)
+    picked = [(i, u, *frame_guess(done.suggested[i])) for i, u in done.picked]
+    return _register(ws, project_id, snap, _Fitted(done.model, True, DETECTOR_STRATEGY), None,
+                     n_labels, n_holdout, picked, checks, done.warm, start, done.metrics,
+                     done.suggested)
 
 
 def _take(X, idx):
@@ -193,7 +254,7 @@ def _save(ws, project_id, learner) -> tuple[int, str, str] | None:
 
 
 def _register(ws, project_id, snap, learner, accuracy, n_labels, n_holdout, picked, checks,
-              warm, start) -> TrainResult:
+              warm, start, metrics, suggested) -> TrainResult:
     saved = _save(ws, project_id, learner)
     with ws.session() as db, db.begin():
         project = db.get(Project, project_id)
@@ -208,6 +269,9 @@ def _register(ws, project_id, snap, learner, accuracy, n_labels, n_holdout, pick
             db.add(mv)
             db.flush()
             mv_id = mv.id
+            db.add_all(ModelMetric(model_version_id=mv_id, name=k, value=v)
+                       for k, v in metrics.items() if k != "accuracy")
+            replace_suggestions(db, project_id, version, suggested)
         number = (db.scalar(select(func.max(QueryRound.number))
                             .where(QueryRound.project_id == project_id)) or 0) + 1
         rnd = QueryRound(project_id=project_id, number=number, model_version_id=mv_id,
@@ -241,8 +305,17 @@ def _register(ws, project_id, snap, learner, accuracy, n_labels, n_holdout, pick
 
 
 def learning_curve(db, project: Project) -> list[dict]:
+    """One dict per model version, oldest first: labels, held-out figures, fit time.
+
+    ``metrics`` holds the version's other held-out figures by name (balanced accuracy and
+    the majority-class baseline's, AP per class for a detector)."""
     rows = db.scalars(select(ModelVersion).where(ModelVersion.project_id == project.id)
                       .order_by(ModelVersion.version)).all()
+    figures: dict[int, dict[str, float]] = {}
+    for metric in db.scalars(select(ModelMetric).where(
+            ModelMetric.model_version_id.in_([m.id for m in rows]))):
+        figures.setdefault(metric.model_version_id, {})[metric.name] = metric.value
     return [{"version": m.version, "labels": m.n_labels, "accuracy": m.accuracy,
-             "n_holdout": m.n_holdout, "seconds": m.train_seconds, "warm": m.warm_started,
-             "created_at": m.created_at} for m in rows]
+             "metrics": figures.get(m.id, {}), "n_holdout": m.n_holdout,
+             "seconds": m.train_seconds, "warm": m.warm_started, "created_at": m.created_at}
+            for m in rows]

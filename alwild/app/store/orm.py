@@ -25,7 +25,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "Base", "User", "ApiToken", "LoginSession", "LoginFailure", "Project", "Membership", "Item",
-    "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion",
+    "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion", "ModelMetric", "SuggestionRow",
+    "LabelAssist", "LabelStudioTask", "WatchedObject",
 ]
 
 ROLES = ("admin", "annotator")
@@ -211,4 +212,81 @@ class ModelVersion(Base):
     path: Mapped[str] = mapped_column(String(500))
     digest: Mapped[str] = mapped_column(String(128))
     warm_started: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[float] = mapped_column(Float, default=now)
+
+
+class ModelMetric(Base):
+    """One held-out figure of a model version (``balanced_accuracy``,
+    ``majority_balanced_accuracy``, ``ap50:<class>``, ...): a table of its own, so a
+    workspace made before it gains it on opening, and a new figure needs no new column."""
+
+    __tablename__ = "model_metrics"
+    model_version_id: Mapped[int] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+
+
+class SuggestionRow(Base):
+    """One thing the model proposes for an item: a class, with a box in image pixels for
+    detection projects; a retrain replaces a project's rows (alwild.app.services.suggestions)."""
+
+    __tablename__ = "suggestions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    model_version: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(200))
+    score: Mapped[float] = mapped_column(Float)
+    x: Mapped[float | None] = mapped_column(Float, nullable=True)
+    y: Mapped[float | None] = mapped_column(Float, nullable=True)
+    w: Mapped[float | None] = mapped_column(Float, nullable=True)
+    h: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class LabelAssist(Base):
+    """How a saved label used the model's suggestions (counted by the server when the
+    label is saved, from the submitted boxes against the suggestions then stored)."""
+
+    __tablename__ = "label_assists"
+    label_id: Mapped[int] = mapped_column(
+        ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    round_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    suggested: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    moved: Mapped[int] = mapped_column(Integer, default=0)
+    deleted: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[float] = mapped_column(Float, default=now)
+
+
+class LabelStudioTask(Base):
+    """A Label Studio task that an alwild item stands for (the ML backend's mapping); two
+    tasks with the same image share one item."""
+
+    __tablename__ = "labelstudio_tasks"
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+
+
+class WatchedObject(Base):
+    """One file or object that ``alwild watch`` took in, by its key and version tag (ETag):
+    written in the transaction that adds its items, so each version is taken in once,
+    also after a crash. ``round_opened`` turns true once a round including it was opened."""
+
+    __tablename__ = "watched_objects"
+    __table_args__ = (UniqueConstraint("project_id", "key", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(1024))
+    version: Mapped[str] = mapped_column(String(128))
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    round_opened: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[float] = mapped_column(Float, default=now)

@@ -13,9 +13,10 @@ from alwild.app.services import leases, members
 from alwild.app.services.auth import new_api_token
 from alwild.app.services.ingest import MAX_FILE_BYTES, store_image, store_row
 from alwild.app.services.labels import Conflict, Submission, disagreements, submit_label
-from alwild.app.services.media import media_file
+from alwild.app.services.media import media_file, thumbnail
 from alwild.app.services.projects import (
     change_settings,
+    check_kind,
     project_for,
     request_retrain,
     visible_projects,
@@ -30,7 +31,6 @@ from alwild.app.services.summaries import (
     visible_labels,
 )
 from alwild.app.services.tokens import revoke_token, visible_tokens
-from alwild.app.services.training import project_kind
 from alwild.app.store.orm import User
 from alwild.app.web.deps import DB, Admin, Caller, transactional
 from alwild.app.web.schemas import (
@@ -52,7 +52,6 @@ from alwild.app.web.schemas import (
     UserIn,
     UserOut,
 )
-from alwild.errors import UserValueError
 
 __all__ = ["router"]
 
@@ -159,9 +158,7 @@ def post_row(body: RowIn, request: Request, caller: Admin, db: DB) -> dict:
     """Streaming intake of one table row: scored now, queued only if the stream policy
     asks for its label within the project's label budget."""
     proj = project_for(db, caller.user, body.project)
-    if project_kind(db, proj) != "row":
-        raise UserValueError(f"project {proj.slug!r} holds images: POST the file to "
-                         "/api/items/image")
+    check_kind(db, proj, "row")  # an empty project takes its kind from its first item
     item = store_row(db, proj, body.data, holdout_share=0.0, source="stream")
     return _intake(request, db, proj, item)
 
@@ -174,8 +171,7 @@ def post_image(request: Request, caller: Admin, db: DB, project: FormStr,
                file: UploadFile) -> dict:
     """Streaming intake of one image (typed by its content, not its name)."""
     proj = project_for(db, caller.user, project)
-    if project_kind(db, proj) != "image":
-        raise UserValueError(f"project {proj.slug!r} holds table rows: POST JSON to /api/items")
+    check_kind(db, proj, "image")
     data = file.file.read(MAX_FILE_BYTES + 1)
     item = store_image(request.app.state.ws, db, proj, data, file.filename or "upload",
                        holdout_share=0.0, source="stream")
@@ -201,6 +197,18 @@ def get_media(uid: str, request: Request, caller: Caller,
                         headers={"Cache-Control": "private, max-age=3600"})
 
 
+@router.get("/items/{uid}/thumb", response_class=FileResponse, responses=ERRORS,
+            tags=["labelling"])
+@transactional
+def get_thumbnail(uid: str, request: Request, caller: Caller, db: DB):
+    """A small JPEG of the item's image for the queue (made once, then cached)."""
+    item, _ = item_for(db, caller.user, uid)
+    ws = request.app.state.ws
+    path = thumbnail(ws.media_root, ws.root / "thumbs", item)
+    return FileResponse(path, media_type="image/jpeg",
+                        headers={"Cache-Control": "private, max-age=86400"})
+
+
 @router.post("/items/{uid}/lease", responses={**ERRORS, 409: {"model": Message}},
              tags=["labelling"])
 @transactional
@@ -220,6 +228,16 @@ def skip_item(uid: str, caller: Caller, db: DB) -> dict:
     leases.skip(db, item, caller.user)
     db.commit()
     return {"skipped": uid}
+
+
+@router.delete("/items/{uid}/skip", responses=ERRORS, tags=["labelling"])
+@transactional
+def unskip_item(uid: str, caller: Caller, db: DB) -> dict:
+    """Undo the caller's skip: the item is offered to them again."""
+    item, _ = item_for(db, caller.user, uid)
+    undone = leases.unskip(db, item, caller.user)
+    db.commit()
+    return {"unskipped": uid, "was_skipped": undone}
 
 
 @router.post("/items/{uid}/labels", response_model=LabelOut,

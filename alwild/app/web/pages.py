@@ -27,6 +27,8 @@ from alwild.app.services.summaries import (
     preview_text,
     progress,
     queue_entries,
+    score_classes,
+    score_meaning,
 )
 from alwild.app.services.throttle import record_failure, record_success, wait_seconds
 from alwild.app.services.tokens import revoke_token
@@ -131,8 +133,12 @@ def home(request: Request, caller: Caller, db: DB):
 def queue_page(slug: str, request: Request, caller: Caller,
                db: DB):
     project = project_for(db, caller.user, slug)
-    return _render(request, "queue.html", caller, project=project,
-                   entries=queue_entries(db, project), prog=progress(db, project))
+    entries = queue_entries(db, project)
+    prog = progress(db, project)
+    strategy = prog["round"]["strategy"] if prog["round"] else project.strategy
+    return _render(request, "queue.html", caller, project=project, entries=entries, prog=prog,
+                   thumbs=any(e["thumb_url"] for e in entries),
+                   score_info=score_meaning(strategy, score_classes(project)))
 
 
 @router.get("/p/{slug}/next")
@@ -159,7 +165,8 @@ def item_page(slug: str, uid: str, request: Request, caller: Caller,
     payload = {"uid": item.uid, "slug": slug, "task": project.task, "labels": project.labels,
                "kind": item.kind, "width": item.width, "height": item.height,
                "my_label": data["my_label"], "lease_seconds": project.lease_seconds,
-               "readonly": taken_by_other, "guess": item.guess}
+               "readonly": taken_by_other, "guess": item.guess,
+               "suggestions": data["suggestions"]}
     return _render(request, "item.html", caller, project=project, item=item, data=data,
                    payload=payload, prog=prog, taken_by_other=taken_by_other)
 

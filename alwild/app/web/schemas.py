@@ -53,6 +53,34 @@ class ConflictOut(BaseModel):
     current: LabelOut
 
 
+class SuggestionOut(BaseModel):
+    """A model suggestion: a class, with a box ``[x, y, w, h]`` in image pixels for
+    detection projects."""
+
+    label: str
+    score: float
+    box: list[float] | None
+
+
+class ScoreRank(BaseModel):
+    """An item's place in its round: rank 1 is the most informative."""
+
+    rank: int
+    of: int
+    percentile: float
+
+
+class ScoreInfo(BaseModel):
+    """What the informativeness score means: the strategy, its scale (``low``/``high``,
+    None where it has none) and the item's rank in its round."""
+
+    strategy: str
+    what: str
+    low: float | None
+    high: float | None
+    rank: ScoreRank | None
+
+
 class ItemOut(BaseModel):
     uid: str
     project: str
@@ -67,6 +95,9 @@ class ItemOut(BaseModel):
     guess_p: float | None
     lease_expires: float | None
     my_label: LabelOut | None
+    thumb_url: str | None = None
+    suggestions: list[SuggestionOut] = []
+    score_info: ScoreInfo | None = None
 
 
 class ProjectOut(BaseModel):
@@ -109,6 +140,8 @@ class QueueEntry(BaseModel):
     split: str
     leased: bool
     preview: str
+    place: ScoreRank | None = None
+    thumb_url: str | None = None
 
 
 class RoundOut(BaseModel):
@@ -123,10 +156,35 @@ class ModelOut(BaseModel):
     version: int
     labels: int
     accuracy: float | None
+    metrics: dict[str, float] = {}
     n_holdout: int
     seconds: float
     warm: bool
     created_at: float
+
+
+class QualityOut(BaseModel):
+    """The latest model's held-out figures beside always answering the majority class;
+    ``ap50`` is AP@0.5 by class for a detector."""
+
+    version: int
+    balanced_accuracy: float | None
+    majority_balanced_accuracy: float | None
+    majority_accuracy: float | None
+    ap50: dict[str, float]
+
+class AssistRound(BaseModel):
+    """One round's use of the model's suggestions (see services.suggestions.assist_rate)."""
+
+    round: int | None
+    labels: int
+    assisted: int
+    suggested: int
+    accepted: int
+    moved: int
+    deleted: int
+    added: int
+    accept_rate: float | None
 
 
 class ProgressOut(BaseModel):
@@ -136,6 +194,9 @@ class ProgressOut(BaseModel):
     labels_this_round: int
     round: RoundOut | None
     models: list[ModelOut]
+    quality: QualityOut | None = None
+
+    assist: list[AssistRound] = []
     train_state: str
     train_error: str | None
     retrain_in: int

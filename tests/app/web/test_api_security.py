@@ -87,6 +87,8 @@ def test_annotators_cannot_see_another_projects_items_labels_or_media(frames):
                          ("GET", f"/api/projects/{s.slug}/progress"),
                          ("GET", f"/api/items/{mine['uid']}"),
                          ("GET", f"/api/items/{mine['uid']}/media"),
+                         ("GET", f"/api/items/{mine['uid']}/thumb"),
+                         ("DELETE", f"/api/items/{mine['uid']}/skip"),
                          ("GET", f"/api/items/{mine['uid']}/labels"),
                          ("POST", f"/api/items/{mine['uid']}/skip")):
         assert client.request(method, path, headers=h).status_code == 404, path
@@ -110,12 +112,14 @@ def test_media_is_confined_to_the_media_root_even_through_symlinks(frames, tmp_p
     link = s.ws.media_root / "ab" / "link.jpg"
     link.parent.mkdir(exist_ok=True)
     os.symlink(outside, link)
+    assert client.get(f"/api/items/{uid}/thumb", headers=h).status_code == 200  # now cached
     for evil in ("../secret.key", "../../outside.jpg", str(outside), "ab/link.jpg", ""):
         with s.ws.session() as db, db.begin():
             db.scalar(select(Item).where(Item.uid == uid)).media_path = evil
-        resp = client.get(f"/api/items/{uid}/media", headers=h)
-        assert resp.status_code == 404, evil
-        assert b"JFIF" not in resp.content and len(resp.content) < 200
+        for route in ("media", "thumb"):
+            resp = client.get(f"/api/items/{uid}/{route}", headers=h)
+            assert resp.status_code == 404, (route, evil)
+            assert b"JFIF" not in resp.content and len(resp.content) < 200
 
 
 def test_uploads_are_typed_by_content_not_by_extension(sqlite_ws, tmp_path):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -49,8 +50,10 @@ def served(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def page(served):
+@contextmanager
+def browser_page():
+    """A 1280x860 chromium page whose script errors collect in ``page.errors`` (the test
+    is skipped when chromium does not start)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     with playwright_api.sync_playwright() as p:
         try:
@@ -65,6 +68,12 @@ def page(served):
         pg.errors = errors
         yield pg
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(served):
+    with browser_page() as pg:
+        yield pg
 
 
 def shot(page, name: str) -> None:
@@ -176,12 +185,13 @@ def test_the_whole_loop_in_a_real_browser(served, page):
     page.mouse.down()
     page.mouse.move(corner[0] + 30 * scale, corner[1] + 20 * scale, steps=5)
     page.mouse.up()
-    page.keyboard.press("2")  # class 2 = broken, for the selected box
+    page.keyboard.press("2")  # class 2 = broken: re-classes the box selected by the drags
     page.mouse.move(svg["x"] + 200 * scale, svg["y"] + 20 * scale)  # a second box, deleted
     page.mouse.down()
     page.mouse.move(svg["x"] + 240 * scale, svg["y"] + 60 * scale, steps=3)
     page.mouse.up()
     assert page.locator("#boxlist li").count() == 2
+    page.mouse.click(svg["x"] + 220 * scale, svg["y"] + 40 * scale)  # select it first
     page.keyboard.press("Delete")
     assert page.locator("#boxlist li").count() == 1
     shot(page, "05-boxes")

@@ -1,4 +1,8 @@
 // Bounding-box tool on an SVG laid over the image; coordinates are image pixels.
+// The chosen class is the class of the NEXT box drawn. Re-classing an existing box is its
+// own act: click the box to select it, then press a class key (or pick from its menu).
+// The model's suggestions are dashed until accepted (A: all), corrected (dragged or
+// resized, or re-classed) or deleted (Del; X rejects all of them).
 (function () {
   "use strict";
   const NS = "http://www.w3.org/2000/svg";
@@ -11,6 +15,8 @@
     return node;
   }
 
+  function copy(b) { return { x: b.x, y: b.y, w: b.w, h: b.h, label: b.label, score: b.score }; }
+
   class BoxTool {
     constructor(svg, page, say) {
       this.svg = svg;
@@ -18,23 +24,31 @@
       this.say = say;
       this.W = page.width;
       this.H = page.height;
-      this.items = page.my_label ? page.my_label.boxes.map((b) => Object.assign({}, b)) : [];
+      this.scale = 1;
+      this.items = page.my_label ? page.my_label.boxes.map(copy) : [];
+      this.proposals = page.my_label ? [] : (page.suggestions || []).filter((s) => s.box)
+        .map((s) => ({ x: s.box[0], y: s.box[1], w: s.box[2], h: s.box[3], label: s.label, score: s.score }));
       this.current = page.labels[0];
-      this.selected = -1;
+      this.sel = null;  // {kind: "box" | "sug", i}
       this.past = [];
       this.drag = null;
       this.list = document.getElementById("boxlist");
+      this.mode = document.getElementById("mode");
       document.querySelectorAll("#classes .choice").forEach((b) =>
         b.addEventListener("click", () => this.setClass(b.dataset.value)));
       svg.addEventListener("pointerdown", (e) => this.down(e));
       svg.addEventListener("pointermove", (e) => this.move(e));
       svg.addEventListener("pointerup", (e) => this.up(e));
       svg.addEventListener("pointercancel", (e) => this.up(e));
-      this.setClass(this.current);
+      this.nextClass(this.current);
       this.render();
     }
 
     boxes() { return this.items.map((b) => ({ x: b.x, y: b.y, w: b.w, h: b.h, label: b.label })); }
+
+    pending() { return this.proposals.length; }
+
+    setScale(s) { this.scale = s; this.render(); }
 
     point(e) {
       const r = this.svg.getBoundingClientRect();
@@ -44,99 +58,178 @@
     }
 
     remember() {
-      this.past.push(JSON.stringify(this.items));
+      this.past.push(JSON.stringify([this.items, this.proposals]));
       if (this.past.length > 100) this.past.shift();
     }
 
     undo() {
       if (!this.past.length) return false;
-      this.items = JSON.parse(this.past.pop());
-      this.selected = -1;
+      [this.items, this.proposals] = JSON.parse(this.past.pop());
+      this.sel = null;
       this.render();
       this.say("Undone.", "");
       return true;
     }
 
-    setClass(label) {
+    list_(kind) { return kind === "sug" ? this.proposals : this.items; }
+
+    selected() { return this.sel ? this.list_(this.sel.kind)[this.sel.i] : null; }
+
+    nextClass(label) {
       this.current = label;
-      document.querySelectorAll("#classes .choice").forEach((b) =>
-        b.classList.toggle("selected", b.dataset.value === label));
-      if (this.selected >= 0 && this.items[this.selected].label !== label) {
-        this.remember();
-        this.items[this.selected].label = label;
-        this.render();
+      document.querySelectorAll("#classes .choice").forEach((b) => {
+        b.classList.toggle("selected", b.dataset.value === label);
+        b.setAttribute("aria-pressed", b.dataset.value === label ? "true" : "false");
+      });
+      this.showMode();
+    }
+
+    showMode() {
+      if (!this.mode) return;
+      const b = this.selected();
+      if (b) {
+        const what = this.sel.kind === "sug" ? "Suggestion" : "Box " + (this.sel.i + 1);
+        this.mode.innerHTML = "";
+        this.mode.append(what + " selected (" + b.label + "): a class key re-classes it, ",
+          Object.assign(document.createElement("kbd"), { textContent: "Del" }), " deletes it, ",
+          Object.assign(document.createElement("kbd"), { textContent: "Esc" }), " deselects.");
+        this.mode.className = "mode editing";
+      } else {
+        this.mode.textContent = "Next box: " + this.current;
+        this.mode.className = "mode";
       }
     }
 
-    deleteSelected() {
-      if (this.selected < 0) return;
+    // a class key or button: re-class the selected box if one is selected, else set the
+    // class of the next box
+    setClass(label) {
+      const b = this.selected();
+      if (!b) {
+        this.nextClass(label);
+        this.say("Next box: " + label + ".", "");
+        return;
+      }
+      this.relabel(this.sel.kind, this.sel.i, label);
+    }
+
+    relabel(kind, i, label) {
+      const b = this.list_(kind)[i];
+      const before = b.label;
       this.remember();
-      this.items.splice(this.selected, 1);
-      this.selected = -1;
+      b.label = label;
+      if (kind === "sug") i = this.confirm(i);
+      this.sel = { kind: "box", i: i };
+      this.render();
+      this.say("Box " + (i + 1) + " re-classed: " + before + " → " + label + ".", "ok");
+      const g = this.svg.querySelector('g[data-box="' + i + '"]');
+      if (g) g.classList.add("flash");
+    }
+
+    // a suggestion becomes a confirmed box; returns its index among the boxes
+    confirm(i) {
+      const [b] = this.proposals.splice(i, 1);
+      delete b.score;
+      this.items.push(b);
+      return this.items.length - 1;
+    }
+
+    acceptAll() {
+      if (!this.proposals.length) { this.say("No open suggestions.", ""); return; }
+      this.remember();
+      const n = this.proposals.length;
+      while (this.proposals.length) this.confirm(0);
+      this.sel = null;
+      this.render();
+      this.say("Accepted " + n + " suggestion" + (n > 1 ? "s" : "") + ".", "ok");
+    }
+
+    rejectAll() {
+      if (!this.proposals.length) { this.say("No open suggestions.", ""); return; }
+      this.remember();
+      const n = this.proposals.length;
+      this.proposals = [];
+      if (this.sel && this.sel.kind === "sug") this.sel = null;
+      this.render();
+      this.say("Rejected " + n + " suggestion" + (n > 1 ? "s" : "") + ".", "");
+    }
+
+    deselect() {
+      if (!this.sel) return false;
+      this.sel = null;
+      this.render();
+      return true;
+    }
+
+    deleteSelected() {
+      if (!this.sel) return;
+      this.remember();
+      this.list_(this.sel.kind).splice(this.sel.i, 1);
+      this.sel = null;
       this.render();
     }
 
     down(e) {
       if (this.page.readonly || e.button !== 0) return;
       const p = this.point(e);
-      const target = e.target;
+      const t = e.target;
       this.svg.setPointerCapture(e.pointerId);
       this.remember();
-      if (target.dataset.handle !== undefined) {
-        const i = Number(target.dataset.index);
-        const b = this.items[i];
-        const h = target.dataset.handle;  // corner: "nw", "ne", "sw", "se"
-        const fx = h.includes("w") ? b.x + b.w : b.x;
-        const fy = h.includes("n") ? b.y + b.h : b.y;
-        this.drag = { mode: "resize", i: i, fx: fx, fy: fy };
-        this.selected = i;
-      } else if (target.dataset.index !== undefined) {
-        const i = Number(target.dataset.index);
-        const b = this.items[i];
-        this.drag = { mode: "move", i: i, dx: p.x - b.x, dy: p.y - b.y, moved: false };
-        this.selected = i;
-        this.setClassButtons(b.label);
+      const kind = t.dataset.kind;
+      if (t.dataset.handle !== undefined) {
+        const i = Number(t.dataset.index);
+        const b = this.list_(kind)[i];
+        const h = t.dataset.handle;  // corner: "nw", "ne", "sw", "se"
+        this.drag = { mode: "resize", kind: kind, i: i, fx: h.includes("w") ? b.x + b.w : b.x,
+                      fy: h.includes("n") ? b.y + b.h : b.y, moved: false };
+        this.sel = { kind: kind, i: i };
+      } else if (t.dataset.index !== undefined) {
+        const i = Number(t.dataset.index);
+        const b = this.list_(kind)[i];
+        this.drag = { mode: "move", kind: kind, i: i, dx: p.x - b.x, dy: p.y - b.y, moved: false };
+        this.sel = { kind: kind, i: i };
       } else {
         this.items.push({ x: p.x, y: p.y, w: 0, h: 0, label: this.current });
-        this.selected = this.items.length - 1;
-        this.drag = { mode: "draw", i: this.selected, fx: p.x, fy: p.y };
+        this.drag = { mode: "draw", kind: "box", i: this.items.length - 1, fx: p.x, fy: p.y };
+        this.sel = null;
       }
       this.render();
       e.preventDefault();
-    }
-
-    setClassButtons(label) {
-      this.current = label;
-      document.querySelectorAll("#classes .choice").forEach((b) =>
-        b.classList.toggle("selected", b.dataset.value === label));
     }
 
     move(e) {
       if (!this.drag) return;
       const p = this.point(e);
       const d = this.drag;
+      if (d.kind === "sug") {  // correcting a suggestion confirms it
+        d.i = this.confirm(d.i);
+        d.kind = "box";
+        this.sel = { kind: "box", i: d.i };
+      }
       const b = this.items[d.i];
       if (d.mode === "move") {
         b.x = Math.min(this.W - b.w, Math.max(0, p.x - d.dx));
         b.y = Math.min(this.H - b.h, Math.max(0, p.y - d.dy));
-        d.moved = true;
       } else {
         b.x = Math.min(d.fx, p.x); b.y = Math.min(d.fy, p.y);
         b.w = Math.abs(p.x - d.fx); b.h = Math.abs(p.y - d.fy);
       }
+      d.moved = true;
       this.render();
     }
 
-    up(e) {
+    up() {
       if (!this.drag) return;
       const d = this.drag;
       this.drag = null;
-      const b = this.items[d.i];
-      if (d.mode !== "move" && (b.w < MIN || b.h < MIN)) {
-        this.items.splice(d.i, 1);
-        this.selected = -1;
-        this.past.pop();
-      } else if (d.mode === "move" && !d.moved) {
+      if (d.mode === "draw") {
+        const b = this.items[d.i];
+        if (b.w < MIN || b.h < MIN) {
+          this.items.splice(d.i, 1);
+          this.past.pop();
+        } else {
+          this.say("Box " + (d.i + 1) + " drawn: " + b.label + ".", "");
+        }
+      } else if (!d.moved) {
         this.past.pop();
       }
       this.items.forEach((bx) => {
@@ -146,50 +239,64 @@
       this.render();
     }
 
+    drawOne(b, kind, i) {
+      const c = "c" + (this.page.labels.indexOf(b.label) % 9);
+      const on = this.sel && this.sel.kind === kind && this.sel.i === i;
+      const g = el("g", { class: "box " + c + (kind === "sug" ? " suggestion" : "") + (on ? " selected" : ""),
+                          ["data-" + kind]: i }, this.svg);
+      el("rect", { x: b.x, y: b.y, width: b.w, height: b.h, "data-index": i, "data-kind": kind }, g);
+      const px = 1 / this.scale;
+      const tag = el("text", { x: b.x + 2 * px, y: Math.max(13 * px, b.y - 3 * px), "font-size": 13 * px,
+                               "stroke-width": 2.5 * px }, g);
+      tag.textContent = kind === "sug" ? "? " + b.label + " " + Math.round(100 * b.score) + "%"
+        : (i + 1) + " " + b.label;
+      if (on) {
+        const s = 10 * px;
+        [["nw", b.x, b.y], ["ne", b.x + b.w, b.y], ["sw", b.x, b.y + b.h], ["se", b.x + b.w, b.y + b.h]]
+          .forEach(([h, x, y]) => el("rect", { class: "handle", x: x - s / 2, y: y - s / 2, width: s, height: s,
+            "data-handle": h, "data-index": i, "data-kind": kind }, g));
+      }
+    }
+
     render() {
       while (this.svg.firstChild) this.svg.removeChild(this.svg.firstChild);
-      const labels = this.page.labels;
-      const stroke = Math.max(1, this.W / 300);
-      this.items.forEach((b, i) => {
-        const c = "c" + (labels.indexOf(b.label) % 9);
-        const g = el("g", { class: "box " + c + (i === this.selected ? " selected" : "") }, this.svg);
-        el("rect", { x: b.x, y: b.y, width: b.w, height: b.h, "data-index": i,
-                     "stroke-width": stroke }, g);
-        const tag = el("text", { x: b.x + 2, y: Math.max(8, b.y - 2), "font-size": Math.max(8, this.W / 40) }, g);
-        tag.textContent = (i + 1) + " " + b.label;
-        if (i === this.selected) {
-          const s = Math.max(4, this.W / 60);
-          [["nw", b.x, b.y], ["ne", b.x + b.w, b.y], ["sw", b.x, b.y + b.h], ["se", b.x + b.w, b.y + b.h]]
-            .forEach(([h, x, y]) => el("rect", { class: "handle", x: x - s / 2, y: y - s / 2,
-              width: s, height: s, "data-handle": h, "data-index": i }, g));
-        }
-      });
+      this.proposals.forEach((b, i) => this.drawOne(b, "sug", i));
+      this.items.forEach((b, i) => this.drawOne(b, "box", i));
       this.renderList();
+      this.showMode();
+      const left = document.getElementById("suggest-count");
+      if (left) left.textContent = String(this.proposals.length);
+    }
+
+    row(b, kind, i) {
+      const li = document.createElement("li");
+      const on = this.sel && this.sel.kind === kind && this.sel.i === i;
+      li.className = (on ? "selected " : "") + (kind === "sug" ? "suggestion" : "");
+      li.dataset.kind = kind;
+      const pick = document.createElement("select");
+      pick.setAttribute("aria-label", (kind === "sug" ? "class of suggestion " : "class of box ") + (i + 1));
+      this.page.labels.forEach((lab) => {
+        const o = document.createElement("option");
+        o.value = lab; o.textContent = lab; o.selected = lab === b.label;
+        pick.appendChild(o);
+      });
+      pick.addEventListener("change", () => this.relabel(kind, i, pick.value));
+      const size = document.createElement("span");
+      size.className = "muted small";
+      size.textContent = " " + Math.round(b.w) + "×" + Math.round(b.h) +
+        (kind === "sug" ? " suggested " + Math.round(100 * b.score) + "% " : " ");
+      const del = document.createElement("button");
+      del.type = "button"; del.className = "link"; del.textContent = "delete";
+      del.addEventListener("click", () => { this.sel = { kind: kind, i: i }; this.deleteSelected(); });
+      li.append(pick, size, del);
+      return li;
     }
 
     renderList() {
       if (!this.list) return;
       this.list.textContent = "";
-      this.items.forEach((b, i) => {
-        const li = document.createElement("li");
-        li.className = i === this.selected ? "selected" : "";
-        const pick = document.createElement("select");
-        pick.setAttribute("aria-label", "class of box " + (i + 1));
-        this.page.labels.forEach((lab) => {
-          const o = document.createElement("option");
-          o.value = lab; o.textContent = lab; o.selected = lab === b.label;
-          pick.appendChild(o);
-        });
-        pick.addEventListener("change", () => { this.remember(); b.label = pick.value; this.render(); });
-        const size = document.createElement("span");
-        size.className = "muted small";
-        size.textContent = " " + Math.round(b.w) + "×" + Math.round(b.h) + " ";
-        const del = document.createElement("button");
-        del.type = "button"; del.className = "link"; del.textContent = "delete";
-        del.addEventListener("click", () => { this.selected = i; this.deleteSelected(); });
-        li.append(pick, size, del);
-        this.list.appendChild(li);
-      });
+      this.items.forEach((b, i) => this.list.appendChild(this.row(b, "box", i)));
+      this.proposals.forEach((b, i) => this.list.appendChild(this.row(b, "sug", i)));
     }
   }
 

@@ -1,4 +1,5 @@
-// The labelling page: label buttons, keyboard shortcuts, idempotent submit, lease renewal.
+// The labelling page: label buttons, keyboard shortcuts, idempotent submit, lease renewal,
+// undo (of a box edit, then of the last label or skip), zoom and the model's suggestions.
 (function () {
   "use strict";
   const page = JSON.parse(document.getElementById("page-data").textContent);
@@ -6,11 +7,17 @@
   const statusEl = document.getElementById("status");
   const started = Date.now();
   const history = JSON.parse(sessionStorage.getItem("alwild-history-" + page.slug) || "[]");
-  let chosen = page.my_label ? page.my_label.value : null;
+  const suggested = (page.suggestions || []).find((s) => !s.box);
+  let chosen = page.my_label ? page.my_label.value : (suggested ? suggested.label : null);
   let requestId = null;
   let busy = false;
   const boxes = window.BoxTool && document.getElementById("boxes")
     ? new window.BoxTool(document.getElementById("boxes"), page, say) : null;
+  const viewer = document.getElementById("viewer");
+  if (viewer && window.Zoom) {
+    new window.Zoom(viewer, document.getElementById("stage"), page.width, page.height,
+      (scale) => { if (boxes) boxes.setScale(scale); });
+  }
 
   function say(text, kind) {
     statusEl.textContent = text;
@@ -45,14 +52,38 @@
     window.location.href = "/p/" + encodeURIComponent(page.slug) + "/next";
   }
 
-  async function submit() {
+  function remember(uid, action) {
+    history.push({ uid: uid, action: action });
+    sessionStorage.setItem("alwild-history-" + page.slug, JSON.stringify(history.slice(-50)));
+  }
+
+  // Enter: save what is on the page. A frame with no boxes is never saved by Enter: that
+  // takes the explicit "nothing to report" (N).
+  async function submit(nothing) {
     if (busy || page.readonly) return;
     const body = { seconds: (Date.now() - started) / 1000 };
     if (page.task === "classify") {
       if (!chosen) { say("Pick a label first (keys 1-9).", "error"); return; }
       body.value = chosen;
     } else {
+      const open = boxes.pending();
+      if (open) {
+        say(open + " suggestion" + (open > 1 ? "s are" : " is") + " still open (dashed): accept all (A), " +
+          "correct or delete them (Del), or reject all (X); then save.", "error");
+        return;
+      }
       body.boxes = boxes.boxes();
+      if (nothing === true && body.boxes.length) {
+        say("This image has " + body.boxes.length + " box(es): delete them first to report nothing, " +
+          "or press Enter to save them.", "error");
+        return;
+      }
+      if (nothing !== true && !body.boxes.length) {
+        say("No boxes drawn. If there is nothing to report on this image, press N " +
+          "(Nothing to report); otherwise draw the boxes first.", "error");
+        document.getElementById("nothing").classList.add("ask");
+        return;
+      }
       body.image_width = page.width;
       body.image_height = page.height;
     }
@@ -72,9 +103,8 @@
       }
       const data = await resp.json().catch(() => ({}));
       if (resp.ok) {
-        say("Saved ✓ (version " + data.version + ")", "ok");
-        history.push(page.uid);
-        sessionStorage.setItem("alwild-history-" + page.slug, JSON.stringify(history.slice(-50)));
+        say((nothing === true ? "Saved: nothing to report ✓" : "Saved ✓") + " (version " + data.version + ")", "ok");
+        remember(page.uid, "label");
         setTimeout(goNext, 250);
         return;
       }
@@ -95,22 +125,47 @@
   async function skip() {
     if (busy) return;
     busy = true;
-    await api("POST", "/api/items/" + page.uid + "/skip").catch(() => null);
+    const resp = await api("POST", "/api/items/" + page.uid + "/skip").catch(() => null);
+    if (resp && resp.ok) {
+      remember(page.uid, "skip");
+      sessionStorage.setItem("alwild-said-" + page.slug, "Skipped. Z brings it back.");
+    }
     goNext();
   }
 
-  function undo() {
+  function itemUrl(uid) {
+    return "/p/" + encodeURIComponent(page.slug) + "/items/" + encodeURIComponent(uid);
+  }
+
+  // Z: undo the last box edit; with none left, reopen the last item labelled (to edit
+  // it) or skipped (the skip is withdrawn first)
+  async function undo() {
     if (boxes && boxes.undo()) return;
     const prev = history.pop();
     if (!prev) { say("Nothing to undo.", ""); return; }
     sessionStorage.setItem("alwild-history-" + page.slug, JSON.stringify(history));
-    if (prev === page.uid) { undo(); return; }
-    window.location.href = "/p/" + encodeURIComponent(page.slug) + "/items/" + encodeURIComponent(prev);
+    const entry = typeof prev === "string" ? { uid: prev, action: "label" } : prev;
+    if (entry.action === "skip") {
+      const resp = await api("DELETE", "/api/items/" + entry.uid + "/skip").catch(() => null);
+      if (!resp || !resp.ok) {
+        history.push(entry);
+        sessionStorage.setItem("alwild-history-" + page.slug, JSON.stringify(history));
+        say("Could not undo the skip (the server did not answer); try again.", "error");
+        return;
+      }
+      sessionStorage.setItem("alwild-said-" + page.slug, "Skip undone: this item is yours again.");
+    } else if (entry.uid === page.uid) { undo(); return; }
+    window.location.href = itemUrl(entry.uid);
   }
 
   document.querySelectorAll("#choices .choice").forEach((b) =>
     b.addEventListener("click", () => choose(b.dataset.value)));
-  document.getElementById("submit").addEventListener("click", submit);
+  document.getElementById("submit").addEventListener("click", () => submit(false));
+  const nothingButton = document.getElementById("nothing");
+  if (nothingButton) nothingButton.addEventListener("click", () => submit(true));
+  const bind = (id, fn) => { const b = document.getElementById(id); if (b) b.addEventListener("click", fn); };
+  bind("accept-all", () => boxes.acceptAll());
+  bind("reject-all", () => boxes.rejectAll());
   document.getElementById("skip").addEventListener("click", skip);
   document.getElementById("undo").addEventListener("click", undo);
 
@@ -122,7 +177,15 @@
       if (boxes) boxes.setClass(value); else choose(value);
       e.preventDefault();
     } else if (e.key === "Enter") {
-      e.preventDefault(); submit();
+      e.preventDefault(); submit(false);
+    } else if (boxes && (e.key === "n" || e.key === "N")) {
+      e.preventDefault(); submit(true);
+    } else if (boxes && (e.key === "a" || e.key === "A")) {
+      e.preventDefault(); boxes.acceptAll();
+    } else if (boxes && (e.key === "x" || e.key === "X")) {
+      e.preventDefault(); boxes.rejectAll();
+    } else if (boxes && e.key === "Escape") {
+      if (boxes.deselect()) e.preventDefault();
     } else if (e.key === "s" || e.key === "S") {
       e.preventDefault(); skip();
     } else if (e.key === "z" || e.key === "Z") {
@@ -132,16 +195,11 @@
     }
   });
 
-  function fitImage() {
-    const stage = document.getElementById("stage");
-    if (!stage || !page.width) return;
-    const avail = stage.parentElement.getBoundingClientRect().width - 40;
-    const tall = Math.max(240, window.innerHeight - 230);
-    const scale = Math.min(avail / page.width, tall / page.height, 6);
-    stage.style.width = Math.floor(page.width * scale) + "px";
+  const said = sessionStorage.getItem("alwild-said-" + page.slug);
+  if (said) {
+    sessionStorage.removeItem("alwild-said-" + page.slug);
+    if (!statusEl.textContent.trim()) say(said, "");
   }
-  fitImage();
-  window.addEventListener("resize", fitImage);
 
   if (chosen) choose(chosen);
   if (!page.readonly && !page.my_label) {

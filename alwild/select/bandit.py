@@ -1,0 +1,166 @@
+"""A bandit over query strategies, as pure functions on arrays (the core of ``auto``).
+
+The idea is Active Learning by Learning (Hsu & Lin, 2015): each strategy is an *arm*;
+a query slot draws an arm from a mixture with an exploration floor, and the arm names the
+row. Because the probability ``q`` with which each queried row was drawn is known, every
+labelled row carries an importance weight ``1 / (n_available · q)``, and the weighted mean
+of any per-row quantity over the queried rows is an unbiased estimate of its mean over the
+pool: that is how the reward (an accuracy gain) is estimated without extra labels.
+
+- :func:`arm_probabilities`: the mixture of an exponential-weights bandit (EXP3) with a floor;
+- :func:`exploration_floor`: the floor, wide while evidence is thin, narrowing with rounds;
+- :func:`draw_slots`: a batch drawn slot by slot from the mixture, with each pick's ``q``;
+- :func:`importance_weights`, :func:`weighted_gain`: the unbiased reward;
+- :func:`exp3_update`: the arms' log-weights after a reward.
+
+>>> p = arm_probabilities(np.zeros(3), floor=0.1)
+>>> p.round(3).tolist()
+[0.333, 0.333, 0.333]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from alwild.errors import UserValueError
+from alwild.select.common import as_rng, check_k
+
+__all__ = ["arm_probabilities", "exploration_floor", "draw_slots", "importance_weights",
+           "weighted_gain", "exp3_update"]
+
+
+def arm_probabilities(log_weights: np.ndarray, floor: float) -> np.ndarray:
+    """``(1 - K·floor) · softmax(log_weights) + floor``: every arm keeps ``floor``.
+
+    >>> arm_probabilities(np.array([0.0, 50.0]), floor=0.05).round(3).tolist()
+    [0.05, 0.95]
+    """
+    w = np.asarray(log_weights, dtype=float)
+    k = w.size
+    if k == 0:
+        raise UserValueError("a bandit needs at least one arm")
+    if not 0.0 <= floor <= 1.0 / k:
+        raise UserValueError(f"floor must be in [0, 1/{k}], got {floor}")
+    soft = np.exp(w - w.max())
+    soft /= soft.sum()
+    return (1.0 - k * floor) * soft + floor
+
+
+def exploration_floor(n_arms: int, n_rounds: int, minimum: float = 0.05) -> float:
+    """Each arm's least probability after ``n_rounds`` rewards: ``1 / K`` (a uniform
+    mixture) before any evidence, shrinking as ``1 / (K · sqrt(1 + rounds / K))`` — the
+    anytime EXP3 rate — but never below ``minimum`` (capped at ``1 / K``).
+
+    >>> exploration_floor(3, 0), round(exploration_floor(3, 30), 3), exploration_floor(3, 10**6)
+    (0.3333333333333333, 0.101, 0.05)
+    """
+    if n_arms < 1 or n_rounds < 0:
+        raise UserValueError(f"need n_arms >= 1 and n_rounds >= 0, got {n_arms}, {n_rounds}")
+    base = 1.0 / n_arms
+    return float(min(base, max(minimum, base / np.sqrt(1.0 + n_rounds / n_arms))))
+
+
+def draw_slots(
+    arm_probs: np.ndarray,
+    rankings: Sequence[np.ndarray | None],
+    n_pool: int,
+    k: int,
+    random_state: int | np.random.Generator | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Draw ``k`` distinct pool rows slot by slot from the arms' mixture.
+
+    ``rankings[a]`` is arm ``a``'s preference order over pool rows (its best first; at
+    least ``k`` of them), or None for an arm that picks uniformly among the rows not yet
+    taken. Per slot, arm ``a`` recommends its best row not yet taken; the slot's row is
+    drawn with probability ``q(x) = sum_a p_a · [a recommends x]`` (uniform arms spread
+    their ``p_a`` over the ``n_available`` rows left).
+
+    Returns ``(rows, q, n_available, credit)``: per slot the row, its ``q``, the rows it
+    was drawn from, and a ``(k, n_arms)`` matrix with ``[a recommended the row] / q`` (what
+    EXP4 credits each arm with).
+
+    >>> rows, q, n_av, credit = draw_slots(np.array([1.0, 0.0]), [np.array([2, 0, 1]), None],
+    ...                                    3, 2, random_state=0)
+    >>> rows.tolist(), q.tolist(), n_av.tolist()
+    ([2, 0], [1.0, 1.0], [3, 2])
+    """
+    p = np.asarray(arm_probs, dtype=float)
+    if p.size != len(rankings):
+        raise UserValueError(f"{p.size} arm probabilities but {len(rankings)} rankings")
+    if np.any(p < 0) or not np.isclose(p.sum(), 1.0):
+        raise UserValueError("arm probabilities must be non-negative and sum to 1")
+    check_k(k, n_pool)
+    rng = as_rng(random_state)
+    taken = np.zeros(n_pool, dtype=bool)
+    cursors = [0] * p.size
+    rows = np.empty(k, dtype=np.intp)
+    q = np.empty(k)
+    n_available = np.empty(k, dtype=np.intp)
+    credit = np.zeros((k, p.size))
+    for slot in range(k):
+        left = n_pool - slot
+        recommended = np.full(p.size, -1, dtype=np.intp)
+        for a, ranking in enumerate(rankings):
+            if ranking is None:
+                continue
+            while cursors[a] < len(ranking) and taken[ranking[cursors[a]]]:
+                cursors[a] += 1
+            if cursors[a] >= len(ranking):
+                raise UserValueError(f"arm {a}'s ranking has fewer than {k} rows")
+            recommended[a] = ranking[cursors[a]]
+        arm = int(rng.choice(p.size, p=p))
+        if recommended[arm] >= 0:
+            row = int(recommended[arm])
+        else:
+            free = np.flatnonzero(~taken)
+            row = int(free[rng.integers(free.size)])
+        uniform_mass = p[recommended < 0].sum() / left
+        q[slot] = p[recommended == row].sum() + uniform_mass
+        credit[slot] = np.where(recommended == row, 1.0, 0.0) / q[slot]
+        credit[slot, recommended < 0] = 1.0 / (left * q[slot])
+        rows[slot], n_available[slot] = row, left
+        taken[row] = True
+    return rows, q, n_available, credit
+
+
+def importance_weights(q: np.ndarray, n_available: np.ndarray) -> np.ndarray:
+    """``1 / (n_available · q)``: 1 for a uniform draw; the weighted mean of a quantity over
+    drawn rows is unbiased for its mean over the rows they were drawn from.
+
+    >>> importance_weights(np.array([0.01, 0.5]), np.array([100, 100])).tolist()
+    [1.0, 0.02]
+    """
+    q, n_available = np.asarray(q, dtype=float), np.asarray(n_available, dtype=float)
+    if np.any(q <= 0) or np.any(q > 1):
+        raise UserValueError("draw probabilities must lie in (0, 1]")
+    return 1.0 / (n_available * q)
+
+
+def weighted_gain(weights: np.ndarray, correct_after: np.ndarray,
+                  correct_before: np.ndarray) -> float:
+    """Importance-weighted mean of ``correct_after - correct_before``: an unbiased estimate
+    of the accuracy gain, over the pool, between two models that saw none of these rows.
+
+    >>> weighted_gain(np.array([1.0, 3.0]), np.array([1, 1]), np.array([1, 0]))
+    1.5
+    """
+    w = np.asarray(weights, dtype=float)
+    if w.size == 0:
+        return 0.0
+    diff = np.asarray(correct_after, dtype=float) - np.asarray(correct_before, dtype=float)
+    return float(np.mean(w * diff))
+
+
+def exp3_update(log_weights: np.ndarray, credit: np.ndarray, reward: float,
+                learning_rate: float, clip: float = 1.0) -> np.ndarray:
+    """EXP4's step: arm ``a`` gains ``learning_rate · reward · credit[a]`` (its importance-
+    weighted share of the reward), the product clipped to ``[-clip, clip]`` so one lucky
+    draw cannot decide the bandit.
+
+    >>> exp3_update(np.zeros(2), np.array([2.0, 0.0]), 0.1, 0.5).tolist()
+    [0.1, 0.0]
+    """
+    step = np.clip(learning_rate * reward * np.asarray(credit, dtype=float), -clip, clip)
+    return np.asarray(log_weights, dtype=float) + step

@@ -1,0 +1,185 @@
+"""Is ``auto`` never worse than random, on hard tables too? (issue 15)
+
+Tables: the five builtins, and generated ones that break uncertainty sampling — label
+noise (``flip_y``), many classes, very rare classes (``weights`` down to 1%) and a mixed
+table of numeric and categorical columns (through ``alwild simulate``'s preprocessing).
+Every table runs ``alwild simulate``'s default estimator (``rf``) under the holdout
+protocol, with one rule for all tables, fixed before any result was seen:
+
+* ``init`` = max(10, 2 × classes) random labels; ``budget`` = 80% of the rest of the pool
+  (so random reaches 98% of the full-data ceiling); ``batch`` = budget / 20 (20 rounds).
+
+For every table it prints auto's AULC (accuracy, in points) against random's and the best
+single strategy's, paired over seeds (95% Student-t CIs), the labels each needs to reach
+98% of each seed's ceiling (median), and the labels saved against random.
+
+    nice -n 10 python benchmarks/hard_tables.py            # 10 seeds, about 20 minutes
+    nice -n 10 python benchmarks/hard_tables.py --quick    # 3 seeds, 4 tables
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq
+from sklearn.datasets import make_classification
+
+from alwild.sim.arms import parse_arms
+from alwild.sim.config import SimConfig
+from alwild.sim.datasets import BUILTIN_NAMES, Dataset, load_dataset
+from alwild.sim.report import aulc, labels_to_reach, median_labels, savings, t_interval
+from alwild.sim.runner import prepare, seed_list, simulate
+
+SINGLES = ("random", "margin", "entropy", "density_margin")
+SHARE = 0.98
+
+
+def generated(name: str, n_classes: int, flip_y: float, weights=None, n_samples: int = 1000,
+              n_features: int = 20, categorical: int = 0, seed: int = 15) -> Dataset:
+    """A ``make_classification`` table; ``categorical`` informative columns are binned
+    into labelled categories (a mixed table that needs one-hot encoding)."""
+    X, y = make_classification(n_samples=n_samples, n_features=n_features, n_informative=10,
+                               n_redundant=4, n_classes=n_classes, n_clusters_per_class=1,
+                               weights=weights, flip_y=flip_y, class_sep=1.0,
+                               random_state=seed)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(n_features)])
+    for i in range(categorical):
+        column = f"x{i}"
+        bins = pd.qcut(frame[column], 5, labels=["a", "b", "c", "d", "e"])
+        frame[f"cat{i}"] = bins.astype(str)
+        frame = frame.drop(columns=column)
+    classes = np.arange(n_classes)
+    return Dataset(name, frame, y.astype(np.intp), classes, "target")
+
+
+def rare_weights(n_classes: int, rare: int, rare_share: float) -> list[float]:
+    """``rare`` classes of ``rare_share`` each, the rest sharing what is left equally."""
+    common = (1.0 - rare * rare_share) / (n_classes - rare)
+    return [common] * (n_classes - rare) + [rare_share] * rare
+
+
+def skewed_weights(n_classes: int, smallest: float) -> list[float]:
+    """Class shares falling geometrically (ratio ``r``), the last one ``smallest``."""
+    def last_share(r: float) -> float:
+        shares = r ** np.arange(n_classes)
+        return shares[-1] / shares.sum() - smallest
+
+    ratio = brentq(last_share, 1e-6, 1.0)
+    shares = ratio ** np.arange(n_classes)
+    return (shares / shares.sum()).tolist()
+
+
+def tables(quick: bool) -> list[Dataset]:
+    made = [
+        generated("noisy_binary_30", 2, 0.30, n_samples=800),
+        generated("noisy7_rare_1pct", 7, 0.10, weights=rare_weights(7, 2, 0.01),
+                  n_samples=1200),
+        generated("classes30_noisy", 30, 0.10, n_samples=1200),
+        generated("classes12_skewed", 12, 0.20, weights=skewed_weights(12, 0.01),
+                  n_samples=1000),
+        generated("mixed_categorical", 5, 0.15, n_samples=800, categorical=6),
+    ]
+    builtins = [load_dataset(name) for name in BUILTIN_NAMES]
+    if quick:
+        return [builtins[0], made[0], made[3], made[4]]
+    return builtins + made
+
+
+def config_for(n_rows: int, n_classes: int) -> SimConfig:
+    pool = n_rows - int(np.ceil(n_rows * 0.3))
+    init = max(10, 2 * n_classes)
+    budget = int(0.8 * (pool - init))
+    return SimConfig(model="rf", init=init, budget=budget, batch=max(1, budget // 20),
+                     metrics=("accuracy",))
+
+
+def compare(curves: pd.DataFrame, ceilings: pd.DataFrame) -> dict:
+    area = aulc(curves, "accuracy").pivot(index="seed", columns="strategy", values="aulc")
+    area *= 100
+    means = area.mean()
+    best = means[list(SINGLES)].idxmax()
+    reach = labels_to_reach(curves, ceilings, "accuracy", SHARE)
+    saved = savings(reach, curves).set_index("strategy")
+    med = {s: median_labels(reach[reach["strategy"] == s]["labels"]) for s in area.columns}
+    d_random = t_interval(area["auto"] - area["random"])
+    d_best = t_interval(area["auto"] - area[best])
+    best_ci = t_interval(area[best])
+    best_saver = saved.drop(index="auto")["saved"].idxmax()
+    best_saving = float(saved.loc[best_saver, "saved"])
+    saves = bool(saved.loc[best_saver, "low"] > 0)  # some strategy surely saves labels
+    auto_saving = float(saved.loc["auto", "saved"])
+    return {
+        "auto": means["auto"], "random": means["random"], "best": best,
+        "best_aulc": means[best], "auto-random": d_random, "auto-best": d_best,
+        "auto in best CI": bool(means["auto"] >= best_ci[1]),  # within, or above it
+        "to98 auto": med["auto"], "to98 random": med["random"], "to98 best": med[best_saver],
+        "best saver": best_saver, "saved best": best_saving, "saved auto": auto_saving,
+        "saving share": auto_saving / best_saving if best_saving > 0 else np.nan,
+        "saves": saves,
+        "random reached": float(reach[reach["strategy"] == "random"]["labels"].notna().mean()),
+    }
+
+
+def fmt_ci(ci: tuple[float, float, float]) -> str:
+    return f"{ci[0]:+.2f} [{ci[1]:+.2f}, {ci[2]:+.2f}]"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 seeds, 4 tables")
+    parser.add_argument("--seeds", type=int, default=None)
+    parser.add_argument("--n-jobs", type=int, default=2)
+    args = parser.parse_args()
+    n_seeds = args.seeds or (3 if args.quick else 10)
+    arms = parse_arms(",".join(("auto", *SINGLES)))
+    rows = []
+    for table in tables(args.quick):
+        started = time.perf_counter()
+        data = prepare(table)
+        config = config_for(len(data.y), data.n_classes)
+        result = simulate(data, arms, config, seed_list(n_seeds), n_jobs=args.n_jobs)
+        row = {"table": table.name, "rows": len(data.y), "classes": data.n_classes,
+               "init/budget/batch": f"{config.init}/{config.budget}/{config.batch}",
+               **compare(result.curves, result.ceilings),
+               "seconds": time.perf_counter() - started}
+        rows.append(row)
+        print(f"{row['table']:<18} auto {row['auto']:.2f}  random {row['random']:.2f}  "
+              f"best {row['best']} {row['best_aulc']:.2f}  auto-random "
+              f"{fmt_ci(row['auto-random'])}  auto-best {fmt_ci(row['auto-best'])}  "
+              f"to98% auto/random/{row['best saver']} {row['to98 auto']:.0f}/"
+              f"{row['to98 random']:.0f}/{row['to98 best']:.0f}  saved auto "
+              f"{row['saved auto']:.1f} best {row['saved best']:.1f}  "
+              f"({row['seconds']:.0f} s)", flush=True)
+    print()
+    print(markdown(rows, n_seeds))
+
+
+def markdown(rows: list[dict], n_seeds: int) -> str:
+    head = ("| table | rows / classes | init/budget/batch | AULC auto | random | best single "
+            "| auto − random [95% CI] | auto − best [95% CI] | labels to 98%: auto / random "
+            "/ best saver | saved vs random: auto / best (share) | pass |")
+    lines = [head, "|" + "---|" * 10]
+    for r in rows:
+        ok_random = r["auto-random"][1] > -0.2
+        ok_best = bool(r["auto in best CI"])
+        ok_save = not r["saves"] or r["saving share"] >= 0.8
+        share = "—" if np.isnan(r["saving share"]) else f"{r['saving share']:.0%}"
+        lines.append(
+            f"| {r['table']} | {r['rows']} / {r['classes']} | {r['init/budget/batch']} | "
+            f"{r['auto']:.2f} | {r['random']:.2f} | {r['best']} {r['best_aulc']:.2f} | "
+            f"{fmt_ci(r['auto-random'])} | {fmt_ci(r['auto-best'])} | "
+            f"{r['to98 auto']:.0f} / {r['to98 random']:.0f} / {r['to98 best']:.0f} "
+            f"({r['best saver']}) | {r['saved auto']:.1f} / {r['saved best']:.1f} ({share}) | "
+            f"{'yes' if ok_random and ok_best and ok_save else 'no'} |")
+    lines.append(f"\n{n_seeds} seeds, paired; AULC is mean held-out accuracy over the curve, "
+                 "in points. pass: auto − random's CI low > −0.2, auto's mean ≥ the best "
+                 "single strategy's CI low, and where the best saver's saving CI is above 0, "
+                 "auto saves ≥ 80% of it.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""The bandit behind ``auto`` (alwild.select.bandit): a proper mixture with its floor,
+exact draw probabilities and importance weights that are unbiased (checked against a
+Monte-Carlo estimate on a synthetic pool)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alwild.errors import UserValueError
+from alwild.select import bandit
+
+log_weights = st.lists(st.floats(-50, 50), min_size=1, max_size=6).map(np.array)
+
+
+@settings(max_examples=60, deadline=None)
+@given(w=log_weights, share=st.floats(0, 1))
+def test_probabilities_sum_to_one_and_keep_the_floor(w, share):
+    floor = share / w.size
+    p = bandit.arm_probabilities(w, floor)
+    assert p.sum() == pytest.approx(1.0)
+    assert np.all(p >= floor - 1e-12)
+    assert int(np.argmax(p)) == int(np.argmax(w)) or np.isclose(p.max(), p[np.argmax(w)])
+
+
+def test_a_floor_above_one_over_k_is_refused():
+    with pytest.raises(UserValueError, match="floor"):
+        bandit.arm_probabilities(np.zeros(4), 0.3)
+
+
+@given(k=st.integers(1, 8), rounds=st.integers(0, 10_000))
+def test_the_floor_starts_uniform_and_narrows_to_its_minimum(k, rounds):
+    floor = bandit.exploration_floor(k, rounds, minimum=0.05)
+    assert bandit.exploration_floor(k, 0) == pytest.approx(1 / k)
+    assert min(0.05, 1 / k) - 1e-12 <= floor <= 1 / k
+    assert bandit.exploration_floor(k, rounds + 1) <= floor
+
+
+def _rankings(n, rng):
+    return [rng.permutation(n), None, np.argsort(-np.arange(n) % 7, kind="stable")]
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(3, 30), seed=st.integers(0, 999), data=st.data())
+def test_slots_are_distinct_and_q_matches_an_independent_sum(n, seed, data):
+    rng = np.random.default_rng(seed)
+    k = data.draw(st.integers(1, n))
+    p = rng.dirichlet(np.ones(3))
+    rankings = _rankings(n, rng)
+    rows, q, n_available, credit = bandit.draw_slots(p, rankings, n, k, random_state=seed)
+    assert np.unique(rows).size == k and rows.min() >= 0 and rows.max() < n
+    taken: set[int] = set()
+    for slot, row in enumerate(rows):
+        proposed = [next(int(r) for r in ranking if int(r) not in taken)
+                    for ranking in (rankings[0], rankings[2])]
+        expected = p[0] * (proposed[0] == row) + p[2] * (proposed[1] == row) + \
+            p[1] / (n - slot)
+        assert q[slot] == pytest.approx(expected)
+        assert n_available[slot] == n - slot
+        assert credit[slot, 1] == pytest.approx(1 / ((n - slot) * q[slot]))
+        taken.add(int(row))
+
+
+def test_importance_weighted_means_are_unbiased_monte_carlo():
+    """E[w · f(x)] over a slot's draw equals the mean of f over the rows it was drawn from,
+    whatever the arms prefer (here two arms that love the rows where f is largest)."""
+    n, k, draws = 40, 3, 6000
+    rng = np.random.default_rng(0)
+    f = rng.normal(size=n) + np.linspace(0, 3, n)
+    best_first = np.argsort(-f)
+    rankings = [best_first, None, best_first[::-1]]
+    p = np.array([0.6, 0.25, 0.15])
+    errors = np.empty((draws, k))
+    naive = np.empty(draws)
+    for i in range(draws):
+        rows, q, n_available, _ = bandit.draw_slots(p, rankings, n, k, random_state=i)
+        w = bandit.importance_weights(q, n_available)
+        for slot in range(k):
+            available = np.setdiff1d(np.arange(n), rows[:slot])
+            errors[i, slot] = w[slot] * f[rows[slot]] - f[available].mean()
+        naive[i] = f[rows].mean() - f.mean()
+    se = errors.std(axis=0, ddof=1) / np.sqrt(draws)
+    assert np.all(np.abs(errors.mean(axis=0)) < 4 * se)
+    assert naive.mean() > 10 * naive.std(ddof=1) / np.sqrt(draws)  # unweighted: biased
+
+
+def test_weighted_gain_and_the_clipped_step_by_hand():
+    w = np.array([0.5, 2.0, 1.0])
+    gain = bandit.weighted_gain(w, np.array([1, 1, 0]), np.array([0, 1, 1]))
+    assert gain == pytest.approx((0.5 * 1 + 0 + 1.0 * -1) / 3)
+    assert bandit.weighted_gain(np.array([]), np.array([]), np.array([])) == 0.0
+    step = bandit.exp3_update(np.array([0.0, 1.0]), np.array([100.0, 2.0]), 0.1, 0.5, clip=1.0)
+    np.testing.assert_allclose(step, [1.0, 1.1])
+
+
+def test_bad_inputs_say_what_is_wrong():
+    with pytest.raises(UserValueError, match="sum to 1"):
+        bandit.draw_slots(np.array([0.5, 0.2]), [None, None], 5, 1)
+    with pytest.raises(UserValueError, match="rankings"):
+        bandit.draw_slots(np.array([1.0]), [None, None], 5, 1)
+    with pytest.raises(UserValueError, match="fewer than"):
+        bandit.draw_slots(np.array([1.0]), [np.array([0])], 5, 2)
+    with pytest.raises(UserValueError, match=r"\(0, 1\]"):
+        bandit.importance_weights(np.array([0.0]), np.array([3]))
