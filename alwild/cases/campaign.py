@@ -26,7 +26,14 @@ from alwild.export.tables import write_coco, write_yolo
 from alwild.vision.contact_sheet import contact_sheet
 from alwild.vision.io import image_sizes
 
-__all__ = ["powerline_campaign", "format_summary"]
+__all__ = ["powerline_campaign", "format_summary", "export_boxes"]
+
+
+def export_boxes(boxes: pd.DataFrame, files, classes, folder: Path) -> None:
+    """The boxes of ``files`` as YOLO txt files and ``coco.json`` in ``folder``."""
+    sizes = image_sizes(sorted(files))
+    write_yolo(boxes, sizes, classes, folder)
+    write_coco(boxes, sizes, classes, folder / "coco.json")
 
 
 def format_summary(summary: pd.DataFrame, full_ba: float, target_share: float) -> str:
@@ -91,10 +98,9 @@ def powerline_campaign(
         listed = Path(data_dir) / "classes.txt"
         classes = (listed.read_text().split() if listed.is_file()
                    else sorted(frames.boxes["class"].unique()))
-        sizes = image_sizes(sorted({frames.files[i] for i in result.experts[best].answered}))
-        write_yolo(boxes, sizes, classes, out / "expert_boxes")
-        write_coco(boxes, sizes, classes, out / "expert_boxes" / "coco.json")
-        echo(f"expert boxes from {best} (seed 0): {len(boxes)} boxes on {len(sizes)} frames "
+        answered = {frames.files[i] for i in result.experts[best].answered}
+        export_boxes(boxes, answered, classes, out / "expert_boxes")
+        echo(f"expert boxes from {best} (seed 0): {len(boxes)} boxes on {len(answered)} frames "
              f"-> {out / 'expert_boxes'} (YOLO txt + coco.json)")
     echo(f"wrote {plot}, {sheet}, {out / 'summary.csv'}")
     return summary

@@ -25,15 +25,23 @@ def register(sub) -> None:
     p.add_argument("--cache", help="powerline: embedding cache (default ~/.cache/alwild)")
     p.add_argument("--backbone", default="auto", choices=["auto", "efficientnet", "cnn"],
                    help="powerline: frozen EfficientNet-Lite0 or a small CNN from scratch")
+    p.add_argument("--detection-strategies", default=None,
+                   help="powerline detection campaign (default least_anomaly_probability,"
+                   "max_box_entropy,mc_disagreement,random)")
+    p.add_argument("--image-size", type=int, default=320,
+                   help="powerline: the detector's input side in pixels (multiple of 32)")
     p.add_argument("--dataset", default="digits", choices=sorted(BUILTIN))
     p.add_argument("--strategies", default=None,
                    help="default entropy,margin,random (powerline: entropy,bald,coreset,"
                    "cluster_margin,random)")
-    p.add_argument("--seeds", type=int, default=None, help="default 3 (powerline: 10)")
+    p.add_argument("--seeds", type=int, default=None,
+                   help="default 3 (powerline: 5 with boxes, else 10)")
     p.add_argument("--init", type=int, default=20)
-    p.add_argument("--batch", type=int, default=10)
+    p.add_argument("--batch", type=int, default=None,
+                   help="labels per round (default 10; powerline detection campaign: 15)")
     p.add_argument("--budget", type=int, default=None,
-                   help="labels to stop at (default 150 extra; powerline: 105 in all)")
+                   help="labels to stop at (default 150 extra; powerline: 105 frames in "
+                   "all, 100 for the detection campaign)")
     p.set_defaults(func=run)
 
 
@@ -44,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         return run_powerline(args)
     args.budget = 150 if args.budget is None else args.budget
     args.seeds = 3 if args.seeds is None else args.seeds
+    args.batch = 10 if args.batch is None else args.batch
     for name in ("seeds", "budget", "init", "batch"):
         if getattr(args, name) < 1:
             raise UserError(f"--{name} must be at least 1, got {getattr(args, name)}")

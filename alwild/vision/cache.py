@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import zipfile
 from os import PathLike
 from pathlib import Path
 
@@ -109,7 +110,7 @@ class FeatureMapCache(EmbeddingCache):
         try:
             with np.load(path, allow_pickle=False) as stored:
                 return {name: stored[name] for name in stored.files}
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             return None
 
     def put_maps(self, digest: str, maps: dict[str, np.ndarray]) -> None:
