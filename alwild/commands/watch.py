@@ -113,6 +113,7 @@ def _round_line(result) -> str:
 
 def _take_in_to_workspace(args: argparse.Namespace, inbox: str) -> int:
     from alwild.app.services.inbox import list_new, open_round, take_in
+    from alwild.app.worker import train_now
     from alwild.commands._workspace import open_project
     from alwild.objectstore import parse_storage_options
 
@@ -124,7 +125,7 @@ def _take_in_to_workspace(args: argparse.Namespace, inbox: str) -> int:
             print(f"{key}: " + (f"refused: {got.error}" if got.error else
                                 f"{got.added} item(s) added, {got.duplicates} duplicate(s)"),
                   flush=True)
-        result = None if args.no_round else open_round(ws, project.id)
+        result = None if args.no_round else open_round(ws, project.id, train_now)
         if result is not None:
             print(f"{project.slug}: {_round_line(result)}", flush=True)
         if args.once:

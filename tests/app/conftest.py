@@ -129,11 +129,15 @@ def make_setup(ws: Workspace, tmp_path: Path, task: str = "classify", n: int = 1
 def _seed(db, project: Project, tmp_path: Path, k: int) -> None:
     from alwild.app.store.orm import Item
 
+    """Label the file's first ``k`` rows with their true class. Rows are matched by their
+    PassengerId, not by item id: a batch ingest inserts rows in content-hash order."""
+    passengers = pd.read_csv(tmp_path / "titanic.csv")["PassengerId"].tolist()
     truth = pd.read_csv(tmp_path / "truth.csv")["Survived"].tolist()
     owner = import_user(db)
-    items = db.scalars(select(Item).where(Item.project_id == project.id).order_by(Item.id)).all()
-    for item, label in list(zip(items, truth, strict=True))[:k]:
-        add_imported_label(db, project, item, owner, label)
+    items = {item.data["PassengerId"]: item for item in
+             db.scalars(select(Item).where(Item.project_id == project.id))}
+    for passenger, label in list(zip(passengers, truth, strict=True))[:k]:
+        add_imported_label(db, project, items[passenger], owner, label)
 
 
 def auth(token: str) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from alwild.app.store.orm import Item, QueryRound, WatchedObject
+from alwild.app.store.orm import Item, Job, QueryRound, WatchedObject
 from alwild.app.store.workspace import open_workspace
 from alwild.cli import main
 
@@ -70,6 +70,7 @@ def test_a_killed_watcher_restarted_takes_each_object_in_once(tmp_path, bucket):
                                     WatchedObject.error, WatchedObject.round_opened)).all()
         n_items = db.scalar(select(func.count(Item.id)))
         n_rounds = db.scalar(select(func.count(QueryRound.id)))
+        jobs = db.execute(select(Job.state, func.count(Job.id)).group_by(Job.state)).all()
     ws.dispose()
     keys = [r.key for r in records]
     assert len(keys) == len(set(keys)) == 31  # every object recorded once
@@ -78,6 +79,8 @@ def test_a_killed_watcher_restarted_takes_each_object_in_once(tmp_path, bucket):
     assert n_items == 30 == sum(r.added for r in records)
     assert [r.key for r in records if r.error] == [bucket.url("incoming/zz-broken.png")]
     assert all(r.round_opened for r in records) and n_rounds >= 1
+    # each round was trained for a retrain job, as a running worker would have trained it
+    assert jobs == [("done", n_rounds)]
 
 
 def test_a_rewritten_object_is_taken_in_again(tmp_path, bucket, capsys):

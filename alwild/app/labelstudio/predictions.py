@@ -6,11 +6,12 @@ Each prediction's ``score`` is the task's place in alwild's query order, as a fr
 sorts prediction scores ascending ("lowest first" is what its Uncertainty sampling and
 the Data Manager's ascending sort do), so either puts the most informative task first.
 
-The result is the model's guess: the class for a classify project. For a detect project,
-the item's stored suggestions (``alwild.app.services.suggestions``: boxes a detector
-proposed) when it has some; otherwise, since the project's model guesses the set of
-classes in a frame, the boxes of the most similar labelled frame that has that set,
-scaled to the frame.
+The result is the model's guess, read from the same inputs the app's training uses
+(:func:`~alwild.app.services.project_models.model_inputs`): for a classify project the
+class its model gives the item (images: from their backbone embeddings). For a detect
+project, the boxes its trained detector proposes: the item's suggestions stored at the last
+retrain (``alwild.app.services.suggestions``: the pool's frames), else, for a frame that
+has none stored (labelled or held-out ones), what the detector finds in it now.
 """
 
 from __future__ import annotations
@@ -22,17 +23,16 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alwild.app.services.features import records_frame
-from alwild.app.services.labels import frame_target
-from alwild.app.services.suggestions import suggestions_for
+from alwild.app.services.project_models import box_suggestions, detector_from_bytes, model_inputs
+from alwild.app.services.projects import project_kind
+from alwild.app.services.suggestions import Suggestion, suggestions_for
 from alwild.app.store.model_files import load_model
-from alwild.app.store.orm import Item, Label, ModelVersion, Project, QueryRound, RoundItem
+from alwild.app.store.orm import Item, ModelVersion, Project, QueryRound, RoundItem
 from alwild.app.store.workspace import Workspace
 from alwild.export.labelstudio import LabelConfig, result_regions
 from alwild.export.records import Box
 
-__all__ = ["Ranking", "latest_ranking", "queue_scores", "nearest_frame", "task_predictions",
-           "UNRANKED_SCORE"]
+__all__ = ["Ranking", "latest_ranking", "queue_scores", "task_predictions", "UNRANKED_SCORE"]
 
 UNRANKED_SCORE = 1.0
 
@@ -74,89 +74,63 @@ def queue_scores(ranks: dict[int, int], item_ids: Sequence[int]) -> np.ndarray:
     return np.array([ranks[i] / n if i in ranks else UNRANKED_SCORE for i in item_ids])
 
 
-def nearest_frame(query: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """For each query row, the index of the nearest candidate row (Euclidean).
-
-    >>> nearest_frame(np.array([[0.0, 0], [5, 5]]), np.array([[4.0, 4], [1, 0]])).tolist()
-    [1, 0]
-    """
-    d = ((query[:, None, :] - candidates[None, :, :]) ** 2).sum(-1)
-    return d.argmin(1)
-
-
-def _features(items: Sequence[Item], estimator):
-    if items and items[0].kind == "image":
-        return np.stack([np.frombuffer(i.features, np.float32) for i in items])
+def _inputs(ws: Workspace, db: Session, project: Project, items: Sequence[Item], estimator):
+    """What the project's model reads for ``items``, as its training builds it (the rows'
+    table, in the model's column order; the images' backbone embeddings)."""
+    X = model_inputs(ws, project_kind(db, project), project.task, [i.data for i in items],
+                     [i.media_path for i in items])
     columns = getattr(estimator, "feature_names_in_", None)
-    return records_frame([i.data for i in items], columns)
+    return X.reindex(columns=list(columns)) if columns is not None else X
 
 
-def _guesses(estimator, items: Sequence[Item]) -> tuple[list[str | None], np.ndarray]:
-    if estimator is None or not items:
-        return [None] * len(items), np.full(len(items), np.nan)
-    proba = estimator.predict_proba(_features(items, estimator))
-    return [str(c) for c in estimator.classes_[proba.argmax(1)]], proba.max(1)
+def _class_results(ws: Workspace, db: Session, project: Project, config: LabelConfig,
+                   items: Sequence[Item], estimator) -> list[list[dict]]:
+    """The model's class of each item, scored by its probability ([] without a model)."""
+    if estimator is None:
+        return [[] for _ in items]
+    proba = estimator.predict_proba(_inputs(ws, db, project, items, estimator))
+    guesses = estimator.classes_[proba.argmax(1)]
+    return [result_regions(config, str(guess), [], score=float(p))
+            for guess, p in zip(guesses, proba.max(1), strict=True)]
 
 
-def _scaled(box: dict, sx: float, sy: float, file: str) -> Box:
-    return Box(file, box["x"] * sx, box["y"] * sy, box["w"] * sx, box["h"] * sy, box["label"])
+def _detected(ws: Workspace, project: Project, items: Sequence[Item],
+              detector: bytes | None) -> list[list[Suggestion]]:
+    """The trained detector's suggestions for ``items`` ([] each without a detector)."""
+    if detector is None or not items:
+        return [[] for _ in items]
+    found = detector_from_bytes(detector, ws).detect(
+        [str(ws.media_root / i.media_path) for i in items])
+    return [box_suggestions(d, project.labels) for d in found]
 
 
-def _frame_boxes(db: Session, project: Project, items: Sequence[Item],
-                 guesses: list[str | None]) -> list[list[Box]]:
-    """The boxes of the nearest labelled frame whose classes are the guessed set."""
-    out: list[list[Box]] = [[] for _ in items]
-    labelled = db.execute(select(Item, Label).join(Label, Label.item_id == Item.id)
-                          .where(Item.project_id == project.id)
-                          .order_by(Label.updated_at)).all()
-    by_target: dict[str, dict[int, tuple[Item, Label]]] = {}
-    for item, label in labelled:
-        by_target.setdefault(frame_target(project, label), {})[item.id] = (item, label)
-    for guess in set(g for g in guesses if g and g != "none"):
-        pool = list(by_target.get(guess, {}).values())
-        which = [j for j, g in enumerate(guesses) if g == guess]
-        if not pool:
-            continue
-        near = nearest_frame(_features([items[j] for j in which], None),
-                             _features([p[0] for p in pool], None))
-        for j, k in zip(which, near, strict=True):
-            ref, label = pool[k]
-            sx, sy = items[j].width / ref.width, items[j].height / ref.height
-            out[j] = [_scaled(b, sx, sy, items[j].data.get("file", "")) for b in label.boxes]
-    return out
+def _detect_results(ws: Workspace, db: Session, project: Project, config: LabelConfig,
+                    items: Sequence[Item], detector: bytes | None) -> list[list[dict]]:
+    """Rectangles per item: its suggestions stored at the last retrain, else what the
+    trained detector finds in the frame now."""
+    shown = [[s for s in suggestions_for(db, item.id) if s.box is not None] for item in items]
+    missing = [k for k, got in enumerate(shown) if not got]
+    for k, got in zip(missing, _detected(ws, project, [items[k] for k in missing], detector),
+                      strict=True):
+        shown[k] = got
+    return [[region for s in got for region in result_regions(
+                config, None, [Box(item.data.get("file", ""), *s.box, s.label)],
+                item.width, item.height, s.score)]
+            for item, got in zip(items, shown, strict=True)]
 
 
 def task_predictions(ws: Workspace, db: Session, project: Project, config: LabelConfig,
                      items: Sequence[Item], ranking: Ranking, estimator=None) -> list[dict]:
-    """One Label Studio prediction per item (``result``, ``score``, ``model_version``)."""
+    """One Label Studio prediction per item (``result``, ``score``, ``model_version``);
+    ``estimator`` is the round's model (loaded when not given; a detection project's model
+    is its detector's bytes)."""
     if estimator is None and ranking.model is not None:
         m = ranking.model
         estimator = load_model(ws.models_root, m.path, m.digest, ws.secret_key)
-    guesses, confidence = _guesses(estimator, items)
-    scores = queue_scores(ranking.ranks, [i.id for i in items])
-    out = []
     if project.task == "detect":
-        results = _detect_results(db, project, config, items, guesses, confidence)
+        results = _detect_results(ws, db, project, config, items, estimator)
     else:
-        results = [result_regions(config, guess, [], score=None if np.isnan(p) else float(p))
-                   for guess, p in zip(guesses, confidence, strict=True)]
-    for result, score in zip(results, scores, strict=True):
-        out.append({"result": result, "score": float(score),
-                    "model_version": ranking.model_version})
-    return out
-
-
-def _detect_results(db: Session, project: Project, config: LabelConfig,
-                    items: Sequence[Item], guesses: list[str | None],
-                    confidence: np.ndarray) -> list[list[dict]]:
-    """Rectangles per item: its stored suggestions, else the nearest frame's boxes."""
-    nearest = _frame_boxes(db, project, items, guesses)
-    out = []
-    for item, p, frame in zip(items, confidence, nearest, strict=True):
-        stored = [s for s in suggestions_for(db, item.id) if s.box is not None]
-        boxes = ([(Box(item.data.get("file", ""), *s.box, s.label), s.score) for s in stored]
-                 if stored else [(b, None if np.isnan(p) else float(p)) for b in frame])
-        out.append([region for box, score in boxes for region in
-                    result_regions(config, None, [box], item.width, item.height, score)])
-    return out
-
+        results = _class_results(ws, db, project, config, items, estimator)
+    scores = queue_scores(ranking.ranks, [i.id for i in items])
+    return [{"result": result, "score": float(score), "model_version": ranking.model_version}
+            for result, score in zip(results, scores, strict=True)]

@@ -10,12 +10,13 @@ its error and not tried again until it changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
 from alwild.app.services.ingest import IMAGE_SUFFIXES, TABLE_SUFFIXES, ingest
-from alwild.app.services.training import TrainResult, train_project
+from alwild.app.services.training import TrainResult
 from alwild.app.store.orm import Project, WatchedObject
 from alwild.app.store.workspace import Workspace
 from alwild.errors import UserError
@@ -77,11 +78,15 @@ def take_in(ws: Workspace, project_id: int, key: str, version: str,
         return Arrival(key, version, 0, error=why)
 
 
-def open_round(ws: Workspace, project_id: int) -> TrainResult | None:
-    """Retrain and open the next round if files taken in since the last one added items
-    (also those a killed watcher took in before it could open the round); None if none.
+def open_round(ws: Workspace, project_id: int,
+               retrain: Callable[[Workspace, int], TrainResult]) -> TrainResult | None:
+    """Retrain with ``retrain(ws, project_id)`` and open the next round if files taken in
+    since the last one added items (also those a killed watcher took in before it could
+    open the round); None if none. ``alwild watch`` passes
+    :func:`alwild.app.worker.train_now`: a durable job, trained by a running worker or
+    here, so the watcher and ``alwild serve``'s worker never train a project at once.
 
-    >>> open_round(ws, project.id).round_number  # doctest: +SKIP
+    >>> open_round(ws, project.id, train_now).round_number  # doctest: +SKIP
     3
     """
     with ws.session() as db:
@@ -91,7 +96,7 @@ def open_round(ws: Workspace, project_id: int) -> TrainResult | None:
     if not waiting:
         return None
     ids = [i for i, _ in waiting]
-    result = train_project(ws, project_id) if any(n for _, n in waiting) else None
+    result = retrain(ws, project_id) if any(n for _, n in waiting) else None
     with ws.session() as db, db.begin():
         db.execute(update(WatchedObject).where(WatchedObject.id.in_(ids))
                    .values(round_opened=True))

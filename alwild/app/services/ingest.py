@@ -27,7 +27,7 @@ import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from alwild.app.services.features import ALLOWED_IMAGE_FORMATS, decode_image, image_features
+from alwild.app.services.features import ALLOWED_IMAGE_FORMATS, decode_image
 from alwild.app.services.projects import check_kind
 from alwild.app.services.row_json import RowTexts, row_texts
 from alwild.app.services.table_batches import (
@@ -182,7 +182,6 @@ def store_image(ws: Workspace, db: Session, project: Project, data: bytes, name:
     item = Item(uid=secrets.token_urlsafe(12), project_id=project.id, kind="image",
                 data={"file": Path(name).name}, media_path=rel, media_type=mime,
                 width=img.width, height=img.height, content_hash=digest,
-                features=image_features(img).tobytes(),
                 split="holdout" if is_holdout(digest, holdout_share) else "pool", source=source)
     db.add(item)
     return item

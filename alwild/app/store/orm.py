@@ -137,6 +137,8 @@ class Item(Base):
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # the old thumbnail features: no longer written (images learn on backbone embeddings),
+    # the column stays because the schema only ever adds columns
     features: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     split: Mapped[str] = mapped_column(String(8), default="pool")  # "pool" or "holdout"
     source: Mapped[str] = mapped_column(String(16), default="ingest")

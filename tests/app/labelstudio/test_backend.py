@@ -9,8 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from alwild.app.labelstudio.server import BackendSettings, create_backend_app
-from alwild.app.services.suggestions import Suggestion, replace_suggestions
-from alwild.app.store.orm import Item, Label, LabelStudioTask, Project
+from alwild.app.services.project_models import box_suggestions, detector_from_bytes
+from alwild.app.services.suggestions import Suggestion, replace_suggestions, suggestions_for
+from alwild.app.store.model_files import load_model
+from alwild.app.store.orm import Item, Label, LabelStudioTask, ModelVersion, Project
 from alwild.app.store.workspace import open_workspace
 from tests.app.labelstudio.conftest import BOXES, CHOICES
 
@@ -173,7 +175,25 @@ def test_detect_projects_store_pixel_boxes_and_predict_rectangles(
         assert got == want
     results = _predict(client, tasks, BOXES)
     regions = [r for p in results[8:] for r in p["result"]]
-    assert regions, "the open frames get boxes from their nearest labelled frame"
+    assert regions, "the open frames get boxes from the trained detector"
+    # each frame shows its stored suggestions, else what the detector finds in it now
+    with ws.session() as db:
+        project = db.scalar(select(Project))
+        items = [db.get(Item, db.get(LabelStudioTask, (project.id, t["id"])).item_id)
+                 for t in tasks]
+        stored = [suggestions_for(db, i.id) for i in items]
+        mv = db.scalar(select(ModelVersion).order_by(ModelVersion.version.desc()).limit(1))
+    assert any(stored) and not all(stored)
+    detector = detector_from_bytes(load_model(ws.models_root, mv.path, mv.digest,
+                                              ws.secret_key), ws)
+    found = detector.detect([str(ws.media_root / i.media_path) for i in items])
+    expected = [got or box_suggestions(d, project.labels)
+                for got, d in zip(stored, found, strict=True)]
+    shown = [[(r["value"]["rectanglelabels"][0], r["score"]) for r in p["result"]]
+             for p in results]
+    assert [[s.label for s in e] for e in expected] == [[c for c, _ in p] for p in shown]
+    np.testing.assert_allclose([s.score for e in expected for s in e],
+                               [score for p in shown for _, score in p], rtol=1e-5)
     for r in regions:
         v = r["value"]
         assert r["type"] == "rectanglelabels" and (r["original_width"], r["original_height"]) \
