@@ -79,6 +79,7 @@ PUBLIC_NAMES = json.loads((Path(__file__).parent / "data" / "public_names_3505d1
 # names retired on purpose since the snapshot, with the reason (said in the README too)
 RETIRED = {
     "alwild.app.auth": {"sign_session", "read_session"},  # signed cookies -> server sessions
+    "alwild.strategies_auto": {"favourite_for"},  # auto's fixed favourite -> the ALBL bandit
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["curve_geometry"]
+__all__ = ["curve_geometry", "honest_curve"]
 
 
 def curve_geometry(points: list[tuple[int, float | None]], width: int = 560,
@@ -33,6 +33,35 @@ def curve_geometry(points: list[tuple[int, float | None]], width: int = 560,
     geometry.update(polyline=" ".join(f"{d['x']},{d['y']}" for d in dots), dots=dots,
                     xticks=[{"x": sx(v), "text": str(v)} for v in _ticks(x0, x1)])
     return geometry
+
+
+def honest_curve(models: list[dict]) -> dict:
+    """What the learning curve plots: balanced accuracy where the versions have it (with
+    the majority-class baseline's as a reference line), else the mean AP@0.5 over the
+    detector's classes, else plain accuracy; ``models`` as ``learning_curve`` gives them.
+
+    >>> c = honest_curve([{"labels": 10, "accuracy": 0.9, "metrics": {
+    ...     "balanced_accuracy": 0.6, "majority_balanced_accuracy": 0.5}}])
+    >>> c["name"], c["points"], c["baseline"]
+    ('balanced accuracy', [(10, 0.6)], 0.5)
+    >>> honest_curve([{"labels": 8, "accuracy": None,
+    ...                "metrics": {"ap50:insulator": 0.5, "ap50:defect": 0.25}}])["points"]
+    [(8, 0.375)]
+    """
+    metrics = [m.get("metrics") or {} for m in models]
+    if any("balanced_accuracy" in f for f in metrics):
+        baselines = [f["majority_balanced_accuracy"] for f in metrics
+                     if "majority_balanced_accuracy" in f]
+        return {"name": "balanced accuracy", "baseline": baselines[-1] if baselines else None,
+                "points": [(m["labels"], f.get("balanced_accuracy"))
+                           for m, f in zip(models, metrics, strict=True)]}
+    ap = [[v for k, v in f.items() if k.startswith("ap50:")] for f in metrics]
+    if any(ap):
+        return {"name": "mean AP@0.5 over the classes", "baseline": None,
+                "points": [(m["labels"], sum(a) / len(a) if a else None)
+                           for m, a in zip(models, ap, strict=True)]}
+    return {"name": "accuracy", "baseline": None,
+            "points": [(m["labels"], m["accuracy"]) for m in models]}
 
 
 def _ticks(lo: int, hi: int, most: int = 6) -> list[int]:

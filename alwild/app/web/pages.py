@@ -33,7 +33,7 @@ from alwild.app.services.summaries import (
 )
 from alwild.app.services.throttle import record_failure, record_success, wait_seconds
 from alwild.app.services.tokens import revoke_token
-from alwild.app.web.chart import curve_geometry
+from alwild.app.web.chart import curve_geometry, honest_curve
 from alwild.app.web.deps import DB, SESSION_COOKIE, Admin, Caller, Who, transactional, who_optional
 from alwild.app.web.schemas import ProjectSettings
 from alwild.errors import UserValueError
@@ -178,7 +178,10 @@ def progress_page(slug: str, request: Request, caller: Caller,
                   db: DB):
     project = project_for(db, caller.user, slug)
     prog = progress(db, project)
-    chart = curve_geometry([(m["labels"], m["accuracy"]) for m in prog["models"]])
+    curve = honest_curve(prog["models"])
+    chart = curve_geometry(curve["points"])
+    chart.update(name=curve["name"], baseline=None if curve["baseline"] is None else
+                 round(chart["bottom"] - curve["baseline"] * (chart["bottom"] - chart["top"]), 1))
     return _render(request, "progress.html", caller, project=project, prog=prog, chart=chart)
 
 
