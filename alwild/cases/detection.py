@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import balanced_accuracy_score
 
-from alwild.cases.powerline import FrameSet, _split, torch_threads
+from alwild.cases.powerline import FrameSet, group_split, torch_threads
 from alwild.errors import UserValueError
 from alwild.loop import LoopRound, run_loop
 from alwild.models.box_detector import BoxDetector
@@ -164,7 +164,7 @@ def _run(frames: FrameSet, cfg: DetectionConfig, cache_dir, progress) -> Detecti
                            random_state=seed, cache_dir=cache_dir)
 
     for seed in range(cfg.first_seed, cfg.first_seed + cfg.seeds):
-        train, test = _split(frames, cfg, seed)
+        train, test = group_split(frames, cfg, seed)
         test_args = ([frames.files[i] for i in test], [truth[i] for i in test],
                      sizes[test], frames.y[test], classes, anomaly)
         full = DetectionLearner(detector(), "random", frames.files, truth, anomaly)

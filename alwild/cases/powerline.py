@@ -43,7 +43,7 @@ from alwild.models.torch_classifier import TorchClassifier
 from alwild.vision.io import load_images, read_boxes, read_manifest
 
 __all__ = ["CaseConfig", "FrameSet", "load_frames", "SimulatedExpert", "embed_frames",
-           "run_case", "CaseResult", "torch_threads"]
+           "run_case", "CaseResult", "torch_threads", "group_split"]
 
 GROUP_COLUMNS = ("group", "base_image")
 BOX_FILES = ("boxes.csv", "defect_boxes.csv")
@@ -184,7 +184,16 @@ def _model(X: np.ndarray, cfg: CaseConfig, seed: int) -> TorchClassifier:
                            batch_size=256, mc_samples=cfg.mc_samples, random_state=seed)
 
 
-def _split(frames: FrameSet, cfg: CaseConfig, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def group_split(frames: FrameSet, cfg: CaseConfig, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Train and test positions of ``frames``, stratified by label and never splitting a
+    near-duplicate group (one fold of ``cfg.test_share_folds`` is the test set).
+
+    >>> frames = FrameSet([f"{i}.jpg" for i in range(12)], np.array([0, 1] * 6),
+    ...                   np.repeat(np.arange(6), 2), pd.DataFrame(), "defect")
+    >>> train, test = group_split(frames, CaseConfig(), seed=0)
+    >>> set(frames.groups[train]) & set(frames.groups[test]), len(train) + len(test)
+    (set(), 12)
+    """
     folds = StratifiedGroupKFold(cfg.test_share_folds, shuffle=True, random_state=seed)
     train, test = next(folds.split(np.zeros(len(frames.y)), frames.y, frames.groups))
     return train, test
@@ -256,7 +265,7 @@ def _run_case(frames: FrameSet, X: np.ndarray, cfg: CaseConfig, progress) -> Cas
         X = StandardScaler().fit_transform(X).astype(np.float32)
     rows, full_rows, first_picks, experts = [], [], {}, {}
     for seed in range(cfg.seeds):
-        train, test = _split(frames, cfg, seed)
+        train, test = group_split(frames, cfg, seed)
         full = _model(X, cfg, seed).fit(X[train], frames.y[train])
         full_ba = balanced_accuracy_score(frames.y[test], full.predict(X[test]))
         full_rows.append({"seed": seed, "full_ba": full_ba, "n_train": train.size})
