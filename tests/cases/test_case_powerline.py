@@ -13,7 +13,7 @@ from alwild.cases.cli import SHIPPED
 from alwild.cases.powerline import (
     CaseConfig,
     SimulatedExpert,
-    _split,
+    group_split,
     embed_frames,
     load_frames,
     resolve_backbone,
@@ -62,7 +62,7 @@ def test_expert_answers_from_ground_truth():
 @pytest.mark.parametrize("seed", range(5))
 def test_split_never_puts_a_group_on_both_sides(seed):
     frames = load_frames(SHIPPED)
-    train, test = _split(frames, CaseConfig(), seed)
+    train, test = group_split(frames, CaseConfig(), seed)
     assert not set(frames.groups[train]) & set(frames.groups[test])
     assert set(frames.y[test]) == {0, 1}
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from alwild.cases.detection import DetectionConfig, frame_truth, run_detection_case
-from alwild.cases.powerline import _split, load_frames
+from alwild.cases.powerline import group_split, load_frames
 from alwild.cli import main
 
 SIZE = 96
@@ -58,14 +58,14 @@ def test_each_run_grows_by_batches_to_the_budget_from_shared_seed_frames(folder,
     for (_, _), g in curves.groupby(["seed", "strategy"]):
         assert g["labels"].tolist() == [4, 7, 10]
         assert g[["ap50_defect", "ap50_insulator", "ba"]].stack().between(0, 1).all()
-    train, test = _split(frames, CFG, 0)
+    train, test = group_split(frames, CFG, 0)
     picked = result.labelled
     assert picked["max_box_entropy"][:4] == picked["random"][:4]
     for name, frames_asked in picked.items():
         assert set(frames_asked) <= set(train.tolist()) and not set(frames_asked) & set(test)
         assert len(set(frames_asked)) == 10
         assert result.first_picks[name] == frames_asked[4:7]
-    assert result.full["n_train"].tolist() == [train.size, _split(frames, CFG, 1)[0].size]
+    assert result.full["n_train"].tolist() == [train.size, group_split(frames, CFG, 1)[0].size]
 
 
 def test_frame_truth_reads_the_experts_boxes(folder):
