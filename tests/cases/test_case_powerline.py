@@ -13,8 +13,8 @@ from alwild.cases.cli import SHIPPED
 from alwild.cases.powerline import (
     CaseConfig,
     SimulatedExpert,
-    group_split,
     embed_frames,
+    group_split,
     load_frames,
     resolve_backbone,
     run_case,
