@@ -77,11 +77,10 @@ def new_api_token(db: Session, user: User, name: str = "") -> str:
 
 
 def user_for_token(db: Session, token: str) -> User | None:
-    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if row is None:
-        return None
-    user = db.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    """The active user whose API token ``token`` is (one query, no cache: a revoked token
+    or a deactivated user is refused from the next request on), else None."""
+    return db.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+        ApiToken.token_hash == hash_token(token), User.active.is_(True)))
 
 
 def create_user(db: Session, username: str, role: str, password: str | None = None

@@ -122,9 +122,10 @@ def submit_label(db: Session, project: Project, item: Item, user: User,
         db.add(label)
         item.n_labels += 1
         release(db, item, user)
+    new = label.id is None
     project.changes_since_train += 1
     db.flush()
-    _record_assist(db, project, item, label)
+    _record_assist(db, project, item, label, new)
     return label, True
 
 
@@ -134,12 +135,14 @@ def current_round(db: Session, project: Project) -> QueryRound | None:
                      .order_by(QueryRound.number.desc()).limit(1))
 
 
-def _record_assist(db: Session, project: Project, item: Item, label: Label) -> None:
+def _record_assist(db: Session, project: Project, item: Item, label: Label,
+                   new: bool) -> None:
+    """How ``label`` used the suggestions; a ``new`` label has no such row yet."""
     shown = [] if item.split == "holdout" else suggestions_for(db, item.id)
     counts = assist_counts(shown, label.value, label.boxes)
     rnd = current_round(db, project)
-    row = db.get(LabelAssist, label.id) or LabelAssist(label_id=label.id,
-                                                       project_id=project.id)
+    row = None if new else db.get(LabelAssist, label.id)
+    row = row or LabelAssist(label_id=label.id, project_id=project.id)
     row.round_number = rnd.number if rnd is not None else None
     for key, count in counts._asdict().items():
         setattr(row, key, count)

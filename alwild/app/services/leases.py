@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from alwild.app.services.projects import NotFound, project_for
 from alwild.app.store.orm import Item, Label, Project, Skip, User, now
 
-__all__ = ["human_labels", "claim_next", "claim_next_in", "claim_item", "open_item",
+__all__ = ["human_labels", "budget_spent", "claim_next", "claim_next_in", "claim_item", "open_item",
            "holds_lease", "renew", "release", "skip", "unskip", "LeaseError"]
 
 
@@ -38,6 +38,15 @@ def human_labels(db: Session, project: Project) -> int:
         Item.project_id == project.id, Label.request_id.not_like("import-%"))) or 0
 
 
+def budget_spent(db: Session, project: Project) -> bool:
+    """Whether ``project``'s people have given ``project.budget`` labels. Label ids are
+    distinct positive integers, so no project has more labels than the largest id: the
+    count is only needed once that reaches the budget."""
+    if (db.scalar(select(func.max(Label.id))) or 0) < project.budget:
+        return False
+    return human_labels(db, project) >= project.budget
+
+
 def claim_next(db: Session, project: Project, user: User) -> Item | None:
     """Lease the most informative open item of the current round to ``user``, or None
     (also when the project's label budget is spent).
@@ -45,8 +54,8 @@ def claim_next(db: Session, project: Project, user: User) -> Item | None:
     A user who already holds a lease gets that item back (one item per person at a time).
     """
     t = now()
-    if human_labels(db, project) >= project.budget:
-        return None  # the label budget is spent
+    if budget_spent(db, project):
+        return None
     held = db.scalar(select(Item).where(Item.project_id == project.id,
                                         Item.lease_user_id == user.id,
                                         Item.lease_expires >= t, Item.queued.is_(True)))
@@ -63,13 +72,12 @@ def claim_next(db: Session, project: Project, user: User) -> Item | None:
         db.flush()
         return item
     pick = select(Item.id).where(_claimable(project, user, t)).order_by(*order).limit(1)
-    item_id = db.execute(
+    return db.scalar(
         update(Item).where(Item.id == pick.scalar_subquery(),
                            (Item.lease_expires < t) | (Item.lease_user_id == user.id))
         .values(lease_user_id=user.id, lease_expires=t + project.lease_seconds)
-        .returning(Item.id).execution_options(synchronize_session=False)
-    ).scalar()
-    return None if item_id is None else db.get(Item, item_id, populate_existing=True)
+        .returning(Item), execution_options={"synchronize_session": False,
+                                             "populate_existing": True})
 
 
 def claim_next_in(db: Session, user: User, slug: str) -> tuple[Project, Item | None]:

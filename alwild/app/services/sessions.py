@@ -34,11 +34,11 @@ def read_session(db: Session, cookie: str | None) -> tuple[User, str] | None:
     """The (user, CSRF nonce) of a live session cookie of an active user, else None."""
     if not cookie or len(cookie) > 200:
         return None
-    found = db.scalar(select(LoginSession).where(LoginSession.token_hash == hash_token(cookie)))
-    if found is None or found.expires_at < now():
-        return None
-    user = db.get(User, found.user_id)
-    return (user, found.nonce) if user is not None and user.active else None
+    found = db.execute(select(User, LoginSession.nonce)
+                       .join(LoginSession, LoginSession.user_id == User.id)
+                       .where(LoginSession.token_hash == hash_token(cookie),
+                              LoginSession.expires_at >= now(), User.active.is_(True))).first()
+    return None if found is None else (found[0], found[1])
 
 
 def end_session(db: Session, cookie: str | None) -> None:

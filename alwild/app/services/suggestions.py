@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from alwild.app.store.orm import Item, LabelAssist, Project, SuggestionRow
@@ -100,8 +100,9 @@ def replace_suggestions(db: Session, project_id: int, model_version: int,
     if project is None:
         raise UserValueError(f"there is no project with id {project_id}")
     ids = list(by_item)
-    items = {item.id: item for item in db.scalars(
-        select(Item).where(Item.project_id == project_id, Item.id.in_(ids)))} if ids else {}
+    items = {item.id: item for item in db.execute(  # the sizes only: this runs under the
+        select(Item.id, Item.width, Item.height)   # write lock, keep it short
+        .where(Item.project_id == project_id, Item.id.in_(ids)))} if ids else {}
     missing = sorted(set(ids) - set(items))
     if missing:
         raise UserValueError(f"items {missing[:10]} are not in project {project.slug!r}: "
@@ -126,12 +127,12 @@ def replace_suggestions(db: Session, project_id: int, model_version: int,
                 if box is None:
                     continue
             x, y, w, h = box if box is not None else (None,) * 4
-            rows.append(SuggestionRow(project_id=project_id, item_id=item_id,
-                                      model_version=int(model_version), rank=rank,
-                                      label=label, score=score, x=x, y=y, w=w, h=h))
+            rows.append({"project_id": project_id, "item_id": item_id,
+                         "model_version": int(model_version), "rank": rank, "label": label,
+                         "score": score, "x": x, "y": y, "w": w, "h": h})
     db.execute(delete(SuggestionRow).where(SuggestionRow.project_id == project_id))
-    db.add_all(rows)
-    db.flush()
+    if rows:  # one executemany, not one ORM object per row
+        db.execute(insert(SuggestionRow.__table__), rows)
     return len(rows)
 
 

@@ -50,17 +50,21 @@ SCORE_MEANINGS = {
 
 def item_for(db: Session, user: User, uid: str) -> tuple[Item, Project]:
     """The item with public id ``uid`` if ``user`` may see its project (else NotFound)."""
-    item = db.scalar(select(Item).where(Item.uid == uid))
-    if item is None:
+    found = db.execute(select(Item, Project).join(Project, Project.id == Item.project_id)
+                       .where(Item.uid == uid)).first()
+    if found is None:
         raise NotFound(f"no item {uid!r}")
-    project = db.get(Project, item.project_id)
+    item, project = found
     if not can_see(db, user, project):
         raise NotFound(f"no item {uid!r}")
     return item, project
 
 
-def label_dict(db: Session, label: Label, item: Item) -> dict:
-    user = db.get(User, label.user_id)
+def label_dict(db: Session, label: Label, item: Item, known: User | None = None) -> dict:
+    """A label as the API shows it; ``known``: a user already at hand (the caller), used
+    for the annotator's name when the label is theirs."""
+    user = known if known is not None and known.id == label.user_id else db.get(
+        User, label.user_id)
     return {"item": item.uid, "value": label.value, "boxes": label.boxes,
             "version": label.version, "annotator": user.username if user else "?",
             "request_id": label.request_id, "updated_at": label.updated_at}
@@ -99,8 +103,11 @@ def score_rank(round_scores: list[float], score: float | None) -> dict | None:
     """
     if score is None or not round_scores:
         return None
-    above = len(round_scores) - bisect.bisect_right(round_scores, score)
-    n = len(round_scores)
+    return _place(len(round_scores) - bisect.bisect_right(round_scores, score),
+                  len(round_scores))
+
+
+def _place(above: int, n: int) -> dict:
     return {"rank": above + 1, "of": n, "percentile": round(1.0 - above / n, 4)}
 
 
@@ -122,11 +129,21 @@ def score_classes(project: Project) -> int:
     return len(project.labels) if project.task == "classify" else 2 ** len(project.labels)
 
 
+def _place_in_round(db: Session, round_id: int | None, score: float) -> dict | None:
+    """:func:`score_rank` of ``score`` in round ``round_id``, counted by the database."""
+    if round_id is None:
+        return None
+    scored = RoundItem.score.is_not(None)
+    n, above = db.execute(select(func.count(), func.count().filter(RoundItem.score > score))
+                          .where(RoundItem.round_id == round_id, scored)).one()
+    return _place(above, n) if n else None
+
+
 def _score_info(db: Session, item: Item, project: Project, strategy: str) -> dict | None:
     if item.score is None:
         return None
     return {**score_meaning(strategy, score_classes(project)),
-            "rank": score_rank(_round_scores(db, item.round_id), item.score)}
+            "rank": _place_in_round(db, item.round_id, item.score)}
 
 
 def item_dict(db: Session, item: Item, project: Project, user: User) -> dict:
@@ -140,7 +157,7 @@ def item_dict(db: Session, item: Item, project: Project, user: User) -> dict:
             "width": item.width, "height": item.height, "split": item.split,
             "score": item.score, "guess": item.guess, "guess_p": item.guess_p,
             "lease_expires": item.lease_expires if item.lease_user_id == user.id else None,
-            "my_label": None if mine is None else label_dict(db, mine, item),
+            "my_label": None if mine is None else label_dict(db, mine, item, user),
             "thumb_url": f"/api/items/{item.uid}/thumb" if item.kind == "image" else None,
             "suggestions": [{"label": g.label, "score": g.score,
                              "box": None if g.box is None else list(g.box)} for g in shown],

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from alwild.app.services.labels import frame_target
@@ -333,18 +333,21 @@ def _queue(db, project_id: int, round_id: int, overlap: int, picked, checks) -> 
     wanted = [p[0] for p in picked] + checks
     done = set(db.scalars(select(Item.id).where(Item.id.in_(wanted),
                                                 Item.n_labels >= overlap)))
-    scored = [{"id": i, "score": s, "guess": g, "guess_p": p}
+    scored = [{"item_id": i, "score": s, "guess": g, "guess_p": p}
               for i, s, g, p in picked if i not in done]
-    rows = scored + [{"id": i, "score": None, "guess": None, "guess_p": None}
+    rows = scored + [{"item_id": i, "score": None, "guess": None, "guess_p": None}
                      for i in checks if i not in done]
     for rank, row in enumerate(rows):
         row.update(queued=True, queue_rank=rank, round_id=round_id)
-    if rows:
-        db.execute(update(Item), rows)
+    if rows:  # Core executemany: this runs under the write lock, which requests wait for
+        items = Item.__table__
+        db.execute(update(items).where(items.c.id == bindparam("item_id")).values(
+            {c: bindparam(c) for c in ("score", "guess", "guess_p", "queued", "queue_rank",
+                                       "round_id")}), rows)
     if scored:
-        db.execute(insert(RoundItem), [{"round_id": round_id, "item_id": r["id"],
-                                        "rank": r["queue_rank"], "score": r["score"]}
-                                       for r in scored])
+        db.execute(insert(RoundItem.__table__), [
+            {"round_id": round_id, "item_id": r["item_id"], "rank": r["queue_rank"],
+             "score": r["score"]} for r in scored])
 
 
 def learning_curve(db, project: Project) -> list[dict]:

@@ -126,6 +126,7 @@ class Item(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "content_hash"),
         Index("ix_items_queue", "project_id", "queued", "queue_rank"),
+        Index("ix_items_lease_holder", "lease_user_id"),  # "the item I hold", per claim
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uid: Mapped[str] = mapped_column(String(32), unique=True)

@@ -138,10 +138,9 @@ def project_queue(slug: str, caller: Caller, db: DB):
 def claim(slug: str, caller: Caller, db: LeaseDB):
     """Lease the next item of the round to the caller."""
     proj, item = leases.claim_next_in(db, caller.user, slug)
+    out = None if item is None else item_dict(db, item, proj, caller.user)
     db.commit()
-    if item is None:
-        return Response(status_code=204)
-    return item_dict(db, item, proj, caller.user)
+    return Response(status_code=204) if out is None else out
 
 
 def _intake(request: Request, db, proj, item) -> dict:
@@ -257,7 +256,7 @@ def post_label(uid: str, body: LabelIn, request: Request, caller: Caller,
         item, proj = item_for(db, caller.user, uid)
         try:
             label, changed = submit_label(db, proj, item, caller.user, sub)
-            out = label_dict(db, label, item)
+            out = label_dict(db, label, item, caller.user)
             if changed and proj.changes_since_train >= proj.retrain_every:
                 request_job(db, proj.id)
             db.commit()

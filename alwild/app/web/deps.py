@@ -116,10 +116,17 @@ async def csrf_ok(request: Request, who: Who) -> bool:
     return check_csrf(workspace(request).secret_key, who.nonce or "", given)
 
 
-async def identified(request: Request, db: DB) -> Who:
-    """The authenticated caller. Its read transaction ends here (see :func:`transactional`)."""
-    found = _identify(request, db)
-    db.commit()
+def _identify_now(request: Request) -> Who | None:
+    """:func:`_identify` in a read-only session of its own, closed before the route runs:
+    on SQLite it does not take the write lock. Nothing is cached, so a revoked token, an
+    ended session or a deactivated user is refused from the next request on."""
+    with workspace(request).reader() as db:
+        return _identify(request, db)
+
+
+async def identified(request: Request) -> Who:
+    """The authenticated caller (its read transaction has ended, see :func:`transactional`)."""
+    found = _identify_now(request)
     if found is None:
         if request.url.path.startswith("/api/"):
             raise HTTPException(401, "log in or send an API token (Authorization: Bearer ...)",
@@ -138,13 +145,11 @@ async def who(request: Request, found: Annotated[Who, Depends(identified)]) -> W
 Caller = Annotated[Who, Depends(who)]
 
 
-async def who_optional(request: Request, db: DB) -> Who | None:
+async def who_optional(request: Request) -> Who | None:
     try:
-        return _identify(request, db)
+        return _identify_now(request)
     except HTTPException:
         return None
-    finally:
-        db.commit()
 
 
 def require_admin(caller: Caller) -> Who:

@@ -95,6 +95,26 @@ def test_overlap_two_hands_items_to_two_people_and_lists_disagreements(ws, tmp_p
         assert [i.id for i, _ in review] == [a.id]
 
 
+def test_the_budget_check_agrees_with_the_exact_count_for_every_budget(ws, tmp_path):
+    """``budget_spent`` skips the count while the largest label id is under the budget:
+    cross-checked against the count itself, for budgets below, at and above the labels."""
+    s = make_setup(ws, tmp_path, n=60, seed_labels=5, budget=100)
+    train_project(ws, s.project_id)
+    with ws.session() as db:
+        project, ann = db.get(Project, s.project_id), user_named(db, "ann")
+        for k in range(3):
+            item = leases.claim_next(db, project, ann)
+            submit_label(db, project, item, ann, Submission(f"c{k}", "died"))
+            db.commit()
+        given = leases.human_labels(db, project)
+        top = db.scalar(select(Label.id).order_by(Label.id.desc()).limit(1))
+        assert given == 3 and top >= 8  # 5 imported seed labels, then 3 given
+        for budget in range(top + 3):
+            project.budget = budget
+            assert leases.budget_spent(db, project) == (given >= budget), budget
+        db.rollback()
+
+
 def test_no_item_is_handed_out_once_the_label_budget_is_spent(ws, tmp_path):
     s = make_setup(ws, tmp_path, n=60, seed_labels=20, budget=2)
     train_project(ws, s.project_id)
