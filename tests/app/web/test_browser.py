@@ -38,11 +38,17 @@ playwright_api = pytest.importorskip(
     "(pip install playwright; it is in the test extra)")
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def require_chromium() -> None:
+    """Skip the browser tests, loudly, on a machine without chromium (`make test` installs
+    Debian's as root, so there they always run)."""
     if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
         pytest.skip(f"BROWSER TESTS SKIPPED: no chromium at {CHROMIUM}; `make test` installs "
                     "Debian's chromium when run as root (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    require_chromium()
     root = tmp_path_factory.mktemp("browser") / "demo"
     build_demo(root)
     server = Server(root).start()

@@ -11,7 +11,6 @@ import csv
 import io
 import re
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,10 +26,10 @@ from alwild.app.store.workspace import open_workspace
 from tests.app.conftest import DATA
 from tests.app.server_proc import Server
 from tests.app.web.test_browser import (
-    CHROMIUM,
     DOCS_SHOTS,
     SHOTS,
     browser_page,
+    require_chromium,
     update_doc_shot,
 )
 
@@ -130,8 +129,7 @@ def _prepare(root) -> dict:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """The prepared demo served by ``alwild serve``; ``served.uids`` names its items."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"BROWSER TESTS SKIPPED: no chromium at {CHROMIUM}")
+    require_chromium()
     root = tmp_path_factory.mktemp("labelling") / "demo"
     uids = _prepare(root)
     server = Server(root).start()
