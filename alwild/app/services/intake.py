@@ -4,10 +4,11 @@ item's label is asked for (it is queued at the front of the current round) or no
 
 An item's state is its ``asked`` column: None while it waits (*pending*), then True
 (*queued*) or False (*passed*). A decision is one :class:`~alwild.app.store.orm.
-StreamDecision` row per item (its primary key forbids a second one), written with the
-item's new state in one transaction. That transaction holds the project's write lock
-(SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: ``SELECT ... FOR UPDATE`` on the project row)
-and rebuilds the :class:`~alwild.stream.BudgetManager` and the policy from the stored
+StreamDecision` row per item (its unique ``item_id`` forbids a second), written with the
+item's new state in one transaction. That transaction holds the project's decision lock
+(SQLite: the write lock of ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-scoped advisory
+lock per project, not the project row, which label submits and model registration update
+last) and rebuilds the :class:`~alwild.stream.BudgetManager` and the policy from the stored
 decisions before it decides, so two workers, or a restarted one, never exceed the budget
 and decide each item once. Scoring (features, embeddings) runs before it, outside any
 lock; a worker killed before the commit leaves its items pending for the next batch.
@@ -38,6 +39,7 @@ POLICY = "variable_uncertainty"
 WINDOW = 1000
 DAY = 86400.0
 BATCH = 256
+STREAM_LOCK_KEY = 0x616C73  # "als": the advisory lock space of stream decisions
 
 
 def accepted(item: Item | None) -> dict:
@@ -183,8 +185,9 @@ class StreamDecider:
         """In one transaction under the project's lock: those of ``ids`` still pending
         are decided against the budget rebuilt from the stored decisions."""
         with self.ws.session() as db, db.begin():
-            lock = select(Project).where(Project.id == project_id)
-            project = db.scalar(lock.with_for_update() if self.ws.is_postgres else lock)
+            if self.ws.is_postgres:
+                db.execute(select(func.pg_advisory_xact_lock(STREAM_LOCK_KEY, project_id)))
+            project = db.get(Project, project_id)
             still = db.scalars(select(Item).where(Item.id.in_(ids), Item.asked.is_(None))
                                .order_by(Item.id)).all()
             if not still:
