@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from alwild.app.services.features import records_frame
 from alwild.app.services.project_models import image_embeddings
+from alwild.app.services.projects import NotFound
 from alwild.app.store.model_files import load_model
 from alwild.app.store.orm import Item, ModelVersion, Project, StreamDecision, now
 from alwild.app.store.workspace import Workspace
@@ -54,8 +55,15 @@ def accepted(item: Item | None) -> dict:
 
 def intake_state(db: Session, item: Item) -> dict:
     """What became of a streamed ``item``: ``pending``, ``queued`` or ``passed``, with the
-    score and the budget after its decision once the worker has made it."""
+    score and the budget after its decision once the worker has made it (an item decided
+    before decisions were stored on their own tells no budget)."""
+    if item.source != "stream":
+        raise NotFound(f"item {item.uid!r} did not come through streaming intake: it has "
+                       "no stream decision")
     decision = db.scalar(select(StreamDecision).where(StreamDecision.item_id == item.id))
+    if decision is None and item.asked is not None:
+        return {**accepted(item), "status": "queued" if item.asked else "passed",
+                "queued": item.asked, "score": item.score, "guess": item.guess}
     if decision is None:
         return accepted(item)
     return {"uid": item.uid, "status": "queued" if decision.asked else "passed",

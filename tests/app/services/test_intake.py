@@ -188,6 +188,10 @@ def test_stream_intake_refuses_annotators_wrong_kinds_and_non_images(sqlite_ws, 
     bad = client.post("/api/items/image", headers=auth(s.admin_token),
                       data={"project": s.slug}, files={"file": ("x.jpg", b"GIF89a...")})
     assert bad.status_code == 400 and "table rows" in bad.json()["detail"]
+    with sqlite_ws.session() as db:
+        ingested = db.scalar(select(Item.uid).where(Item.source == "ingest").limit(1))
+    answer = client.get(f"/api/items/{ingested}/intake", headers=auth(s.admin_token))
+    assert answer.status_code == 404 and "streaming intake" in answer.json()["detail"]
 
 
 def test_watch_streams_new_files_into_a_live_server(tmp_path):
@@ -238,3 +242,20 @@ def test_image_intake_types_uploads_by_content(sqlite_ws, tmp_path, client_for):
     assert media.headers["content-type"] == "image/jpeg" and media.content == real
     with sqlite_ws.session() as db:
         assert db.scalar(select(Item).where(Item.source == "stream")).media_path.endswith(".jpg")
+
+
+def test_an_item_decided_before_the_decision_table_tells_its_old_decision(sqlite_ws, tmp_path,
+                                                                          client_for):
+    """A streamed item an older version decided (``asked`` set, no StreamDecision row) is
+    not pending again: the worker leaves it, its state says what was decided."""
+    s = make_setup(sqlite_ws, tmp_path, n=20)
+    with sqlite_ws.session() as db, db.begin():
+        item = store_row(db, db.get(Project, s.project_id), _arrivals(1)[0], holdout_share=0.0,
+                         source="stream")
+        item.asked, item.score = True, 0.75
+        uid = item.uid
+    assert StreamDecider(sqlite_ws).drain() == 0
+    state = client_for(sqlite_ws).get(f"/api/items/{uid}/intake",
+                                      headers=auth(s.admin_token)).json()
+    assert (state["status"], state["queued"], state["score"], state["budget"]) == (
+        "queued", True, 0.75, None)
