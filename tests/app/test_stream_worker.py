@@ -1,7 +1,8 @@
 """Streaming intake across real processes: the web process stores streamed items and
 never decides them (with no worker they stay pending, also after the web process is
-killed); the training worker decides them, also while it trains; a worker killed (SIGKILL)
-again and again while items stream in loses none, decides none twice and keeps the budget.
+killed); the training worker decides them, also while a retrain runs; a worker killed (SIGKILL)
+again and again while items stream in, or inside a decision's transaction, loses none,
+decides none twice and keeps the budget.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import httpx
 import numpy as np
 from sqlalchemy import select
 
+from alwild.app.services.intake import STREAM_LOCK_KEY
 from alwild.app.services.training import train_project
 from alwild.app.store.orm import Item, Job, Project, StreamDecision
 from alwild.app.store.workspace import open_workspace
@@ -160,4 +162,69 @@ def test_a_worker_killed_again_and_again_loses_no_item_and_keeps_the_budget(tmp_
     assert [r.spent for r in rows] == asked.tolist()
     assert 0 < asked[-1] <= 12
     assert all(a <= 0.5 * (i + 1) + 1e-9 for i, a in enumerate(asked))
+    assert sum(a["queued"] for a in states) == asked[-1]
+
+
+def _holds_decision_lock(conn) -> bool:
+    """Whether a worker's stream decision transaction holds its lock now (only those
+    take advisory locks of that key)."""
+    return conn.exec_driver_sql(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+        "AND classid = %(key)s", {"key": STREAM_LOCK_KEY}).scalar() > 0
+
+
+def _worker(tmp_path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "alwild", "worker", "--workspace",
+                             str(tmp_path / "ws")], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_a_worker_killed_inside_a_decision_leaves_its_whole_batch_pending(tmp_path,
+                                                                        pg_database):
+    """SIGKILL while the worker's decision transaction holds its lock (seen in PostgreSQL's
+    pg_locks, the worker stopped there with SIGSTOP first): none of that batch is decided,
+    the next worker decides every item once and the budget holds across both."""
+    ws = open_workspace(tmp_path / "ws", db_url=pg_database, create=True)
+    s = make_setup(ws, tmp_path, n=100, seed_labels=60)
+    train_project(ws, s.project_id)
+    _set_budget(ws, s.project_id, stream_share=0.5, stream_max_per_hour=12)
+    server = Server(tmp_path / "ws", options=("--no-worker",)).start()
+    watcher = ws.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        uids = _post(server, s, _arrivals(400, start=150))
+        landed = False
+        for _ in range(5):  # until a stop lands inside a decision transaction
+            worker = _worker(tmp_path)
+            deadline = time.monotonic() + 60
+            while worker.poll() is None and time.monotonic() < deadline:
+                if _holds_decision_lock(watcher):
+                    break
+            os.kill(worker.pid, signal.SIGSTOP)
+            landed = _holds_decision_lock(watcher)
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.wait(30)
+            if landed:
+                break
+        assert landed, "no SIGKILL landed inside a decision transaction in 5 tries"
+        _until(lambda: not _holds_decision_lock(watcher))  # rolled back
+        with ws.session() as db:
+            decided = db.scalars(select(Item.id).where(Item.source == "stream",
+                                                       Item.asked.is_not(None))).all()
+        assert sorted(decided) == sorted(r.item_id for r in _decisions(ws))  # all or none
+        assert len(decided) < 400
+        worker = _worker(tmp_path)
+        try:
+            _until(lambda: len(_decisions(ws)) == 400)
+        finally:
+            worker.terminate()
+            worker.wait(20)
+        states = _states(server, s, uids)
+    finally:
+        watcher.close()
+        server.stop()
+    rows = _decisions(ws)
+    ws.dispose()
+    assert len({r.item_id for r in rows}) == 400
+    asked = np.cumsum([r.asked for r in rows])
+    assert [r.spent for r in rows] == asked.tolist() and 0 < asked[-1] <= 12
     assert sum(a["queued"] for a in states) == asked[-1]
