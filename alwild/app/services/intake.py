@@ -233,8 +233,9 @@ class StreamDecider:
         return sum(self.decide_batch(p) for p in self.waiting_projects())
 
     def drain(self) -> int:
-        """Decide until nothing is pending; how many items were decided."""
+        """Decide until nothing is pending (also items another worker took and left);
+        how many items this decider decided."""
         total = 0
-        while n := self.run_once():
-            total += n
+        while self.waiting_projects():
+            total += self.run_once()
         return total
