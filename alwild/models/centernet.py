@@ -8,7 +8,10 @@ of 1 x 1 projections of the backbone's stride-8, -16 and -32 maps (so the stride
 carries the deep features' semantics), then one 3 x 3 convolution, channel dropout (MC
 dropout for disagreement) and two 1 x 1 outputs: ``C`` centre logits and ``4 C`` log
 distances from the cell centre to the box's left, top, right and bottom (as in TTFNet,
-trained on every cell of the box's Gaussian, weighted by it: more signal per label).
+trained on every cell of the box's Gaussian, weighted by it: more signal per label), by
+GIoU of the decoded box (as TTFNet) or L1 on the log distances. A level finer than the
+output grid (the stride-4 map) is folded onto it, space to depth, so its detail reaches
+each cell without a 4x larger grid to train.
 
 >>> head = CenterHead(n_classes=2)
 >>> feats = [torch.zeros(1, 40, 8, 8), torch.zeros(1, 112, 4, 4), torch.zeros(1, 320, 2, 2)]
