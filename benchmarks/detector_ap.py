@@ -1,7 +1,7 @@
 """BoxDetector AP with all training frames labelled, for a fixed list of candidate settings.
 
     PYTHONPATH=. python benchmarks/detector_ap.py --candidate v1 --cache /tmp/detap-cache
-    PYTHONPATH=. python benchmarks/detector_ap.py --candidate v2 --cache /tmp/detap-cache
+    PYTHONPATH=. python benchmarks/detector_ap.py --candidate giou --cache /tmp/detap-cache
 
 For each seed, the campaign's group-aware split (:func:`alwild.cases.powerline.group_split`
 with the :class:`~alwild.cases.detection.DetectionConfig` defaults: 3 folds, one held out)
@@ -10,7 +10,8 @@ held-out frames (COCO AP@0.5 and AP@0.5:0.95 per class, pycocotools). Then a sec
 on other frames: fit on all 268 power-line frames, scored on the 30 frames of
 ``insulators/frames`` (same upstream as the power-line ``idd`` frames, other base images;
 ``broken`` and ``pollution-flashover`` boxes count as ``defect``). The candidates were
-fixed before any was measured; ``v1`` is the detector before issue 14's second round.
+fixed before any was measured; ``v1`` is the detector before issue 14's second round,
+``giou`` the default since (benchmarks/RESULTS.md, "Second round").
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def main() -> None:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "powerline"))
     parser.add_argument("--other", default=str(ROOT.parent / "shared" / "data" / "insulators"
                                                / "frames"))
-    parser.add_argument("--candidate", choices=sorted(CANDIDATES), default="v2")
+    parser.add_argument("--candidate", choices=sorted(CANDIDATES), default="giou")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--cache", default=None)
     parser.add_argument("--threads", type=int, default=1)
