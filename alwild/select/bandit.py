@@ -141,7 +141,7 @@ def draw_slots(
             free = np.flatnonzero(~taken)
             row = int(free[rng.integers(free.size)])
         uniform_mass = p[recommended < 0].sum() / left
-        q[slot] = p[recommended == row].sum() + uniform_mass
+        q[slot] = min(1.0, p[recommended == row].sum() + uniform_mass)  # rounding: <= 1
         credit[slot] = np.where(recommended == row, 1.0, 0.0) / q[slot]
         credit[slot, recommended < 0] = 1.0 / (left * q[slot])
         rows[slot], n_available[slot] = row, left

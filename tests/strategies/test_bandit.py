@@ -144,3 +144,16 @@ def test_bad_inputs_say_what_is_wrong():
         bandit.draw_slots(np.array([1.0]), [np.array([0])], 5, 2)
     with pytest.raises(UserValueError, match=r"\(0, 1\]"):
         bandit.importance_weights(np.array([0.0]), np.array([3]))
+
+
+def test_taking_the_whole_pool_keeps_every_q_within_one():
+    """When every arm names the same row (the last slots of a batch that empties the
+    pool), q sums the whole mixture: rounding must not push it above 1."""
+    p = np.array([0.1, 0.2, 0.7])
+    p = p / p.sum()
+    order = np.arange(7)
+    rows, q, n_available, _ = bandit.draw_slots(p, [order, None, order[::-1]], 7, 7,
+                                                random_state=3)
+    assert sorted(rows.tolist()) == list(range(7)) and np.all(q <= 1.0)
+    assert q[-1] == pytest.approx(1.0)
+    bandit.importance_weights(q, n_available)  # accepted
