@@ -25,7 +25,8 @@ How it decides (Active Learning by Learning, Hsu & Lin 2015, with an informed pr
   by the largest so far, at EXP3's rate (the floor).
 
 Which arm picked each slot is in ``strategy.history``, and the learner's
-``last_strategy_`` reads ``"auto:<arm that picked most of the batch>"``.
+``last_strategy_`` reads ``"auto:<arm that picked most of the batch>"``; its
+``last_scores_`` are the scores of the most probable arm that scores rows (margin's).
 
 >>> from alwild.strategies import get_strategy
 >>> get_strategy("auto").all_arms
@@ -220,9 +221,9 @@ class AutoStrategy(Strategy):
         probs = self.probabilities(y)
         names = self.all_arms
         strategies = [get_strategy(a) for a in names]
-        rankings = [None if isinstance(s, RandomSampling)
-                    else np.asarray(s.select(model, X_pool, n_instances, rng)[0], np.intp)
-                    for s in strategies]
+        picks = [None if isinstance(s, RandomSampling)
+                 else s.select(model, X_pool, n_instances, rng) for s in strategies]
+        rankings = [None if pick is None else np.asarray(pick[0], np.intp) for pick in picks]
         n_pool = len(X_pool) if not hasattr(X_pool, "shape") else X_pool.shape[0]
         idx, q, n_available, credit = draw_slots(probs, rankings, n_pool, n_instances, rng)
         slot_arms = [names[int(a)] for a in _slot_arms(credit, rankings, idx)]
@@ -237,7 +238,16 @@ class AutoStrategy(Strategy):
             "slots": slot_arms, "probabilities": dict(zip(names, probs.round(4).tolist(),
                                                       strict=True)),
             "n_labelled": None if y is None else len(y), "reward": None})
-        return idx, None
+        return idx, _leading_scores(probs, picks)
+
+
+def _leading_scores(probs: np.ndarray, picks) -> np.ndarray | None:
+    """The pool scores of the most probable arm that scores rows (margin's, by default):
+    what the labelling app shows as an item's informativeness."""
+    scored = [a for a, pick in enumerate(picks) if pick is not None and pick[1] is not None]
+    if not scored:
+        return None
+    return np.asarray(picks[max(scored, key=lambda a: probs[a])][1])
 
 
 def _slot_arms(credit: np.ndarray, rankings, idx: np.ndarray) -> list[int]:

@@ -180,3 +180,13 @@ def test_auto_does_not_lose_where_random_is_best():
     assert (scores["margin"] - scores["random"]).mean() < -0.03  # random is best here
     assert (scores["auto"] - scores["random"]).mean() > -0.02
     assert (scores["auto"] - scores["margin"]).mean() > 0.03
+
+
+def test_auto_reports_its_leading_arms_scores():
+    """The app shows a pick's informativeness: auto's scores are margin's on the same pool."""
+    X, y = _data(4)
+    auto = ActiveLearner(LogisticRegression(), "auto", X[:20], y[:20], random_state=0)
+    margin = ActiveLearner(LogisticRegression(), "margin", X[:20], y[:20], random_state=0)
+    auto.query(X[20:], 5)
+    margin.query(X[20:], 5)
+    np.testing.assert_allclose(auto.last_scores_, margin.last_scores_)
