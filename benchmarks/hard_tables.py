@@ -19,7 +19,7 @@ For every table it prints auto's AULC (accuracy, in points) against random's and
 single strategy's, paired over seeds (95% Student-t CIs), the labels each needs to reach
 98% of each seed's ceiling (median), and the labels saved against random.
 
-    nice -n 10 python benchmarks/hard_tables.py            # 10 seeds, about 30 minutes
+    nice -n 10 python benchmarks/hard_tables.py            # 10 seeds, 46 minutes at load 5-20
     nice -n 10 python benchmarks/hard_tables.py --quick    # 3 seeds, 4 tables
     nice -n 10 python benchmarks/hard_tables.py --dev      # the dev family, 10 seeds
 """
