@@ -20,7 +20,7 @@ def register(sub) -> None:
     p.add_argument("--name", help="project name (default: the folder name)")
     p.add_argument("--db", help="database URL, e.g. postgresql://user:pw@host/db "
                                 "(default: SQLite in the folder)")
-    p.add_argument("--strategy", default="entropy")
+    p.add_argument("--strategy", default="auto")
     p.add_argument("--batch", type=int, default=20, help="items per query round")
     p.add_argument("--retrain-every", type=int, default=20, help="retrain after N labels")
     p.add_argument("--budget", type=int, default=500, help="labels to spend at most")

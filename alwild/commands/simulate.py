@@ -40,7 +40,7 @@ def register(sub) -> None:
     p.add_argument("data", help=f"builtin ({', '.join(BUILTIN_NAMES)}) or a CSV/Parquet path")
     p.add_argument("--target", help="label column of a CSV/Parquet table")
     p.add_argument("--drop", default="", help="comma-separated columns to leave out (ids, text)")
-    p.add_argument("--strategies", default="entropy,margin,random",
+    p.add_argument("--strategies", default="auto,margin,random",
                    help="comma-separated registered strategy names (committee strategies "
                         "such as vote_entropy get a committee)")
     p.add_argument("--model", default="rf",

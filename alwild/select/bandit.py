@@ -9,9 +9,11 @@ pool: that is how the reward (an accuracy gain) is estimated without extra label
 
 - :func:`arm_probabilities`: the mixture of an exponential-weights bandit (EXP3) with a floor;
 - :func:`exploration_floor`: the floor, wide while evidence is thin, narrowing with rounds;
+- :func:`unseen_class_mass`: Good–Turing's chance that the next row shows a class never
+  labelled (how much a cold start should still spend on coverage);
 - :func:`draw_slots`: a batch drawn slot by slot from the mixture, with each pick's ``q``;
 - :func:`importance_weights`, :func:`weighted_gain`: the unbiased reward;
-- :func:`exp3_update`: the arms' log-weights after a reward.
+- :func:`exp4_log_weights`: the arms' log-weights after the rewards so far.
 
 >>> p = arm_probabilities(np.zeros(3), floor=0.1)
 >>> p.round(3).tolist()
@@ -27,8 +29,8 @@ import numpy as np
 from alwild.errors import UserValueError
 from alwild.select.common import as_rng, check_k
 
-__all__ = ["arm_probabilities", "exploration_floor", "draw_slots", "importance_weights",
-           "weighted_gain", "exp3_update"]
+__all__ = ["arm_probabilities", "exploration_floor", "unseen_class_mass", "draw_slots",
+           "importance_weights", "weighted_gain", "exp4_log_weights"]
 
 
 def arm_probabilities(log_weights: np.ndarray, floor: float) -> np.ndarray:
@@ -48,18 +50,40 @@ def arm_probabilities(log_weights: np.ndarray, floor: float) -> np.ndarray:
     return (1.0 - k * floor) * soft + floor
 
 
-def exploration_floor(n_arms: int, n_rounds: int, minimum: float = 0.05) -> float:
-    """Each arm's least probability after ``n_rounds`` rewards: ``1 / K`` (a uniform
-    mixture) before any evidence, shrinking as ``1 / (K · sqrt(1 + rounds / K))`` — the
-    anytime EXP3 rate — but never below ``minimum`` (capped at ``1 / K``).
+def exploration_floor(n_arms: int, n_rounds: int, minimum: float = 0.05,
+                      start: float | None = None) -> float:
+    """Each arm's least probability after ``n_rounds`` rewards: ``start`` (default ``1 / K``,
+    a uniform mixture) before any evidence, shrinking as ``start / sqrt(1 + rounds / K)`` —
+    the anytime EXP3 rate — but never below ``minimum`` (everything capped at ``1 / K``).
 
     >>> exploration_floor(3, 0), round(exploration_floor(3, 30), 3), exploration_floor(3, 10**6)
     (0.3333333333333333, 0.101, 0.05)
+    >>> exploration_floor(2, 0, start=0.1), exploration_floor(2, 6, start=0.1)
+    (0.1, 0.05)
     """
     if n_arms < 1 or n_rounds < 0:
         raise UserValueError(f"need n_arms >= 1 and n_rounds >= 0, got {n_arms}, {n_rounds}")
     base = 1.0 / n_arms
-    return float(min(base, max(minimum, base / np.sqrt(1.0 + n_rounds / n_arms))))
+    first = base if start is None else min(base, start)
+    return float(min(base, max(minimum, first / np.sqrt(1.0 + n_rounds / n_arms))))
+
+
+def unseen_class_mass(labels: np.ndarray) -> float:
+    """Good–Turing's estimate, add-one smoothed, of the chance that one more uniformly drawn
+    row belongs to a class no label has yet: ``(classes seen once + 1) / (labels + 1)``.
+
+    It is 1 with no labels and falls like ``1 / labels`` once every class has been seen
+    twice or more: the share of a batch still worth spending on finding what the labels
+    have not covered.
+
+    >>> unseen_class_mass(np.array([0, 0, 1, 1, 1])), unseen_class_mass(np.array([0, 1, 1]))
+    (0.16666666666666666, 0.5)
+    """
+    labels = np.asarray(labels)
+    if labels.size == 0:
+        return 1.0
+    _, counts = np.unique(labels, return_counts=True)
+    return float((np.sum(counts == 1) + 1) / (labels.size + 1))
 
 
 def draw_slots(
@@ -117,7 +141,7 @@ def draw_slots(
             free = np.flatnonzero(~taken)
             row = int(free[rng.integers(free.size)])
         uniform_mass = p[recommended < 0].sum() / left
-        q[slot] = p[recommended == row].sum() + uniform_mass
+        q[slot] = min(1.0, p[recommended == row].sum() + uniform_mass)  # rounding: <= 1
         credit[slot] = np.where(recommended == row, 1.0, 0.0) / q[slot]
         credit[slot, recommended < 0] = 1.0 / (left * q[slot])
         rows[slot], n_available[slot] = row, left
@@ -153,14 +177,20 @@ def weighted_gain(weights: np.ndarray, correct_after: np.ndarray,
     return float(np.mean(w * diff))
 
 
-def exp3_update(log_weights: np.ndarray, credit: np.ndarray, reward: float,
-                learning_rate: float, clip: float = 1.0) -> np.ndarray:
-    """EXP4's step: arm ``a`` gains ``learning_rate · reward · credit[a]`` (its importance-
-    weighted share of the reward), the product clipped to ``[-clip, clip]`` so one lucky
-    draw cannot decide the bandit.
+def exp4_log_weights(credits: np.ndarray, gains: np.ndarray, rate: float) -> np.ndarray:
+    """EXP4's log-weights after the rounds so far: ``rate · sum_s credits[s] · gains[s] /
+    scale``, where ``credits[s, a]`` is arm ``a``'s importance-weighted share of round
+    ``s`` (see :func:`draw_slots`), ``gains[s]`` that round's estimated accuracy gain, and
+    ``scale`` the largest gain's size, so that rewards lie in [-1, 1] as EXP3 asks whether
+    a round buys 0.1 points of accuracy or 10. With a floor ``γ / K`` on each arm, EXP3's
+    rate is ``γ / K``: the floor itself.
 
-    >>> exp3_update(np.zeros(2), np.array([2.0, 0.0]), 0.1, 0.5).tolist()
-    [0.1, 0.0]
+    >>> exp4_log_weights(np.array([[2.0, 0.0], [0.0, 2.0]]), np.array([0.02, -0.01]), 0.1)
+    array([ 0.2, -0.1])
     """
-    step = np.clip(learning_rate * reward * np.asarray(credit, dtype=float), -clip, clip)
-    return np.asarray(log_weights, dtype=float) + step
+    credits = np.asarray(credits, dtype=float)
+    gains = np.asarray(gains, dtype=float)
+    scale = np.max(np.abs(gains)) if gains.size else 0.0
+    if scale == 0:
+        return np.zeros(credits.shape[1])
+    return rate * (credits * (gains / scale)[:, None]).sum(axis=0)

@@ -1,35 +1,36 @@
-"""``strategy="auto"``: a bandit that hedges between strategies, random sampling included.
+"""``strategy="auto"``: margin first, random on evidence, coverage while classes are missing.
 
-How it decides (Active Learning by Learning, Hsu & Lin 2015, in its own terms). Each
-*arm* is a registered strategy: by default ``random``, ``margin``, ``density_margin``
-(margin × how typical the row is, against noise and outliers), ``class_balanced``
-(margin, with a share of picks hunting very rare classes) and ``coreset`` (the rows
-farthest from every label: the regions, and classes, the model has never seen).
+How it decides (Active Learning by Learning, Hsu & Lin 2015, with an informed prior).
 
-* **Every slot of a batch is drawn from the arms' mixture.** Each arm proposes its batch;
-  per slot an arm is drawn with the bandit's probabilities and names its best row not yet
-  taken. The probability ``q`` with which that row was drawn is known exactly, so each
-  labelled row gets the importance weight ``1 / (n_available · q)`` (see
-  :mod:`alwild.select.bandit`).
-* **The reward is an unbiased estimate of the accuracy gain.** When the labels of a batch
-  come back, the model before the previous batch and the model after it are compared on
-  these new rows, which neither was trained on, weighted by their importance weights: the
-  weighted mean of "right now, wrong before" minus the reverse estimates the change in
-  accuracy over the pool that the previous batch's labels bought, whichever arms chose the
-  rows. The arms that proposed the previous batch's rows share that reward (EXP4's
-  importance-weighted credit). The share of picks the model got wrong is *not* a reward:
-  it favours arms that find noise.
-* **An exploration floor while evidence is thin.** Every arm keeps at least
-  ``1 / (K · sqrt(1 + rounds / K))`` of the mixture (a uniform mixture at first), never
-  less than ``min_floor``, so random sampling always keeps a share and a lucky reward can
-  not shut an arm out.
+* **Two arms from an informed prior.** ``margin`` (the uncertainty strategy that large
+  tabular benchmarks find hardest to beat with a strong model, and the best or near-best
+  single strategy on alwild's hard tables) starts with 90% of the bandit's weight,
+  ``random`` (the one strategy its own model cannot fool) with 10%.
+* **A floor of exploration while evidence is thin.** Each arm keeps at least
+  ``start_floor / sqrt(1 + rounds / K)`` of the mixture, never below ``min_floor``, so
+  random's share is never under 5% and starts near 18%.
+* **Coverage while the labels may miss a class.** Uncertainty cannot ask for a class its
+  model has never seen. The Good–Turing estimate of the chance that one more row shows a
+  class no label has, ``(classes labelled once + 1) / (labels + 1)``, is moved from the
+  margin share to ``coverage`` (``coreset``: the rows farthest from every label). It fades
+  like ``1 / labels`` once every class has been seen twice.
+* **Every slot of a batch is drawn from the mixture,** so the probability ``q`` with which
+  each asked row was drawn is known and it carries the importance weight
+  ``1 / (n_available · q)`` (see :mod:`alwild.select.bandit`).
+* **The reward is an unbiased estimate of the accuracy gain, pooled over rounds.** The
+  last few models are kept; when a batch's labels come back, each consecutive pair of
+  them is scored on these rows (which neither saw), importance-weighted: the gain that
+  round's labels bought, its estimate averaged over every batch labelled after it.
+  EXP4 credits each arm with its importance-weighted share of the round, the gains scaled
+  by the largest so far, at EXP3's rate (the floor).
 
-Which arms picked each round is in ``strategy.history``, and the learner's
-``last_strategy_`` reads ``"auto:<arm that picked most of the batch>"``.
+Which arm picked each slot is in ``strategy.history``, and the learner's
+``last_strategy_`` reads ``"auto:<arm that picked most of the batch>"``; its
+``last_scores_`` are the scores of the most probable arm that scores rows (margin's).
 
 >>> from alwild.strategies import get_strategy
->>> get_strategy("auto").arms
-('random', 'margin', 'density_margin', 'class_balanced', 'coreset')
+>>> get_strategy("auto").all_arms
+('margin', 'random', 'coreset')
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ from alwild.pool import take_rows
 from alwild.select import (
     arm_probabilities,
     draw_slots,
-    exp3_update,
+    exp4_log_weights,
     exploration_floor,
     importance_weights,
+    unseen_class_mass,
     weighted_gain,
 )
 from alwild.strategies.base import Strategy
@@ -57,7 +59,8 @@ from alwild.strategies.registry import get_strategy, register
 
 __all__ = ["AutoStrategy"]
 
-DEFAULT_ARMS = ("random", "margin", "density_margin", "class_balanced", "coreset")
+DEFAULT_ARMS = ("margin", "random")
+DEFAULT_PRIOR = (0.9, 0.1)
 
 
 @dataclasses.dataclass
@@ -65,29 +68,33 @@ class _Batch:
     """What one round asked for, kept until its labels come back."""
 
     n_before: int
-    credit: np.ndarray  # (slots, arms): [arm proposed the row] / q
     weights: np.ndarray  # importance weights of the rows
-    predicted_now: np.ndarray  # the choosing model's predictions on the rows
-    predicted_before: np.ndarray | None  # the previous model's (None in round 0)
+    predicted: dict[int, np.ndarray]  # round of a kept model -> its predictions on the rows
 
 
 @dataclasses.dataclass
 class _BanditState:
-    log_weights: np.ndarray | None = None
     n_rewards: int = 0
-    previous_model: Any = None
+    models: dict[int, Any] = dataclasses.field(default_factory=dict)  # round -> model
+    credits: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)
+    gains: dict[int, list[float]] = dataclasses.field(default_factory=dict)  # [sum, slots]
     pending: _Batch | None = None
-    rewarded: _Batch | None = None  # the batch whose gain the pending rows will measure
     history: list[dict] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
 class AutoStrategy(Strategy):
-    """An EXP4-style bandit over ``arms`` with an importance-weighted accuracy-gain reward."""
+    """Margin first, random on evidence: an EXP4-style bandit over ``arms`` from an informed
+    ``prior``, with an importance-weighted accuracy-gain reward pooled over rounds, an
+    exploration floor, and a Good–Turing share of ``coverage`` while classes are missing."""
 
     name = "auto"
     arms: tuple[str, ...] = DEFAULT_ARMS
+    prior: tuple[float, ...] | None = None
+    coverage: str | None = "coreset"
+    start_floor: float = 0.1
     min_floor: float = 0.05
+    window: int = 6
     state: _BanditState = dataclasses.field(
         default_factory=_BanditState, repr=False, compare=False
     )
@@ -97,93 +104,150 @@ class AutoStrategy(Strategy):
             raise UserValueError("auto needs at least one arm (a registered strategy name)")
         if len(set(self.arms)) != len(self.arms):
             raise UserValueError(f"an arm is listed twice in {self.arms}")
-        for arm in self.arms:
+        for arm in (*self.arms, *([self.coverage] if self.coverage else [])):
             if arm == "auto":
                 raise UserValueError("auto cannot be one of its own arms")
             get_strategy(arm)  # unknown names fail here, with the list of valid ones
+        if self.coverage in self.arms:
+            raise UserValueError(f"coverage {self.coverage!r} is already an arm")
+        if self.prior is not None and (len(self.prior) != len(self.arms)
+                                       or min(self.prior) <= 0):
+            raise UserValueError(
+                f"prior needs one positive weight per arm ({len(self.arms)}), got {self.prior}")
         if not 0.0 <= self.min_floor <= 1.0 / len(self.arms):
             raise UserValueError(
                 f"min_floor must be in [0, 1/{len(self.arms)}], got {self.min_floor}")
+        if self.window < 2:
+            raise UserValueError(f"window must keep at least 2 models, got {self.window}")
 
     @property
     def history(self) -> list[dict]:
         """One dict per round: round, arm (most slots), slots (the arm of each slot),
-        probabilities, n_labelled, and the reward its labels earned (known two rounds
-        later, None until then)."""
+        probabilities, n_labelled, and the reward its labels earned (the pooled estimate,
+        first known two rounds later and refined after; None until then)."""
         return self.state.history
 
     @property
     def used_name(self) -> str:
         return f"auto:{self.state.history[-1]['arm']}" if self.state.history else "auto"
 
+    @property
+    def all_arms(self) -> tuple[str, ...]:
+        """The bandit's arms, then the coverage strategy (if any)."""
+        return (*self.arms, *([self.coverage] if self.coverage else []))
+
     def check(self, model) -> None:
         require_proba(model, self.name)
-        for arm in self.arms:
+        for arm in self.all_arms:
             get_strategy(arm).check(model)
 
-    def probabilities(self) -> np.ndarray:
-        """The arms' current mixture (uniform before any reward)."""
-        st = self.state
-        weights = np.zeros(len(self.arms)) if st.log_weights is None else st.log_weights
-        floor = exploration_floor(len(self.arms), st.n_rewards, self.min_floor)
-        return arm_probabilities(weights, floor)
+    def log_prior(self) -> np.ndarray:
+        if self.prior is not None:
+            prior = np.asarray(self.prior, dtype=float)
+        elif self.arms == DEFAULT_ARMS:
+            prior = np.asarray(DEFAULT_PRIOR)
+        else:
+            prior = np.ones(len(self.arms))
+        return np.log(prior / prior.sum())
 
-    def _learn(self, model) -> float | None:
-        """Credit the batch before last with the gain its labels bought, measured on the
-        last batch's rows (unseen by both models) once their labels are back."""
+    def learned(self) -> np.ndarray:
+        """EXP4's log-weights from the pooled reward of every round measured so far."""
         st = self.state
-        batch, earlier = st.pending, st.rewarded
-        st.pending = None
+        rounds = [s for s, (_, n) in st.gains.items() if n > 0 and s in st.credits]
+        if not rounds:
+            return np.zeros(len(self.arms))
+        return exp4_log_weights(np.array([st.credits[s] for s in rounds]),
+                                np.array([st.gains[s][0] / st.gains[s][1] for s in rounds]),
+                                self.floor())
+
+    def floor(self) -> float:
+        """Each bandit arm's least share now (see :func:`exploration_floor`)."""
+        return exploration_floor(len(self.arms), self.state.n_rewards, self.min_floor,
+                                 start=self.start_floor)
+
+    def bandit_probabilities(self) -> np.ndarray:
+        """The bandit arms' mixture: the prior moved by the evidence, every arm at or
+        above the exploration floor."""
+        return arm_probabilities(self.log_prior() + self.learned(), self.floor())
+
+    def probabilities(self, labels=None) -> np.ndarray:
+        """The mixture over :attr:`all_arms`: the bandit's, with ``coverage`` taking the
+        Good–Turing unseen-class share (of ``labels``) of the non-random arms' part."""
+        p = self.bandit_probabilities()
+        if not self.coverage:
+            return p
+        share = 0.0 if labels is None else unseen_class_mass(np.asarray(labels))
+        uniform = np.array([isinstance(get_strategy(a), RandomSampling) for a in self.arms])
+        moved = np.where(uniform, 0.0, p * share)
+        return np.r_[p - moved, moved.sum()]
+
+    def _learn(self, model) -> None:
+        """Score every kept model on the last batch's rows (which none of them saw), once
+        their labels are back: each consecutive pair adds to the gain its round bought."""
+        st = self.state
+        batch, st.pending = st.pending, None
         if batch is None:
-            return None
+            return
         y = getattr(model, "y_training", None)
-        if y is None or len(y) != batch.n_before + batch.predicted_now.size:
-            st.rewarded = None  # not taught as asked: no reward rather than a wrong one
-            return None
-        st.rewarded = batch
-        if earlier is None or batch.predicted_before is None:
-            return None
+        n_rows = len(next(iter(batch.predicted.values())))
+        if y is None or len(y) != batch.n_before + n_rows:
+            return  # not taught as asked: no reward rather than a wrong one
         truth = np.asarray(y)[batch.n_before:]
-        gain = weighted_gain(batch.weights, batch.predicted_now == truth,
-                             batch.predicted_before == truth)
-        if st.log_weights is None:
-            st.log_weights = np.zeros(len(self.arms))
-        st.n_rewards += 1
-        rate = np.sqrt(np.log(max(len(self.arms), 2)) / (len(self.arms) * st.n_rewards))
-        st.log_weights = exp3_update(st.log_weights, earlier.credit.mean(axis=0), gain, rate)
-        return gain
+        for s in sorted(batch.predicted):
+            if s + 1 in batch.predicted:
+                gain = weighted_gain(batch.weights, batch.predicted[s + 1] == truth,
+                                     batch.predicted[s] == truth)
+                total = st.gains.setdefault(s, [0.0, 0])
+                if total[1] == 0:
+                    st.n_rewards += 1
+                total[0] += gain * n_rows
+                total[1] += n_rows
+                st.history[s]["reward"] = total[0] / total[1]
 
-    def _snapshot(self, model) -> Any:
+    def _keep(self, model, round_: int) -> None:
         estimator = getattr(model, "estimator", None)
-        return None if estimator is None else copy.deepcopy(estimator)
+        if estimator is None:
+            return
+        models = self.state.models
+        models[round_] = copy.deepcopy(estimator)
+        for old in sorted(models)[:-self.window]:
+            del models[old]
 
     def select(self, model, X_pool, n_instances, rng):
         st = self.state
-        reward = self._learn(model)
-        if reward is not None:
-            st.history[-2]["reward"] = reward  # the gain that round's labels bought
-        probs = self.probabilities()
-        strategies = [get_strategy(a) for a in self.arms]
-        rankings = [None if isinstance(s, RandomSampling)
-                    else np.asarray(s.select(model, X_pool, n_instances, rng)[0], np.intp)
-                    for s in strategies]
+        self._learn(model)
+        round_ = len(st.history)
+        y = getattr(model, "y_training", None)
+        probs = self.probabilities(y)
+        names = self.all_arms
+        strategies = [get_strategy(a) for a in names]
+        picks = [None if isinstance(s, RandomSampling)
+                 else s.select(model, X_pool, n_instances, rng) for s in strategies]
+        rankings = [None if pick is None else np.asarray(pick[0], np.intp) for pick in picks]
         n_pool = len(X_pool) if not hasattr(X_pool, "shape") else X_pool.shape[0]
         idx, q, n_available, credit = draw_slots(probs, rankings, n_pool, n_instances, rng)
-        slot_arms = [self.arms[int(a)] for a in _slot_arms(credit, rankings, idx)]
-        rows = take_rows(X_pool, idx)
-        before = None if st.previous_model is None else \
-            np.asarray(st.previous_model.predict(rows))
-        y = getattr(model, "y_training", None)
-        if y is not None:
-            st.pending = _Batch(len(y), credit, importance_weights(q, n_available),
-                                np.asarray(model.predict(rows)), before)
-        st.previous_model = self._snapshot(model)
+        slot_arms = [names[int(a)] for a in _slot_arms(credit, rankings, idx)]
+        st.credits[round_] = credit[:, :len(self.arms)].mean(axis=0)
+        self._keep(model, round_)
+        if y is not None and st.models:
+            rows = take_rows(X_pool, idx)
+            st.pending = _Batch(len(y), importance_weights(q, n_available),
+                                {s: np.asarray(m.predict(rows)) for s, m in st.models.items()})
         st.history.append({
-            "round": len(st.history), "arm": max(set(slot_arms), key=slot_arms.count),
-            "slots": slot_arms, "probabilities": dict(zip(self.arms, probs.round(4).tolist(),
+            "round": round_, "arm": max(set(slot_arms), key=slot_arms.count),
+            "slots": slot_arms, "probabilities": dict(zip(names, probs.round(4).tolist(),
                                                       strict=True)),
             "n_labelled": None if y is None else len(y), "reward": None})
-        return idx, None
+        return idx, _leading_scores(probs, picks)
+
+
+def _leading_scores(probs: np.ndarray, picks) -> np.ndarray | None:
+    """The pool scores of the most probable arm that scores rows (margin's, by default):
+    what the labelling app shows as an item's informativeness."""
+    scored = [a for a, pick in enumerate(picks) if pick is not None and pick[1] is not None]
+    if not scored:
+        return None
+    return np.asarray(picks[max(scored, key=lambda a: probs[a])][1])
 
 
 def _slot_arms(credit: np.ndarray, rankings, idx: np.ndarray) -> list[int]:

@@ -99,7 +99,9 @@ def titanic_csv(tmp_path: Path, n: int = 120) -> Path:
 def make_setup(ws: Workspace, tmp_path: Path, task: str = "classify", n: int = 120,
                seed_labels: int = 0, **settings) -> Setup:
     """A project (titanic rows, or insulator frames for detect), an admin, an annotator
-    on the project, and an annotator of another project."""
+    on the project, and an annotator of another project. The project asks by entropy
+    unless ``strategy`` says otherwise (tests check entropy's ranking and score range)."""
+    settings = {"strategy": "entropy", **settings}
     with ws.session() as db, db.begin():
         if task == "classify":
             project = create_project(db, "Titanic", "classify", ["died", "survived"],

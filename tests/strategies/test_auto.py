@@ -3,13 +3,14 @@ independent NumPy computations."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics.pairwise import euclidean_distances
 
 from alwild import ActiveLearner, get_strategy
 from alwild import scores as S
-from alwild.select import exploration_floor
 
 
 def _data(seed=0, n=400, flip_y=0.0, n_classes=3):
@@ -36,33 +37,68 @@ def test_history_probabilities_floor_and_rewards():
     for h in history:
         p = np.array(list(h["probabilities"].values()))
         assert p.sum() == pytest.approx(1.0, abs=1e-3)
-        assert len(h["slots"]) == 4 and set(h["slots"]) <= set(strategy.arms)
+        assert len(h["slots"]) == 4 and set(h["slots"]) <= set(strategy.all_arms)
     # a round's reward is measured on the batch after next: the last two wait for it
     assert all(isinstance(h["reward"], float) for h in history[:-2])
     assert history[-2]["reward"] is None and history[-1]["reward"] is None
     assert strategy.state.n_rewards == 10
-    floor = exploration_floor(len(strategy.arms), strategy.state.n_rewards, 0.05)
-    assert strategy.probabilities().min() >= floor - 1e-12
+    assert len(strategy.state.models) == strategy.window  # older models are let go
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), flip=st.sampled_from([0.0, 0.3]),
+       batch=st.sampled_from([1, 6]))
+def test_random_never_falls_below_the_floor(seed, flip, batch):
+    """Whatever the rewards say (noisy labels or clean, one row a round or six), random's
+    share of every round is at least that round's exploration floor."""
+    X, y = _data(seed % 50, n=300, flip_y=flip)
+    strategy = get_strategy("auto")
+    learner = ActiveLearner(LogisticRegression(), strategy, X[:10], y[:10], random_state=seed)
+    floors = []
+    pool = np.arange(10, len(y))
+    for _ in range(14):
+        floors.append(strategy.floor())
+        pool = _run(learner, X, y, pool, 1, batch)
+    shares = [h["probabilities"]["random"] for h in strategy.history]
+    assert all(share >= floor - 1e-4 for share, floor in zip(shares, floors, strict=True))
+    assert min(floors) >= strategy.min_floor
+
+
+def test_the_prior_leads_and_coverage_takes_the_unseen_class_share():
+    """Before any reward the mixture is the prior under the floor; the Good-Turing
+    unseen-class share of the labels moves from margin to coverage, never from random."""
+    strategy = get_strategy("auto")
+    floor = strategy.floor()
+    prior = np.array([0.9, 0.1])
+    bandit_share = (1 - 2 * floor) * prior + floor
+    labels = np.array([0, 0, 1, 1, 2])  # one singleton: (1 + 1) / (5 + 1)
+    np.testing.assert_allclose(strategy.probabilities(labels),
+                               [bandit_share[0] * 2 / 3, bandit_share[1],
+                                bandit_share[0] / 3])
+    assert strategy.all_arms == ("margin", "random", "coreset")
 
 
 def test_the_reward_is_the_weighted_gain_between_two_unseen_models():
     """With only the random arm every weight is 1, so the reward is exactly the accuracy
-    of the newer model minus the older on the newest batch (which neither saw)."""
+    of the newer model minus the older on the rows labelled after both (which neither
+    saw), pooled over those batches."""
     X, y = _data(1)
-    learner = ActiveLearner(LogisticRegression(), get_strategy("auto", arms=("random",)),
+    learner = ActiveLearner(LogisticRegression(),
+                            get_strategy("auto", arms=("random",), coverage=None),
                             X[:10], y[:10], random_state=0)
     strategy = learner.query_strategy
     pool = np.arange(10, len(y))
-    models = []
-    for _ in range(3):
+    models, batches = [], []
+    for _ in range(4):
         models.append(LogisticRegression().fit(learner.X_training, learner.y_training))
         idx, _ = learner.query(X[pool], 8)
-        last = pool[idx]
-        learner.teach(X[last], y[last])
+        batches.append(pool[idx])
+        learner.teach(X[pool[idx]], y[pool[idx]])
         pool = np.delete(pool, idx)
     learner.query(X[pool], 8)
-    expected = np.mean((models[2].predict(X[last]) == y[last]).astype(float)
-                       - (models[1].predict(X[last]) == y[last]))
+    later = np.r_[batches[2], batches[3]]  # labelled after models[2] was trained
+    expected = np.mean((models[2].predict(X[later]) == y[later]).astype(float)
+                       - (models[1].predict(X[later]) == y[later]))
     assert strategy.history[1]["reward"] == pytest.approx(expected)
 
 
@@ -144,3 +180,13 @@ def test_auto_does_not_lose_where_random_is_best():
     assert (scores["margin"] - scores["random"]).mean() < -0.03  # random is best here
     assert (scores["auto"] - scores["random"]).mean() > -0.02
     assert (scores["auto"] - scores["margin"]).mean() > 0.03
+
+
+def test_auto_reports_its_leading_arms_scores():
+    """The app shows a pick's informativeness: auto's scores are margin's on the same pool."""
+    X, y = _data(4)
+    auto = ActiveLearner(LogisticRegression(), "auto", X[:20], y[:20], random_state=0)
+    margin = ActiveLearner(LogisticRegression(), "margin", X[:20], y[:20], random_state=0)
+    auto.query(X[20:], 5)
+    margin.query(X[20:], 5)
+    np.testing.assert_allclose(auto.last_scores_, margin.last_scores_)

@@ -28,12 +28,26 @@ def test_a_floor_above_one_over_k_is_refused():
         bandit.arm_probabilities(np.zeros(4), 0.3)
 
 
-@given(k=st.integers(1, 8), rounds=st.integers(0, 10_000))
-def test_the_floor_starts_uniform_and_narrows_to_its_minimum(k, rounds):
-    floor = bandit.exploration_floor(k, rounds, minimum=0.05)
+@given(k=st.integers(1, 8), rounds=st.integers(0, 10_000), start=st.floats(0.05, 1.0))
+def test_the_floor_starts_at_its_start_and_narrows_to_its_minimum(k, rounds, start):
+    floor = bandit.exploration_floor(k, rounds, minimum=0.05, start=start)
     assert bandit.exploration_floor(k, 0) == pytest.approx(1 / k)
-    assert min(0.05, 1 / k) - 1e-12 <= floor <= 1 / k
-    assert bandit.exploration_floor(k, rounds + 1) <= floor
+    assert bandit.exploration_floor(k, 0, start=start) == pytest.approx(min(start, 1 / k))
+    assert min(0.05, 1 / k) - 1e-12 <= floor <= min(start, 1 / k) + 1e-12
+    assert bandit.exploration_floor(k, rounds + 1, start=start) <= floor
+
+
+@given(st.lists(st.integers(0, 6), max_size=40))
+def test_unseen_class_mass_is_add_one_good_turing(labels):
+    counts = {c: labels.count(c) for c in set(labels)}
+    singletons = sum(1 for n in counts.values() if n == 1)
+    mass = bandit.unseen_class_mass(np.array(labels, dtype=int))
+    assert mass == pytest.approx((singletons + 1) / (len(labels) + 1))
+    assert 0 < mass <= 1
+    if labels:  # one more label of a class already seen twice never raises it
+        twice = [c for c, n in counts.items() if n >= 2]
+        if twice:
+            assert bandit.unseen_class_mass(np.array(labels + twice[:1])) < mass
 
 
 def _rankings(n, rng):
@@ -84,13 +98,41 @@ def test_importance_weighted_means_are_unbiased_monte_carlo():
     assert naive.mean() > 10 * naive.std(ddof=1) / np.sqrt(draws)  # unweighted: biased
 
 
-def test_weighted_gain_and_the_clipped_step_by_hand():
+def test_the_weighted_gain_is_exactly_unbiased_brute_force():
+    """One slot from a tiny pool: the exact expectation, over every way the slot can be
+    drawn (enumerated here independently of draw_slots), of w · (after - before) is the
+    pool's mean gain, with the q that draw_slots reports for each row."""
+    n = 5
+    after = np.array([1, 1, 0, 1, 0])
+    before = np.array([0, 1, 1, 0, 0])
+    rankings = [np.array([2, 0, 1, 3, 4]), None, np.array([4, 3, 2, 1, 0])]
+    p = np.array([0.5, 0.2, 0.3])
+    exact = {row: 0.2 / n for row in range(n)}
+    exact[2] += 0.5
+    exact[4] += 0.3
+    reported = {}
+    for seed in range(200):
+        rows, q, n_available, _ = bandit.draw_slots(p, rankings, n, 1, random_state=seed)
+        reported[int(rows[0])] = (q[0], n_available[0])
+    assert set(reported) == set(range(n))
+    expectation = sum(exact[row] * bandit.weighted_gain(
+        bandit.importance_weights(np.array([q]), np.array([n_av])),
+        after[[row]], before[[row]]) for row, (q, n_av) in reported.items())
+    assert expectation == pytest.approx((after - before).mean(), abs=1e-12)
+    for row, (q, _) in reported.items():
+        assert q == pytest.approx(exact[row])
+
+
+def test_weighted_gain_and_the_exp4_weights_by_hand():
     w = np.array([0.5, 2.0, 1.0])
     gain = bandit.weighted_gain(w, np.array([1, 1, 0]), np.array([0, 1, 1]))
     assert gain == pytest.approx((0.5 * 1 + 0 + 1.0 * -1) / 3)
     assert bandit.weighted_gain(np.array([]), np.array([]), np.array([])) == 0.0
-    step = bandit.exp3_update(np.array([0.0, 1.0]), np.array([100.0, 2.0]), 0.1, 0.5, clip=1.0)
-    np.testing.assert_allclose(step, [1.0, 1.1])
+    credits = np.array([[4.0, 0.5], [0.0, 1.0], [1.0, 1.0]])
+    gains = np.array([0.02, -0.04, 0.01])  # scaled by the largest, 0.04
+    np.testing.assert_allclose(bandit.exp4_log_weights(credits, gains, 0.1),
+                               0.1 * np.array([4 * 0.5 + 1 * 0.25, 0.5 * 0.5 - 1 + 0.25]))
+    np.testing.assert_allclose(bandit.exp4_log_weights(credits, np.zeros(3), 0.1), [0, 0])
 
 
 def test_bad_inputs_say_what_is_wrong():
@@ -102,3 +144,16 @@ def test_bad_inputs_say_what_is_wrong():
         bandit.draw_slots(np.array([1.0]), [np.array([0])], 5, 2)
     with pytest.raises(UserValueError, match=r"\(0, 1\]"):
         bandit.importance_weights(np.array([0.0]), np.array([3]))
+
+
+def test_taking_the_whole_pool_keeps_every_q_within_one():
+    """When every arm names the same row (the last slots of a batch that empties the
+    pool), q sums the whole mixture: rounding must not push it above 1."""
+    p = np.array([0.1, 0.2, 0.7])
+    p = p / p.sum()
+    order = np.arange(7)
+    rows, q, n_available, _ = bandit.draw_slots(p, [order, None, order[::-1]], 7, 7,
+                                                random_state=3)
+    assert sorted(rows.tolist()) == list(range(7)) and np.all(q <= 1.0)
+    assert q[-1] == pytest.approx(1.0)
+    bandit.importance_weights(q, n_available)  # accepted

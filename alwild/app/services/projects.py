@@ -59,7 +59,7 @@ def check_strategy(name: str) -> str:
 
 
 def create_project(db: Session, name: str, task: str, labels: list[str],
-                   strategy: str = "entropy", **settings) -> Project:
+                   strategy: str = "auto", **settings) -> Project:
     if task not in TASKS:
         raise UserValueError(f"--task must be classify or detect, got {task!r}")
     if task == "classify" and len(labels) < 2:

@@ -45,7 +45,7 @@ router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
 MaybeCaller = Annotated[Who | None, Depends(who_optional)]
 PRE_COOKIE = "alwild_login"
-APP_STRATEGIES = ("entropy", "margin", "least_confident", "random", "coreset",
+APP_STRATEGIES = ("auto", "entropy", "margin", "least_confident", "random", "coreset",
                   "cluster_margin", "ranked_batch", "class_quota")
 
 
