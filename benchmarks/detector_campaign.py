@@ -29,9 +29,12 @@ from alwild.cases.powerline import load_frames
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_seed(data: str, out: Path, seed: int, cache: str | None) -> None:
+def run_seed(data: str, out: Path, seed: int, cache: str | None, budget: int | None,
+             strategies: tuple[str, ...] | None) -> None:
     cfg = DetectionConfig(seeds=1, first_seed=seed)
-    start = time.perf_counter()
+    cfg.budget = budget or cfg.budget
+    cfg.strategies = strategies or cfg.strategies
+    start, cpu = time.perf_counter(), time.process_time()
     result = run_detection_case(load_frames(data), cfg, cache, progress=lambda s, n, p, f: print(
         f"seed {s} {n:<28} at {p['labels']} frames: defect AP@0.5 {p['ap50_defect']:.3f} "
         f"(all labels {f['ap50_defect']:.3f})", flush=True))
@@ -39,7 +42,8 @@ def run_seed(data: str, out: Path, seed: int, cache: str | None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     result.curves.to_csv(folder / "curves.csv", index=False)
     result.full.to_csv(folder / "full.csv", index=False)
-    print(f"seed {seed}: {time.perf_counter() - start:.0f} s")
+    print(f"seed {seed}: {time.perf_counter() - start:.0f} s wall, "
+          f"{time.process_time() - cpu:.0f} s CPU", flush=True)
 
 
 def shortfall(curves: pd.DataFrame, metric: str = "ap50_defect") -> pd.DataFrame:
@@ -77,12 +81,17 @@ def main() -> None:
     parser.add_argument("--out", default="runs/detcampaign")
     parser.add_argument("--cache", default=None)
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--budget", type=int, help="frames per strategy, seed frames "
+                        "included (default DetectionConfig's; more than the training split: "
+                        "label it all)")
+    parser.add_argument("--strategies", help="comma-separated (default DetectionConfig's)")
     parser.add_argument("--merge", action="store_true")
     args = parser.parse_args()
     if args.merge:
         merge(Path(args.out))
     else:
-        run_seed(args.data, Path(args.out), args.seed, args.cache)
+        run_seed(args.data, Path(args.out), args.seed, args.cache, args.budget,
+                 tuple(args.strategies.split(",")) if args.strategies else None)
 
 
 if __name__ == "__main__":
