@@ -5,8 +5,10 @@
     PYTHONPATH=. python benchmarks/detector_campaign.py --merge --out runs/detcampaign
 
 The same simulation as ``alwild demo powerline`` (:mod:`alwild.cases.detection`, default
-settings), split by seed so the seeds can run side by side on a shared machine; each seed
-writes ``seed_<n>/curves.csv`` and ``seed_<n>/full.csv``. ``--merge`` prints the
+settings; ``--budget`` and ``--strategies`` change those two, ``--budget 1000`` labels every
+training frame), split by seed so the seeds can run side by side on a shared machine; each
+seed writes ``seed_<n>/curves.csv`` and ``seed_<n>/full.csv`` and prints its wall and CPU
+seconds. ``--merge`` prints the
 all-labels AP per class, then frames to 95% and 99% of the all-labels defect AP@0.5 and
 frame balanced accuracy per strategy, with the median saving versus random and its paired
 bootstrap 95% CI, and the largest shortfall of each strategy's mean AP curve below
