@@ -27,6 +27,7 @@ import pandas as pd
 from alwild.cases.detection import DetectionConfig, DetectionResult, run_detection_case
 from alwild.cases.detection_campaign import METRICS, detection_summary, format_detection_summary
 from alwild.cases.powerline import load_frames
+from alwild.cases.report import labels_to_target
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,6 +63,17 @@ def shortfall(curves: pd.DataFrame, metric: str = "ap50_defect") -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
+def frames_per_seed(curves: pd.DataFrame, full: pd.DataFrame, share: float,
+                    metric: str = "ap50_defect") -> pd.DataFrame:
+    """Seed x strategy: frames to ``share`` of that seed's all-labels ``metric``; a run
+    that never reached it shows ``>n`` (its last frame count)."""
+    target = curves["seed"].map(full.set_index("seed")[metric])
+    ltt = labels_to_target(curves.assign(target=share * target), metric)
+    text = [f"{v:.0f}" if ok else f">{n:.0f}" for v, ok, n in
+            zip(ltt["labels_to_target"], ltt["reached"], ltt["max_labels"], strict=True)]
+    return ltt.assign(frames=text).pivot(index="seed", columns="strategy", values="frames")
+
+
 def merge(out: Path) -> None:
     parts = sorted(out.glob("seed_*"))
     curves = pd.concat([pd.read_csv(p / "curves.csv") for p in parts], ignore_index=True)
@@ -73,6 +85,9 @@ def merge(out: Path) -> None:
     print("mean: " + ", ".join(f"{c} {mean[c]:.3f}" for c in mean.index if c != "n_train"))
     for metric in METRICS:
         print(format_detection_summary(detection_summary(result, metric), mean[metric]))
+    for share in (0.95, 0.99):
+        print(f"frames to {share:.0%} of each seed's all-labels defect AP@0.5:")
+        print(frames_per_seed(curves, full, share).to_string())
     print("largest mean shortfall of defect AP@0.5 below random (paired over seeds):")
     print(shortfall(curves).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
