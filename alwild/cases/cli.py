@@ -10,6 +10,7 @@ classifier's case alone.
 from __future__ import annotations
 
 import argparse
+import time
 from importlib.resources import files
 from pathlib import Path
 
@@ -29,7 +30,9 @@ def _names(text: str | None) -> tuple[str, ...] | None:
 
 
 def run_powerline(args: argparse.Namespace) -> int:
-    """Run the case with the demo's arguments; the exit code."""
+    """Run the case with the demo's arguments; the exit code. Ends with the run's total
+    wall-clock and CPU time."""
+    start, cpu = time.perf_counter(), time.process_time()
     data = Path(args.data) if args.data else SHIPPED
     if not (data / "manifest.csv").is_file():
         raise FileNotFoundError(
@@ -63,4 +66,7 @@ def run_powerline(args: argparse.Namespace) -> int:
         cfg.seeds = args.seeds or det.seeds
         out = out / "frame_classifier"
     powerline_campaign(data, out, cfg, cache)
+    wall = time.perf_counter() - start
+    print(f"\ntotal: {wall:.0f} s wall ({wall / 60:.1f} min), "
+          f"{time.process_time() - cpu:.0f} s CPU")
     return 0

@@ -27,7 +27,8 @@ def register(sub) -> None:
                    help="powerline: frozen EfficientNet-Lite0 or a small CNN from scratch")
     p.add_argument("--detection-strategies", default=None,
                    help="powerline detection campaign (default least_anomaly_probability,"
-                   "max_box_entropy,mc_disagreement,random)")
+                   "max_box_entropy,random; also mc_disagreement, diverse_max_entropy, "
+                   "mean_box_entropy, no_confident_detection)")
     p.add_argument("--image-size", type=int, default=320,
                    help="powerline: the detector's input side in pixels (multiple of 32)")
     p.add_argument("--dataset", default="digits", choices=sorted(BUILTIN))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -74,14 +75,25 @@ def test_frame_truth_reads_the_experts_boxes(folder):
     assert [t[1].tolist() for t in truth[:2]] == [[0], [0, 1]]
 
 
-def test_the_demo_runs_the_detection_campaign_then_the_frame_classifier(folder, tmp_path):
+def test_the_default_campaign_leaves_the_costly_mc_strategy_to_be_named():
+    assert "mc_disagreement" not in DetectionConfig().strategies
+    assert {"least_anomaly_probability", "max_box_entropy", "random"} <= set(
+        DetectionConfig().strategies)
+
+
+def test_the_demo_runs_the_detection_campaign_then_the_frame_classifier(folder, tmp_path,
+                                                                       capsys):
     out = tmp_path / "run"
     code = main(["demo", "powerline", "--data", str(folder), "--out", str(out), "--cache",
                  str(tmp_path / "cache"), "--image-size", str(SIZE), "--seeds", "2",
                  "--budget", "10", "--batch", "3",
-                 "--detection-strategies", "least_anomaly_probability,random",
+                 "--detection-strategies", "least_anomaly_probability,mc_disagreement,random",
                  "--strategies", "entropy,random"])
     assert code == 0
+    printed = capsys.readouterr().out
+    assert "strategies least_anomaly_probability, mc_disagreement, random" in printed
+    total = re.search(r"\ntotal: (\d+) s wall \((\d+\.\d) min\), (\d+) s CPU\n$", printed)
+    assert total and float(total[2]) == pytest.approx(int(total[1]) / 60, abs=0.1)
     summary = pd.read_csv(out / "detection_summary.csv")
     assert set(summary["metric"]) == {"ap50_defect", "ba"}
     assert set(summary["target_share"]) == {0.95, 0.99}

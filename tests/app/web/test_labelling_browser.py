@@ -3,7 +3,9 @@ against ``alwild serve`` on the demo workspace: the class keys, "nothing to repo
 and pan, queue thumbnails, the informativeness score's meaning, undoing a skip, and the
 model's suggestions (written with ``replace_suggestions`` into the served workspace's
 database, the storage the app really reads). Screenshots go to ``artifacts/screenshots/``;
-the documented ones also to ``docs/img/app/`` (see test_browser.update_doc_shot)."""
+the documented ones also to ``docs/img/app/`` (see test_browser.update_doc_shot). Also: the
+frame-level guess of a detection item, Z on the "nothing left" page, and zoom surviving a
+window resize."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from sqlalchemy import select
 
 from alwild.app.services.demo import build_demo
 from alwild.app.services.ingest import store_image
+from alwild.app.services.project_models import frame_guess
 from alwild.app.services.projects import create_project
 from alwild.app.services.suggestions import Suggestion, replace_suggestions
 from alwild.app.store.orm import Item, Label, LabelAssist, Project, Skip, User
@@ -88,15 +91,24 @@ def _free_spots(boxes, k: int = 2, size=(30, 30), frame=(320, 180)) -> list[tupl
     return []
 
 
+def _small_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 140, 60)).save(out, "PNG")
+    return out.getvalue()
+
+
 def _prepare(root) -> dict:
-    """The demo, a project with one 4000x2250 photo, and suggestions for two queued frames
-    (their true boxes plus one false box) and for the queued crops (class "defect")."""
+    """The demo, a project with one 4000x2250 photo, a project with one crop, suggestions for
+    two queued frames (their true boxes plus one false box) and for the queued crops (class
+    "defect"), and one queued frame on which the detector found no box."""
     ws, _ = build_demo(root)
     truth = _true_boxes()
     try:
         with ws.session() as db, db.begin():
             big = create_project(db, "Big photo", "detect", ["insulator", "broken"])
             photo = store_image(ws, db, big, _big_photo(), "big.jpg", 0.0)
+            last = create_project(db, "Last one", "classify", ["normal", "defect"])
+            only = store_image(ws, db, last, _small_png(), "only.png", 0.0)
             db.flush()
             frames = db.scalar(select(Project).where(Project.slug == FRAMES))
             spots = {i.id: _free_spots([b for _, b in truth[i.data["file"]]])
@@ -112,16 +124,21 @@ def _prepare(root) -> dict:
                          for k, (lab, box) in enumerate(truth[item.data["file"]])]
                 suggested[item.id] = [*found, Suggestion("broken", 0.31, spots[item.id][0])]
             replace_suggestions(db, frames.id, 1, suggested)
+            no_box = queued[-1]
+            # what training stores for a frame with no box worth suggesting
+            no_box.guess, no_box.guess_p = frame_guess([])
             crops = db.scalar(select(Project).where(Project.slug == "insulator-defects"))
             crop_items = db.scalars(select(Item).where(Item.project_id == crops.id,
                                                        Item.queued.is_(True),
                                                        Item.split == "pool")).all()
             replace_suggestions(db, crops.id, 1, {i.id: [Suggestion("defect", 0.83)]
                                                   for i in crop_items})
-            return {"big": photo.uid, "suggested": [i.uid for i in queued[:2]],
+            return {"big": photo.uid, "only": only.uid, "suggested": [i.uid for i in queued[:2]],
                     "spots": [spots[i.id] for i in queued[:2]],
                     "n_suggested": [len(suggested[i.id]) for i in queued[:2]],
-                    "plain": [i.uid for i in queued[2:]], "crop": crop_items[0].uid}
+                    "plain": [i.uid for i in queued[2:-1]], "no_box": no_box.uid,
+                    "top_box": [suggested[i.id][0].label for i in queued[:2]],
+                    "crop": crop_items[0].uid}
     finally:
         ws.dispose()
 
@@ -380,3 +397,78 @@ def test_a_skip_can_be_undone(served, page):
     page.keyboard.press("Enter")
     _leave(page)
     assert _label_of(served, uid).value == "died"
+
+
+def test_a_frame_without_a_found_box_says_so_rather_than_none_0_percent(served, page):
+    _open(page, served, FRAMES, served.uids["no_box"])
+    guess = page.locator("#guess").inner_text()
+    assert guess == "No box found"
+    assert "not sure enough of any box" in page.locator(".guess").inner_text()
+    shot(page, "guess-no-box")
+    _open(page, served, FRAMES, served.uids["suggested"][1])  # suggested boxes 90%, 80%, ...
+    assert "its most confident box" in page.locator(".guess").inner_text()
+    assert page.locator("#guess").inner_text() == f"{served.uids['top_box'][1]} 90%"
+    page.goto(f"{served.url}/p/{FRAMES}")
+    guesses = page.locator("table.queue tbody td:nth-child(4)").all_inner_texts()
+    assert "no box found" in guesses and "none" not in guesses
+
+
+def test_z_on_the_nothing_left_page_brings_back_the_last_skip(served, page):
+    _open(page, served, "last-one", served.uids["only"])
+    item = page.url
+    page.keyboard.press("s")  # the project's only item: then nothing is left
+    page.wait_for_selector("#nothing-left")
+    assert "Z brings it back" in page.locator("#status").inner_text()
+    shot(page, "nothing-left-after-skip")
+    page.keyboard.press("z")
+    page.wait_for_url(item)
+    page.wait_for_selector("#image")
+    assert "Skip undone" in page.locator("#status").inner_text()
+    page.keyboard.press("s")
+    page.wait_for_selector("#nothing-left")
+    page.evaluate("() => sessionStorage.clear()")  # a fresh tab: no history
+    page.keyboard.press("z")
+    assert page.locator("#status").inner_text() == "Nothing to undo."
+    assert "/next" in page.url
+    page.locator("#undo").click()  # the button does what Z does
+    assert page.locator("#status").inner_text() == "Nothing to undo."
+
+
+def _viewer_centre_pixel(page) -> tuple[float, float]:
+    """The image pixel under the viewer's centre."""
+    v = page.locator("#viewer").bounding_box()
+    r = page.locator("#boxes").bounding_box()
+    return ((v["x"] + v["width"] / 2 - r["x"]) * BIG[0] / r["width"],
+            (v["y"] + v["height"] / 2 - r["y"]) * BIG[1] / r["height"])
+
+
+def test_a_window_resize_keeps_the_zoom_and_the_point_in_view(served, page):
+    _open(page, served, "big-photo", served.uids["big"])
+    viewer = page.locator("#viewer")
+    for _ in range(6):
+        page.keyboard.press("+")
+    page.keyboard.down("Space")
+    box = viewer.bounding_box()
+    middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    _drag(page, middle, (middle[0] + 120, middle[1] + 50))
+    page.keyboard.up("Space")
+    zoomed = float(viewer.get_attribute("data-scale"))
+    centre = _viewer_centre_pixel(page)
+    assert centre[0] < 1900 and centre[1] < 1100  # panned away from the image's centre
+    try:
+        for size in ({"width": 1000, "height": 700}, {"width": 1400, "height": 900}):
+            page.set_viewport_size(size)
+            page.wait_for_function(f"() => window.innerWidth === {size['width']}")
+            page.wait_for_timeout(100)
+            assert float(viewer.get_attribute("data-scale")) == pytest.approx(zoomed)
+            assert _viewer_centre_pixel(page) == pytest.approx(centre, abs=4)
+        shot(page, "zoom-after-resize")
+        page.keyboard.press("0")  # a fitted image follows the window
+        fit = float(viewer.get_attribute("data-scale"))
+        page.set_viewport_size({"width": 900, "height": 700})
+        page.wait_for_function("() => window.innerWidth === 900")
+        page.wait_for_timeout(100)
+        assert float(viewer.get_attribute("data-scale")) < fit
+        assert "(fit)" in page.locator("#zoom-level").inner_text()
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 860})

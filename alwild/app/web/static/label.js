@@ -6,7 +6,7 @@
   const csrf = document.getElementById("csrf").value;
   const statusEl = document.getElementById("status");
   const started = Date.now();
-  const history = JSON.parse(sessionStorage.getItem("alwild-history-" + page.slug) || "[]");
+  const history = new window.LabelHistory(page.slug, csrf);
   const suggested = (page.suggestions || []).find((s) => !s.box);
   let chosen = page.my_label ? page.my_label.value : (suggested ? suggested.label : null);
   let requestId = null;
@@ -50,11 +50,6 @@
 
   function goNext() {
     window.location.href = "/p/" + encodeURIComponent(page.slug) + "/next";
-  }
-
-  function remember(uid, action) {
-    history.push({ uid: uid, action: action });
-    sessionStorage.setItem("alwild-history-" + page.slug, JSON.stringify(history.slice(-50)));
   }
 
   // Enter: save what is on the page. A frame with no boxes is never saved by Enter: that
@@ -104,7 +99,7 @@
       const data = await resp.json().catch(() => ({}));
       if (resp.ok) {
         say((nothing === true ? "Saved: nothing to report ✓" : "Saved ✓") + " (version " + data.version + ")", "ok");
-        remember(page.uid, "label");
+        history.remember(page.uid, "label");
         setTimeout(goNext, 250);
         return;
       }
@@ -127,35 +122,16 @@
     busy = true;
     const resp = await api("POST", "/api/items/" + page.uid + "/skip").catch(() => null);
     if (resp && resp.ok) {
-      remember(page.uid, "skip");
-      sessionStorage.setItem("alwild-said-" + page.slug, "Skipped. Z brings it back.");
+      history.remember(page.uid, "skip");
+      history.tellNextPage("Skipped. Z brings it back.");
     }
     goNext();
   }
 
-  function itemUrl(uid) {
-    return "/p/" + encodeURIComponent(page.slug) + "/items/" + encodeURIComponent(uid);
-  }
-
-  // Z: undo the last box edit; with none left, reopen the last item labelled (to edit
-  // it) or skipped (the skip is withdrawn first)
-  async function undo() {
+  // Z: undo the last box edit; with none left, reopen the last item labelled or skipped
+  function undo() {
     if (boxes && boxes.undo()) return;
-    const prev = history.pop();
-    if (!prev) { say("Nothing to undo.", ""); return; }
-    sessionStorage.setItem("alwild-history-" + page.slug, JSON.stringify(history));
-    const entry = typeof prev === "string" ? { uid: prev, action: "label" } : prev;
-    if (entry.action === "skip") {
-      const resp = await api("DELETE", "/api/items/" + entry.uid + "/skip").catch(() => null);
-      if (!resp || !resp.ok) {
-        history.push(entry);
-        sessionStorage.setItem("alwild-history-" + page.slug, JSON.stringify(history));
-        say("Could not undo the skip (the server did not answer); try again.", "error");
-        return;
-      }
-      sessionStorage.setItem("alwild-said-" + page.slug, "Skip undone: this item is yours again.");
-    } else if (entry.uid === page.uid) { undo(); return; }
-    window.location.href = itemUrl(entry.uid);
+    history.undo(page.uid, say);
   }
 
   document.querySelectorAll("#choices .choice").forEach((b) =>
@@ -195,11 +171,8 @@
     }
   });
 
-  const said = sessionStorage.getItem("alwild-said-" + page.slug);
-  if (said) {
-    sessionStorage.removeItem("alwild-said-" + page.slug);
-    if (!statusEl.textContent.trim()) say(said, "");
-  }
+  const said = history.takeMessage();
+  if (said && !statusEl.textContent.trim()) say(said, "");
 
   if (chosen) choose(chosen);
   if (!page.readonly && !page.my_label) {

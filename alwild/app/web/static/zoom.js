@@ -1,6 +1,8 @@
 // Zoom and pan of the item's image: the wheel or +/- zoom about a point, 0 fits, a drag with
 // Space held or the middle button pans. The stage (image + box layer) is laid out at
 // scale x image size, so boxes stay in image pixels; upscaled pixels are shown crisp.
+// A new window size refits a fitted image; a zoomed one keeps its zoom and the image
+// point at the viewer's centre.
 (function () {
   "use strict";
   const STEP = 1.25;
@@ -34,19 +36,37 @@
       bind("zoom-in", () => this.by(STEP));
       bind("zoom-out", () => this.by(1 / STEP));
       bind("zoom-fit", () => this.fit());
-      window.addEventListener("resize", () => this.fit());
+      window.addEventListener("resize", () => this.resized());
       this.fit();
     }
 
     maxScale() { return Math.max(8, this.fitScale * 8); }
 
-    fit() {
+    isFit() { return Math.abs(this.scale - this.fitScale) < 1e-6; }
+
+    // the scale at which the whole image fits the page, and the viewer's height for it
+    measure() {
       const availW = this.viewer.parentElement.getBoundingClientRect().width - 40;
       const availH = Math.max(240, window.innerHeight - 260);
       this.fitScale = Math.min(availW / this.W, availH / this.H);
       this.viewer.style.height = Math.ceil(this.H * this.fitScale) + "px";
+    }
+
+    fit() {
+      this.measure();
       this.scale = this.fitScale;
       this.tx = this.ty = 0;
+      this.apply();
+    }
+
+    resized() {
+      if (this.isFit()) { this.fit(); return; }
+      const ix = (this.viewW / 2 - this.tx) / this.scale, iy = (this.viewH / 2 - this.ty) / this.scale;
+      this.measure();
+      this.scale = Math.min(this.maxScale(), Math.max(this.fitScale, this.scale));
+      const r = this.viewer.getBoundingClientRect();
+      this.tx = r.width / 2 - ix * this.scale;
+      this.ty = r.height / 2 - iy * this.scale;
       this.apply();
     }
 
@@ -67,6 +87,8 @@
 
     clamp() {
       const r = this.viewer.getBoundingClientRect();
+      this.viewW = r.width;
+      this.viewH = r.height;
       const w = this.W * this.scale, h = this.H * this.scale;
       this.tx = w <= r.width ? (r.width - w) / 2 : Math.min(0, Math.max(r.width - w, this.tx));
       this.ty = h <= r.height ? (r.height - h) / 2 : Math.min(0, Math.max(r.height - h, this.ty));
@@ -82,8 +104,7 @@
       this.stage.classList.toggle("pixelated", this.scale > 1);
       this.viewer.dataset.scale = this.scale.toFixed(4);
       if (this.level) {
-        this.level.textContent = Math.round(this.scale * 100) + "%" +
-          (Math.abs(this.scale - this.fitScale) < 1e-6 ? " (fit)" : "");
+        this.level.textContent = Math.round(this.scale * 100) + "%" + (this.isFit() ? " (fit)" : "");
       }
       this.onChange(this.scale);
     }
