@@ -14,6 +14,7 @@ readable by their owner only (0600): the database holds password hashes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alwild.app.store.orm import Base
 from alwild.errors import UserValueError
 
-__all__ = ["Workspace", "open_workspace", "attach_workspace", "creating", "make_engine",
+__all__ = ["Workspace", "WalSync", "open_workspace", "attach_workspace", "creating", "make_engine",
            "check_db_url", "shown_url", "SETTINGS_FILE"]
 
 SETTINGS_FILE = "alwild.json"
@@ -78,7 +79,10 @@ def make_engine(url: str, immediate: bool = True) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
+        # no pre-ping (a round trip per checkout, two per request): a connection that
+        # the server dropped fails its request with OperationalError (503, Retry-After),
+        # and that disconnect discards the pool's other connections too
+        return create_engine(url, pool_size=10, max_overflow=20,
                              connect_args={"connect_timeout": 15})
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60},
@@ -105,6 +109,64 @@ def make_engine(url: str, immediate: bool = True) -> Engine:
     return engine
 
 
+class WalSync:
+    """Group commit for an SQLite database in WAL mode: a transaction committed without
+    waiting for the disk (``synchronous=NORMAL``) is durable once the write-ahead log has
+    been fsynced after it; :meth:`flushed` waits for the next such fsync, which one
+    thread runs for every commit made before it started. The event loop serves other
+    requests meanwhile, and under load one fsync covers several labels.
+
+    A log that SQLite deleted (after a checkpoint, which syncs the database file first)
+    is found by its inode, and the new one opened.
+    """
+
+    def __init__(self, wal_path: Path) -> None:
+        self.path = wal_path
+        self._fd: int | None = None
+        self._next: asyncio.Future | None = None
+        self._running = False
+
+    def sync(self) -> None:
+        """fsync the write-ahead log now (blocking)."""
+        try:
+            current = os.stat(self.path).st_ino
+        except FileNotFoundError:  # no log: everything is checkpointed into the database
+            return
+        if self._fd is not None and os.fstat(self._fd).st_ino != current:
+            os.close(self._fd)
+            self._fd = None
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDONLY)
+            dir_fd = os.open(self.path.parent, os.O_RDONLY)  # the log's name, too
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        os.fsync(self._fd)
+
+    async def flushed(self) -> None:
+        """Return once everything committed before this call is on disk."""
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+            if not self._running:
+                asyncio.get_running_loop().create_task(self._flush())
+        await asyncio.shield(self._next)
+
+    async def _flush(self) -> None:
+        self._running = True
+        try:
+            while self._next is not None:
+                batch, self._next = self._next, None
+                try:
+                    await asyncio.to_thread(self.sync)
+                except OSError as err:
+                    batch.set_exception(err)
+                else:
+                    batch.set_result(None)
+        finally:
+            self._running = False
+
+
 @dataclass
 class Workspace:
     """An opened workspace: paths plus a session factory bound to its database."""
@@ -115,6 +177,7 @@ class Workspace:
     sessions: sessionmaker = field(repr=False)
     readers: sessionmaker = field(repr=False)
     lossy: sessionmaker = field(repr=False)
+    wal: WalSync | None = field(default=None, repr=False)
 
     @property
     def media_root(self) -> Path:
@@ -143,8 +206,19 @@ class Workspace:
     def lease_session(self) -> Session:
         """A session for writes that may be lost in a power failure without harm (item
         leases, job heartbeats): on SQLite its commits do not wait for the disk. Labels
-        never go through it."""
+        go through it only as :meth:`label_session`, whose requests wait for an fsync."""
         return self.lossy()
+
+    def label_session(self) -> Session:
+        """A session for a request that saves labels and answers only once they are on
+        disk: on SQLite its commit does not wait for the disk, and the request awaits
+        ``session.info["durable"]()`` (a group fsync of the log, :class:`WalSync`)
+        before it answers; on PostgreSQL the commit itself is durable."""
+        if self.wal is None:
+            return self.sessions()
+        db = self.lossy()
+        db.info["durable"] = self.wal.flushed
+        return db
 
     def reader(self) -> Session:
         """A session for read-only snapshots; on SQLite it does not take the write lock."""
@@ -222,10 +296,13 @@ def _open(root: Path, url: str) -> Workspace:
     engine = _connect(url)
     read_engine = engine if engine.dialect.name != "sqlite" else make_engine(url,
                                                                                 immediate=False)
+    db_file = _sqlite_file(url)
     return Workspace(root, url, engine, sessionmaker(engine, expire_on_commit=False),
                      sessionmaker(read_engine, expire_on_commit=False),
                      sessionmaker(engine.execution_options(lossy=True),
-                                  expire_on_commit=False))
+                                  expire_on_commit=False),
+                     None if db_file is None else WalSync(db_file.with_name(
+                         db_file.name + "-wal")))
 
 
 class _Made:
