@@ -159,10 +159,11 @@ class Worker:
     def drain(self) -> int:
         """Run due jobs until none is left; how many ran."""
         n = 0
-        while self.run_once() is not None:
+        while True:
             self._resting.clear()  # now, not after a rest
+            if self.run_once() is None:
+                return n
             n += 1
-        return n
 
     def run_forever(self, stop: threading.Event | None = None,
                     parent_pid: int | None = None) -> None:

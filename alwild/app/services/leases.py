@@ -1,8 +1,8 @@
 """Handing out items with leases.
 
-An item of the current round is claimed with a lease of ``project.lease_seconds``. On
-SQLite one atomic ``UPDATE ... WHERE lease expired ... RETURNING`` does it; on PostgreSQL a
-``SELECT ... FOR UPDATE SKIP LOCKED`` picks a row no other transaction holds. An item is
+An item of the current round is claimed with a lease of ``project.lease_seconds`` by one
+atomic ``UPDATE ... WHERE lease expired ... RETURNING``; on PostgreSQL its pick is a
+``SELECT ... FOR UPDATE SKIP LOCKED``, a row no other transaction holds. An item is
 offered until it has ``project.overlap`` labels; never to the same annotator twice, never
 to two annotators at once.
 """
@@ -70,16 +70,10 @@ def claim_next(db: Session, project: Project, user: User,
     if held is not None:
         held.lease_expires = t + project.lease_seconds
         return held
-    order = (Item.queue_rank, Item.id)
-    if db.get_bind().dialect.name == "postgresql":
-        item = db.scalar(select(Item).where(_claimable(project, user, t)).order_by(*order)
-                         .limit(1).with_for_update(skip_locked=True))
-        if item is None:
-            return None
-        item.lease_user_id, item.lease_expires = user.id, t + project.lease_seconds
-        db.flush()
-        return item
-    pick = select(Item.id).where(_claimable(project, user, t)).order_by(*order).limit(1)
+    pick = (select(Item.id).where(_claimable(project, user, t))
+            .order_by(Item.queue_rank, Item.id).limit(1))
+    if db.get_bind().dialect.name == "postgresql":  # a row no other transaction holds
+        pick = pick.with_for_update(skip_locked=True)
     return db.scalar(
         update(Item).where(Item.id == pick.scalar_subquery(),
                            (Item.lease_expires < t) | (Item.lease_user_id == user.id))

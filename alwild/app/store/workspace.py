@@ -79,10 +79,7 @@ def make_engine(url: str, immediate: bool = True) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if not url.startswith("sqlite"):
-        # no pre-ping (a round trip per checkout, two per request): a connection that
-        # the server dropped fails its request with OperationalError (503, Retry-After),
-        # and that disconnect discards the pool's other connections too
-        return create_engine(url, pool_size=10, max_overflow=20,
+        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
                              connect_args={"connect_timeout": 15})
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60},
@@ -178,6 +175,7 @@ class Workspace:
     readers: sessionmaker = field(repr=False)
     lossy: sessionmaker = field(repr=False)
     wal: WalSync | None = field(default=None, repr=False)
+    lookups: sessionmaker | None = field(default=None, repr=False)
 
     @property
     def media_root(self) -> Path:
@@ -223,6 +221,12 @@ class Workspace:
     def reader(self) -> Session:
         """A session for read-only snapshots; on SQLite it does not take the write lock."""
         return self.readers()
+
+    def lookup(self) -> Session:
+        """A session for single-statement reads (who is asking): each statement is its own
+        snapshot, so on PostgreSQL it runs without BEGIN and ROLLBACK round trips
+        (autocommit); on SQLite it is :meth:`reader`."""
+        return (self.lookups or self.readers)()
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -302,7 +306,10 @@ def _open(root: Path, url: str) -> Workspace:
                      sessionmaker(engine.execution_options(lossy=True),
                                   expire_on_commit=False),
                      None if db_file is None else WalSync(db_file.with_name(
-                         db_file.name + "-wal")))
+                         db_file.name + "-wal")),
+                     None if engine.dialect.name == "sqlite" else sessionmaker(
+                         engine.execution_options(isolation_level="AUTOCOMMIT"),
+                         expire_on_commit=False))
 
 
 class _Made:

@@ -127,10 +127,11 @@ async def csrf_ok(request: Request, who: Who) -> bool:
 
 
 def _identify_now(request: Request) -> Who | None:
-    """:func:`_identify` in a read-only session of its own, closed before the route runs:
-    on SQLite it does not take the write lock. Nothing is cached, so a revoked token, an
-    ended session or a deactivated user is refused from the next request on."""
-    with workspace(request).reader() as db:
+    """:func:`_identify` (one query) in a read-only session of its own, closed before the
+    route runs: on SQLite it does not take the write lock, on PostgreSQL it needs no
+    transaction. Nothing is cached, so a revoked token, an ended session or a deactivated
+    user is refused from the next request on."""
+    with workspace(request).lookup() as db:
         return _identify(request, db)
 
 
