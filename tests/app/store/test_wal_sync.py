@@ -13,14 +13,7 @@ import pytest
 from sqlalchemy import select, text
 
 from alwild.app.store.orm import User
-from alwild.app.store.workspace import WalSync, open_workspace
-
-
-@pytest.fixture
-def workspace(tmp_path):
-    ws = open_workspace(tmp_path / "ws", create=True)
-    yield ws
-    ws.dispose()
+from alwild.app.store.workspace import WalSync
 
 
 @pytest.fixture
@@ -43,7 +36,8 @@ def _add_user(db, name: str) -> None:
 
 
 def test_a_label_session_answers_after_an_fsync_of_the_log_that_follows_its_commit(
-        workspace, fsyncs):
+        sqlite_ws, fsyncs):
+    workspace = sqlite_ws
     db = workspace.label_session()
     assert db.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL: no wait at commit
     _add_user(db, "a")
