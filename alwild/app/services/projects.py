@@ -137,7 +137,12 @@ def visible_projects(db: Session, user: User) -> list[Project]:
 
 def visible_to(user: User):
     """The SQL condition that ``user`` may see the project of the row (what
-    :func:`can_see` tells of one project), for the query that loads it."""
+    :func:`can_see` tells of one project), for the query that loads it.
+
+    >>> from types import SimpleNamespace
+    >>> str(visible_to(SimpleNamespace(role="admin")))
+    'true'
+    """
     if user.role == "admin":
         return true()
     return exists().where(Membership.project_id == Project.id, Membership.user_id == user.id)

@@ -115,6 +115,8 @@ class WalSync:
 
     A log that SQLite deleted (after a checkpoint, which syncs the database file first)
     is found by its inode, and the new one opened.
+
+    >>> WalSync(Path("/nonexistent/project.db-wal")).sync()  # no log: nothing to sync
     """
 
     def __init__(self, wal_path: Path) -> None:
