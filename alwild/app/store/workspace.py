@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -124,9 +125,15 @@ class WalSync:
         self._fd: int | None = None
         self._next: asyncio.Future | None = None
         self._running = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()  # one thread at a time uses the log's descriptor
 
     def sync(self) -> None:
         """fsync the write-ahead log now (blocking)."""
+        with self._lock:
+            self._sync()
+
+    def _sync(self) -> None:
         try:
             current = os.stat(self.path).st_ino
         except FileNotFoundError:  # no log: everything is checkpointed into the database
@@ -145,14 +152,18 @@ class WalSync:
 
     async def flushed(self) -> None:
         """Return once everything committed before this call is on disk."""
+        loop = asyncio.get_running_loop()
+        if self._running and self._loop is not loop:  # another event loop's batch runs
+            await asyncio.to_thread(self.sync)
+            return
         if self._next is None:
-            self._next = asyncio.get_running_loop().create_future()
+            self._next = loop.create_future()
             if not self._running:
-                asyncio.get_running_loop().create_task(self._flush())
+                self._running, self._loop = True, loop
+                loop.create_task(self._flush())
         await asyncio.shield(self._next)
 
     async def _flush(self) -> None:
-        self._running = True
         try:
             while self._next is not None:
                 batch, self._next = self._next, None

@@ -10,10 +10,12 @@ import os
 import threading
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
-from alwild.app.store.orm import User
+from alwild.app.services.training import train_project
+from alwild.app.store.orm import Label, User
 from alwild.app.store.workspace import WalSync
+from tests.app.conftest import auth, make_setup
 
 
 @pytest.fixture
@@ -61,7 +63,7 @@ def test_callers_at_once_share_one_fsync_and_a_later_caller_gets_the_next(tmp_pa
         release.wait(5)
         plain()
 
-    wal.sync = slow_sync
+    wal.sync = slow_sync  # the first fsync is held until the late caller has come
 
     async def scenario():
         first = [asyncio.create_task(wal.flushed()) for _ in range(5)]
@@ -91,3 +93,25 @@ def test_a_replaced_log_is_opened_again(tmp_path, fsyncs):
     new = os.stat(path).st_ino
     wal.sync()
     assert new != old and fsyncs[-1] == new and old in fsyncs
+
+
+def test_a_saved_label_is_answered_after_its_log_is_synced(sqlite_ws, tmp_path, client_for,
+                                                          monkeypatch):
+    s = make_setup(sqlite_ws, tmp_path, n=40, batch_size=10)
+    train_project(sqlite_ws, s.project_id)
+    synced_at: list[int] = []  # labels stored when each fsync of the log ran
+    plain = sqlite_ws.wal.sync
+
+    def recording_sync():
+        with sqlite_ws.reader() as db:
+            synced_at.append(db.scalar(select(func.count(Label.id))))
+        plain()
+
+    monkeypatch.setattr(sqlite_ws.wal, "sync", recording_sync)
+    client, h = client_for(sqlite_ws), auth(s.annotator_token)
+    for n in range(1, 4):
+        uid = client.post(f"/api/projects/{s.slug}/claim", headers=h).json()["uid"]
+        resp = client.post(f"/api/items/{uid}/labels", headers=h,
+                           json={"request_id": f"r{n}", "value": "died"})
+        assert resp.status_code == 200
+        assert synced_at and synced_at[-1] == n  # the fsync came after this label's commit
