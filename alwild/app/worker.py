@@ -1,5 +1,7 @@
 """The training worker: claims retrain jobs from the database, trains while a heartbeat
-keeps its lease, registers the model and marks the job done in one transaction.
+keeps its lease, registers the model and marks the job done in one transaction. A thread
+of its own decides the streamed items that the web process stored (see
+:mod:`alwild.app.services.intake`), while jobs train.
 
 It runs as its own process (``alwild worker``, started by ``alwild serve``) so that
 training never shares an interpreter with the web requests; ``alwild train`` runs one
@@ -15,11 +17,13 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from alwild.app.services.intake import StreamDecider
 from alwild.app.services.jobs import (
     LEASE_SECONDS,
     Claimed,
@@ -43,6 +47,7 @@ __all__ = ["Worker", "RetrainWorker", "TrainingFailed", "train_now", "worker_nam
 log = logging.getLogger("alwild.app.worker")
 STALE_TEMP_SECONDS = 3600.0
 TRANSIENT_TRIES = 3
+STREAM_POLL = 0.1
 REST_SHARE = 1.0  # after a retrain, a project rests this many times as long as it took
 
 
@@ -59,16 +64,17 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class _Heartbeat:
-    """A thread that renews a job's lease every third of it while the job runs."""
+class _Background:
+    """A daemon thread that runs :meth:`_loop` from the start of a ``with`` block until
+    its end (``_stop`` is set then)."""
 
-    def __init__(self, ws: Workspace, job: Claimed, lease: float) -> None:
-        self.ws, self.job, self.lease = ws, job, lease
+    name = "alwild-background"
+
+    def __init__(self) -> None:
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name="alwild-heartbeat",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
 
-    def __enter__(self) -> _Heartbeat:
+    def __enter__(self) -> _Background:
         self._thread.start()
         return self
 
@@ -76,7 +82,20 @@ class _Heartbeat:
         self._stop.set()
         self._thread.join()
 
-    def _beat(self) -> None:
+    def _loop(self) -> None:
+        raise NotImplementedError
+
+
+class _Heartbeat(_Background):
+    """A thread that renews a job's lease every third of it while the job runs."""
+
+    name = "alwild-heartbeat"
+
+    def __init__(self, ws: Workspace, job: Claimed, lease: float) -> None:
+        super().__init__()
+        self.ws, self.job, self.lease = ws, job, lease
+
+    def _loop(self) -> None:
         while not self._stop.wait(self.lease / 3):
             try:
                 if not heartbeat(self.ws, self.job, self.lease):
@@ -84,6 +103,28 @@ class _Heartbeat:
                     return
             except Exception:  # the database is away for a moment: try again next beat
                 log.exception("job %s: heartbeat failed", self.job.id)
+
+
+class _Deciding(_Background):
+    """A thread that decides streamed items while the worker trains, so that neither
+    waits for the other: a batch per project with pending items, then a look every
+    ``poll`` seconds when none is left."""
+
+    name = "alwild-stream"
+
+    def __init__(self, decider: StreamDecider, poll: float) -> None:
+        super().__init__()
+        self.decider, self.poll = decider, poll
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                decided = self.decider.run_once()
+            except Exception:  # the database is away for a moment: look again shortly
+                log.exception("deciding streamed items failed; retrying")
+                decided = 0
+            if not decided:
+                self._stop.wait(self.poll)
 
 
 class Worker:
@@ -95,9 +136,10 @@ class Worker:
 
     def __init__(self, ws: Workspace, owner: str | None = None,
                  lease: float = LEASE_SECONDS, poll: float = 0.5,
-                 on_done: Callable[[int], None] | None = None,
+                 on_done: Callable[[int], None] | None = None, streams: bool = True,
                  rest_share: float = REST_SHARE) -> None:
-        """``on_done(project_id)`` is called after each job that registered its model.
+        """``on_done(project_id)`` is called after each job that registered its model;
+        ``streams``: also decide streamed items (in a thread of :meth:`run_forever`).
         ``rest_share``: a project's next job waits ``rest_share`` times as long as its last
         one took (asks meanwhile coalesce into its one pending job), so that labels
         arriving faster than a model trains do not keep the worker registering back to
@@ -109,6 +151,7 @@ class Worker:
         self.rest_share = rest_share
         self.runs = self.failures = 0
         self._resting: dict[int, float] = {}  # project id -> monotonic end of its rest
+        self.decider = StreamDecider(ws) if streams else None
 
     def run_once(self, project_id: int | None = None) -> Claimed | None:
         """Claim one due job (of ``project_id`` if given) and run it; None if none was due."""
@@ -157,7 +200,10 @@ class Worker:
         return once()
 
     def drain(self) -> int:
-        """Run due jobs until none is left; how many ran."""
+        """Decide the pending streamed items, then run due jobs until none is left; how
+        many jobs ran."""
+        if self.decider is not None:
+            self.decider.drain()
         n = 0
         while True:
             self._resting.clear()  # now, not after a rest
@@ -170,14 +216,17 @@ class Worker:
         """Poll for jobs until ``stop`` is set or the process ``parent_pid`` is gone."""
         stop = stop or threading.Event()
         self._remove_stale_temp_files()
-        while not stop.is_set() and (parent_pid is None or os.getppid() == parent_pid):
-            try:
-                ran = self.run_once()
-            except Exception:  # the database is away (restarting): wait and claim again
-                log.exception("claiming a job failed; retrying")
-                ran = None
-            if ran is None:
-                stop.wait(self._idle_wait())
+        deciding = (nullcontext() if self.decider is None
+                    else _Deciding(self.decider, min(self.poll, STREAM_POLL)))
+        with deciding:
+            while not stop.is_set() and (parent_pid is None or os.getppid() == parent_pid):
+                try:
+                    ran = self.run_once()
+                except Exception:  # the database is away (restarting): wait and claim again
+                    log.exception("claiming a job failed; retrying")
+                    ran = None
+                if ran is None:
+                    stop.wait(self._idle_wait())
 
     def _idle_wait(self) -> float:
         """Seconds until the next look for jobs: the poll interval, or less when a
@@ -204,7 +253,7 @@ class RetrainWorker:
     def __init__(self, ws: Workspace, on_trained: Callable[[int], None] | None = None,
                  poll: float = 0.1) -> None:
         self.ws = ws
-        self.worker = Worker(ws, poll=poll, on_done=on_trained)
+        self.worker = Worker(ws, poll=poll, on_done=on_trained, streams=False)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.worker.run_forever, args=(self._stop,),
                                         name="alwild-retrain", daemon=True)

@@ -4,8 +4,8 @@
 such as ``s3://bucket/incoming/``) into a project of the workspace DIR once, recorded in
 its database by key and ETag, then opens the next query round. ``alwild watch INBOX
 [--url URL]`` sends the files of a local folder to a running app's streaming intake instead
-(images one by one; CSV/Parquet files row by row), where the app's stream policy and label
-budget decide which of them are queued for labelling."""
+(images one by one; CSV/Parquet files row by row), where the training worker's stream policy
+and label budget decide which of them are queued for labelling."""
 
 from __future__ import annotations
 
@@ -95,9 +95,9 @@ def _stream_to_app(args: argparse.Namespace, inbox: Path) -> int:
                            and p.suffix.lower() in IMAGES | TABLES)
             for path in fresh:
                 results = _send(client, args.project, path)
-                queued = sum(r["queued"] for r in results)
-                print(f"{path.name}: {len(results)} item(s), {queued} queued for labelling",
-                      flush=True)
+                new = sum(not r["duplicate"] for r in results)
+                print(f"{path.name}: {len(results)} item(s), {new} new (the training worker "
+                      "decides which are queued for labelling)", flush=True)
                 done.add(path.name)
                 state_path.write_text(json.dumps(sorted(done)))
             if args.once:

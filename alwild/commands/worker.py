@@ -12,7 +12,7 @@ import threading
 
 def register(sub) -> None:
     p = sub.add_parser("worker", help="run a training worker: claims retrain jobs from the "
-                                      "database and trains them")
+                                      "database and trains them, and decides streamed items")
     p.add_argument("--workspace", default=".",
                    help="the workspace folder (shared with the web process: model files and "
                         "secret key live there; default: the current folder)")

@@ -8,7 +8,10 @@ of 1 x 1 projections of the backbone's stride-8, -16 and -32 maps (so the stride
 carries the deep features' semantics), then one 3 x 3 convolution, channel dropout (MC
 dropout for disagreement) and two 1 x 1 outputs: ``C`` centre logits and ``4 C`` log
 distances from the cell centre to the box's left, top, right and bottom (as in TTFNet,
-trained on every cell of the box's Gaussian, weighted by it: more signal per label).
+trained on every cell of the box's Gaussian, weighted by it: more signal per label), by
+GIoU of the decoded box (as TTFNet) or L1 on the log distances. A level finer than the
+output grid (the stride-4 map) is folded onto it, space to depth, so its detail reaches
+each cell without a 4x larger grid to train.
 
 >>> head = CenterHead(n_classes=2)
 >>> feats = [torch.zeros(1, 40, 8, 8), torch.zeros(1, 112, 4, 4), torch.zeros(1, 320, 2, 2)]
@@ -28,7 +31,7 @@ from torch import nn
 
 from alwild.models.nms import batched_nms
 
-__all__ = ["CenterHead", "encode_targets", "center_loss", "decode", "STRIDE"]
+__all__ = ["CenterHead", "encode_targets", "center_loss", "side_giou", "decode", "STRIDE"]
 
 STRIDE = 8
 _PRIOR = 0.05
@@ -38,11 +41,19 @@ class CenterHead(nn.Module):
     """Pyramid sum, a 3 x 3 convolution, dropout, centre and side outputs."""
 
     def __init__(self, n_classes: int, in_channels=(40, 112, 320), width: int = 64,
-                 dropout: float = 0.1) -> None:
+                 dropout: float = 0.1, strides=(8, 16, 32), stride: int = STRIDE) -> None:
         super().__init__()
+        if len(in_channels) != len(strides):
+            raise ValueError(f"one stride per input level: {in_channels} and {strides}")
         self.n_classes = n_classes
         self.width = width
-        self.lateral = nn.ModuleList(nn.Conv2d(c, width, 1) for c in in_channels)
+        self.stride = stride
+        self.strides = tuple(strides)
+        # a finer level is folded onto the output grid (space to depth), a coarser one is
+        # projected, then upsampled
+        folds = [max(stride // s, 1) for s in self.strides]
+        self.lateral = nn.ModuleList(nn.Conv2d(c * f * f, width, 1)
+                                     for c, f in zip(in_channels, folds, strict=True))
         self.trunk = nn.Sequential(nn.ReLU(), nn.Conv2d(width, width, 3, padding=1), nn.ReLU())
         self.dropout = nn.Dropout2d(dropout)
         self.heat = nn.Conv2d(width, n_classes, 1)
@@ -51,11 +62,18 @@ class CenterHead(nn.Module):
         nn.init.constant_(self.sides.bias, math.log(2.0))
 
     def features(self, maps: list[torch.Tensor]) -> torch.Tensor:
-        """The shared trunk's output on the stride-8 grid (deterministic)."""
-        size = maps[0].shape[-2:]
-        x = self.lateral[0](maps[0])
-        for lateral, m in zip(self.lateral[1:], maps[1:], strict=True):
-            x = x + F.interpolate(lateral(m), size=size, mode="bilinear", align_corners=False)
+        """The shared trunk's output on the output grid (deterministic)."""
+        size = (maps[0].shape[-2] * self.strides[0] // self.stride,
+                maps[0].shape[-1] * self.strides[0] // self.stride)
+        x = None
+        for lateral, m, s in zip(self.lateral, maps, self.strides, strict=True):
+            if s < self.stride:
+                y = lateral(F.pixel_unshuffle(m, self.stride // s))
+            else:
+                y = lateral(m)
+                if s > self.stride:
+                    y = F.interpolate(y, size=size, mode="bilinear", align_corners=False)
+            x = y if x is None else x + y
         return self.trunk(x)
 
     def outputs(self, trunk: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -108,17 +126,42 @@ def encode_targets(boxes: np.ndarray, labels: np.ndarray, n_classes: int, grid: 
     return heat, sides, weight
 
 
-def center_loss(heat_logits, sides, heat_t, sides_t, weight_t) -> torch.Tensor:
-    """CenterNet's penalty-reduced focal loss on centres plus weighted L1 on log sides."""
+def side_giou(sides: torch.Tensor, sides_t: torch.Tensor) -> torch.Tensor:
+    """GIoU of the boxes given as log distances ``(..., 4, h, w)`` from the same cell centre.
+
+    >>> d = torch.log(torch.tensor([1.0, 1, 1, 1]))[:, None, None]
+    >>> float(side_giou(d, d)), round(float(side_giou(d + math.log(2), d)), 4)
+    (1.0, 0.25)
+    """
+    p = sides.clamp(max=8).exp()
+    t = sides_t.exp()
+    pl, pt, pr, pb = p.unbind(dim=-3)
+    tl, tt, tr, tb = t.unbind(dim=-3)
+    inter = ((torch.minimum(pl, tl) + torch.minimum(pr, tr))
+             * (torch.minimum(pt, tt) + torch.minimum(pb, tb)))
+    union = (pl + pr) * (pt + pb) + (tl + tr) * (tt + tb) - inter
+    hull = (torch.maximum(pl, tl) + torch.maximum(pr, tr)) * (torch.maximum(pt, tt)
+                                                               + torch.maximum(pb, tb))
+    return inter / union - (hull - union) / hull
+
+
+def center_loss(heat_logits, sides, heat_t, sides_t, weight_t,
+                box_loss: str = "l1") -> torch.Tensor:
+    """CenterNet's penalty-reduced focal loss on centres plus a weighted box loss: L1 on
+    the log sides (``"l1"``) or ``5 (1 - GIoU)`` of the boxes (``"giou"``, as TTFNet)."""
     p = torch.sigmoid(heat_logits).clamp(1e-4, 1 - 1e-4)
     pos = heat_t.eq(1).float()
     pos_loss = -(torch.log(p) * (1 - p) ** 2 * pos).sum()
     neg_loss = -(torch.log(1 - p) * p ** 2 * (1 - heat_t) ** 4 * (1 - pos)).sum()
     n_pos = pos.sum().clamp(min=1.0)
     n, c4, h, w = sides.shape
-    w4 = weight_t.repeat_interleave(4, dim=1)
-    l1 = (torch.abs(sides - sides_t) * w4).sum() / w4.sum().clamp(min=1e-6)
-    return (pos_loss + neg_loss) / n_pos + l1
+    if box_loss == "giou":
+        giou = side_giou(sides.view(n, c4 // 4, 4, h, w), sides_t.view(n, c4 // 4, 4, h, w))
+        box = 5 * ((1 - giou) * weight_t).sum() / weight_t.sum().clamp(min=1e-6)
+    else:
+        w4 = weight_t.repeat_interleave(4, dim=1)
+        box = (torch.abs(sides - sides_t) * w4).sum() / w4.sum().clamp(min=1e-6)
+    return (pos_loss + neg_loss) / n_pos + box
 
 
 def decode(heat_logits: torch.Tensor, sides: torch.Tensor, max_boxes: int = 50,

@@ -132,7 +132,19 @@ class BudgetManager:
         (True, False, True)
         """
         now = self._clock(now)
-        granted = bool(wants_label) and self._fits(now)
+        return self._record(bool(wants_label) and self._fits(now), now)
+
+    def record(self, granted: bool, now: float | None = None) -> bool:
+        """Record a decision made before, as it was made (a replay after a restart): a
+        granted label counts whether or not it would fit now.
+
+        >>> b = BudgetManager(share=0.1, max_per_hour=1)
+        >>> b.record(True, now=0.0), b.allow(True, now=1.0), b.spent
+        (True, False, 1)
+        """
+        return self._record(bool(granted), self._clock(now))
+
+    def _record(self, granted: bool, now: float) -> bool:
         if len(self._recent) == self.window and self._recent[0]:
             self._in_window -= 1
         self._recent.append(granted)

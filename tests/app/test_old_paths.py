@@ -36,7 +36,8 @@ OLD_NAMES = {
         "IngestReport add_imported_label import_user ingest is_holdout read_table row_hash "
         "store_image store_row"
     ),
-    "alwild.app.intake": "POLICY StreamIntake",
+    # its StreamIntake scored in the web process; the worker's StreamDecider does (issue 13)
+    "alwild.app.intake": "POLICY",
     "alwild.app.labels": (
         "Conflict MAX_BOXES Submission check_boxes disagreements frame_target label_summary "
         "submit_label"

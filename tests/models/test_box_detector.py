@@ -149,3 +149,34 @@ def test_bad_training_input_says_what_is_wrong(boxes, labels, message):
 def test_detect_before_fit_is_a_clear_error():
     with pytest.raises(UserValueError, match="not fitted"):
         BoxDetector(CLASSES, image_size=SIZE).detect([np.zeros((SIZE, SIZE, 3), np.uint8)])
+
+
+def test_zoomed_views_are_encoded_once_and_read_back_on_a_refit(tmp_path):
+    images, boxes, labels = _scenes(4, seed=2)
+    kwargs = {"image_size": SIZE, "epochs": 1, "flip": False, "zoom_views": 1,
+              "cache_dir": tmp_path}
+    first = BoxDetector(CLASSES, **kwargs).fit(images, boxes, labels)
+    assert first.features_.n_cached == 0
+    again = BoxDetector(CLASSES, **kwargs).fit(images, boxes, labels)
+    assert again.features_.n_cached == 8  # 4 frames and their 4 zoomed views
+
+
+def test_an_unknown_box_loss_is_a_clear_error():
+    with pytest.raises(UserValueError, match="box_loss must be"):
+        BoxDetector(CLASSES, box_loss="l2")
+
+
+def test_a_file_of_the_first_format_loads_with_the_settings_it_was_trained_with(tmp_path):
+    import torch
+
+    images, boxes, labels = _scenes(8, seed=4)
+    old = BoxDetector(CLASSES, image_size=SIZE, epochs=2, fine=False, box_loss="l1",
+                      zoom_views=0).fit(images, boxes, labels)
+    params = {k: v for k, v in old.get_params().items()
+              if k not in ("cache_dir", "fine", "box_loss", "zoom_views")}
+    torch.save({"format": "alwild-box-detector-v1", "params": params,
+                "state": old.head_.state_dict()}, tmp_path / "v1.pt")
+    again = BoxDetector.load(tmp_path / "v1.pt")
+    assert (again.fine, again.box_loss, again.zoom_views) == (False, "l1", 0)
+    for a, b in zip(old.detect(images), again.detect(images), strict=True):
+        np.testing.assert_array_equal(a.scores, b.scores)

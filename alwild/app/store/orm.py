@@ -2,8 +2,9 @@
 logins, projects, items, labels, query rounds and model versions. Works on SQLite (default)
 and PostgreSQL.
 
-Schema changes only ever add tables and indexes: opening a workspace creates the missing
-ones, so an older ``project.db`` keeps working."""
+Schema changes add tables and indexes: opening a workspace creates the missing ones, so an
+older ``project.db`` keeps working. A column that is no longer written is named in
+``RETIRED_COLUMNS`` and dropped on opening (nothing can read its stale values then)."""
 
 from __future__ import annotations
 
@@ -27,12 +28,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "Base", "User", "ApiToken", "LoginSession", "LoginFailure", "Project", "Membership", "Item",
     "Label", "Skip", "QueryRound", "RoundItem", "ModelVersion", "ModelMetric", "SuggestionRow",
-    "LabelAssist", "LabelStudioTask", "WatchedObject", "Job", "JOB_STATES",
+    "LabelAssist", "LabelStudioTask", "WatchedObject", "Job", "JOB_STATES", "StreamDecision",
+    "RETIRED_COLUMNS",
 ]
 
 ROLES = ("admin", "annotator")
 TASKS = ("classify", "detect")
 JOB_STATES = ("pending", "running", "done", "failed")
+# (table, column) pairs older workspaces have and this version drops: the train state now
+# comes from the job table (alwild.app.services.jobs.train_status)
+RETIRED_COLUMNS = (("projects", "train_state"), ("projects", "train_error"))
 
 
 def now() -> float:
@@ -104,8 +109,6 @@ class Project(Base):
     stream_max_per_hour: Mapped[int | None] = mapped_column(Integer, nullable=True)
     stream_max_per_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
     changes_since_train: Mapped[int] = mapped_column(Integer, default=0)
-    train_state: Mapped[str] = mapped_column(String(16), default="idle")
-    train_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[float] = mapped_column(Float, default=now)
 
 
@@ -127,6 +130,10 @@ class Item(Base):
         UniqueConstraint("project_id", "content_hash"),
         Index("ix_items_queue", "project_id", "queued", "queue_rank"),
         Index("ix_items_lease_holder", "lease_user_id"),  # "the item I hold", per claim
+        # streamed items the worker has not decided yet (alwild.app.services.intake)
+        Index("ix_items_stream_pending", "project_id", "id",
+              sqlite_where=text("source = 'stream' AND asked IS NULL"),
+              postgresql_where=text("source = 'stream' AND asked IS NULL")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uid: Mapped[str] = mapped_column(String(32), unique=True)
@@ -143,7 +150,8 @@ class Item(Base):
     features: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     split: Mapped[str] = mapped_column(String(8), default="pool")  # "pool" or "holdout"
     source: Mapped[str] = mapped_column(String(16), default="ingest")
-    asked: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # stream decision
+    # the stream decision: None while a streamed item waits for the worker (or not streamed)
+    asked: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     queued: Mapped[bool] = mapped_column(Boolean, default=False)
     queue_rank: Mapped[int] = mapped_column(Integer, default=0)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -330,3 +338,24 @@ class Job(Base):
     finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class StreamDecision(Base):
+    """The worker's decision on one streamed item, in the order decisions were made
+    (``id``): whether its label was asked for, its score, the model version that scored
+    it and the budget after it. One row per item at most (the primary key on ``item_id``),
+    written in the transaction that queues the item, so no item is decided twice; the
+    budget and the policy are rebuilt from these rows."""
+
+    __tablename__ = "stream_decisions"
+    __table_args__ = (Index("ix_stream_decisions_project", "project_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"),
+                                         unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    asked: Mapped[bool] = mapped_column(Boolean)
+    score: Mapped[float] = mapped_column(Float)
+    model_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    spent: Mapped[int] = mapped_column(Integer)
+    seen: Mapped[int] = mapped_column(Integer)
+    decided_at: Mapped[float] = mapped_column(Float, default=now)

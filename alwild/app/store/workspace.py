@@ -27,11 +27,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, inspect, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from alwild.app.store.orm import Base
+from alwild.app.store.orm import RETIRED_COLUMNS, Base
 from alwild.errors import UserValueError
 
 __all__ = ["Workspace", "WalSync", "open_workspace", "attach_workspace", "creating", "make_engine",
@@ -287,6 +287,18 @@ def _add_missing_indexes(engine: Engine) -> None:
                               f"({str(err.orig).splitlines()[0]})", stacklevel=2)
 
 
+def _drop_retired_columns(engine: Engine) -> None:
+    """Drop the columns of an older workspace that this version no longer writes (an old
+    ``NOT NULL`` column without a default would refuse new rows, and a stale value must
+    not be read)."""
+    found = inspect(engine)
+    tables = set(found.get_table_names())
+    for table, column in RETIRED_COLUMNS:
+        if table in tables and column in {c["name"] for c in found.get_columns(table)}:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+
+
 def _connect(url: str) -> Engine:
     """An engine on ``url`` with the tables created; a UserValueError if that cannot be."""
     try:
@@ -298,6 +310,7 @@ def _connect(url: str) -> Engine:
     try:
         Base.metadata.create_all(engine)
         _add_missing_indexes(engine)
+        _drop_retired_columns(engine)
     except DBAPIError as err:
         engine.dispose()
         reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)

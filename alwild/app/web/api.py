@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from alwild.app.services import leases, members
 from alwild.app.services.auth import new_api_token
 from alwild.app.services.ingest import MAX_FILE_BYTES, store_image, store_row
+from alwild.app.services.intake import accepted, intake_state
 from alwild.app.services.jobs import request_job
 from alwild.app.services.labels import Conflict, Submission, disagreements, submit_label
 from alwild.app.services.media import media_file, thumbnail
@@ -143,24 +144,18 @@ def claim(slug: str, caller: Caller, db: LeaseDB):
     return Response(status_code=204) if out is None else out
 
 
-def _intake(request: Request, db, proj, item) -> dict:
-    if item is None:
-        return {"uid": "", "queued": False, "score": None, "guess": None, "duplicate": True,
-                "budget": None}
-    db.flush()
-    return request.app.state.intake.decide(db, proj, item)
 
 
 @router.post("/items", response_model=IntakeOut, status_code=201,
              responses={**ERRORS, 400: {"model": Message}}, tags=["stream"])
 @transactional
-def post_row(body: RowIn, request: Request, caller: Admin, db: DB) -> dict:
-    """Streaming intake of one table row: scored now, queued only if the stream policy
-    asks for its label within the project's label budget."""
+def post_row(body: RowIn, caller: Admin, db: DB) -> dict:
+    """Streaming intake of one table row: stored now (status ``pending``); the training
+    worker queues it if the stream policy asks for its label within the project's label
+    budget (``GET /api/items/{uid}/intake`` tells what it decided)."""
     proj = project_for(db, caller.user, body.project)
     check_kind(db, proj, "row")  # an empty project takes its kind from its first item
-    item = store_row(db, proj, body.data, holdout_share=0.0, source="stream")
-    return _intake(request, db, proj, item)
+    return accepted(store_row(db, proj, body.data, holdout_share=0.0, source="stream"))
 
 
 @router.post("/items/image", response_model=IntakeOut, status_code=201,
@@ -175,7 +170,16 @@ def post_image(request: Request, caller: Admin, db: DB, project: FormStr,
     data = file.file.read(MAX_FILE_BYTES + 1)
     item = store_image(request.app.state.ws, db, proj, data, file.filename or "upload",
                        holdout_share=0.0, source="stream")
-    return _intake(request, db, proj, item)
+    return accepted(item)
+
+
+@router.get("/items/{uid}/intake", response_model=IntakeOut, responses=ERRORS,
+            tags=["stream"])
+@transactional
+def get_intake(uid: str, caller: Caller, db: DB) -> dict:
+    """What the worker decided for a streamed item: ``pending``, ``queued`` or ``passed``."""
+    item, _ = item_for(db, caller.user, uid)
+    return intake_state(db, item)
 
 
 @router.get("/items/{uid}", response_model=ItemOut, responses=ERRORS, tags=["labelling"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["BoxIn", "LabelIn", "LabelOut", "ItemOut", "ProjectOut", "ProjectSettings",
@@ -255,9 +257,11 @@ class StreamBudget(BaseModel):
 
 
 class IntakeOut(BaseModel):
-    """What the stream policy decided for an arriving item."""
+    """A streamed item's state: ``pending`` until the worker decides, then ``queued`` (its
+    label is asked for) or ``passed``; ``duplicate`` when the project has it already."""
 
     uid: str
+    status: Literal["pending", "queued", "passed", "duplicate"]
     queued: bool
     score: float | None
     guess: str | None

@@ -16,7 +16,6 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from alwild.app.services.intake import StreamIntake
 from alwild.app.services.labels import Conflict
 from alwild.app.services.leases import LeaseError
 from alwild.app.services.projects import AccessDenied, NotFound
@@ -171,8 +170,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def create_app(ws: Workspace, *, allowed_hosts: Iterable[str] = LOOPBACK_HOSTS,
                https: bool = False) -> FastAPI:
-    """The app for workspace ``ws``. It never trains: retrains are jobs in the database,
-    run by the training worker process (``alwild worker``).
+    """The app for workspace ``ws``. It never fits or scores a model: retrains are jobs in
+    the database and streamed items wait there for their decision, both taken up by the
+    training worker process (``alwild worker``).
 
     It answers only requests whose ``Host`` is in ``allowed_hosts`` (``"*"``: any). With
     ``https`` (it is reached over HTTPS, e.g. through a reverse proxy), cookies are
@@ -181,7 +181,6 @@ def create_app(ws: Workspace, *, allowed_hosts: Iterable[str] = LOOPBACK_HOSTS,
                   openapi_url=None)
     app.state.ws = ws
     app.state.https = https
-    app.state.intake = StreamIntake(ws)
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -8,8 +8,13 @@ import os
 import stat
 
 import pytest
+from sqlalchemy import Column, MetaData, String, Text, inspect
+from sqlalchemy.exc import IntegrityError
 
+from alwild.app.services.projects import create_project
+from alwild.app.services.summaries import project_dict
 from alwild.app.services.training import train_project
+from alwild.app.store.orm import Project
 from alwild.app.store.workspace import open_workspace
 from tests.app.conftest import make_setup
 
@@ -47,3 +52,32 @@ def test_an_older_world_readable_database_is_tightened_on_open(tmp_path):
     db.chmod(0o644)
     open_workspace(tmp_path / "ws").dispose()
     assert _mode(db) == 0o600
+
+
+def _with_old_projects_table(ws) -> None:
+    """Give ``ws`` the projects table of an older version: a NOT NULL ``train_state``
+    without a default, and ``train_error``."""
+    old = MetaData()
+    projects = Project.__table__.to_metadata(old)
+    projects.append_column(Column("train_state", String(16), nullable=False))
+    projects.append_column(Column("train_error", Text, nullable=True))
+    with ws.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE projects CASCADE" if ws.is_postgres
+                             else "DROP TABLE projects")
+    old.create_all(ws.engine, tables=[projects])
+
+
+def test_an_older_workspace_loses_its_retired_train_state_columns(ws):
+    """A workspace made when projects had a NOT NULL ``train_state`` (no longer written)
+    opens without it: new projects can be created, and no stale state is left to read."""
+    _with_old_projects_table(ws)
+    with pytest.raises(IntegrityError), ws.session() as db, db.begin():
+        create_project(db, "Before", "classify", ["a", "b"])  # the old table refuses it
+    ws.dispose()
+    again = open_workspace(ws.root)
+    columns = {c["name"] for c in inspect(again.engine).get_columns("projects")}
+    assert "train_state" not in columns and "train_error" not in columns
+    with again.session() as db, db.begin():
+        project = create_project(db, "After", "classify", ["a", "b"])
+        assert project_dict(db, project)["train_state"] == "idle"
+    again.dispose()
