@@ -3,15 +3,18 @@
 every 20 labels.
 
 Prints p50/p95 latency of claims and submits, labels/s, the model versions trained
-meanwhile, and checks: 0 labels lost, 0 items handed to two clients, 0 labelled twice,
-0 server errors. Usage::
+meanwhile, the CPU each kind of process spent per request (web, training worker,
+PostgreSQL backends: steadier than latency on a shared machine), the load average, and
+checks: 0 labels lost, 0 items handed to two clients, 0 labelled twice, 0 server errors.
+Usage::
 
     PYTHONPATH=. python benchmarks/annotators_load.py [--clients 20] [--labels 2000]
         [--pause 1.0] [--retrain-every 20] [--postgres [--web-processes 2]]
 
 ``--pause``: seconds each annotator takes per label (0: the stress case). ``--postgres``
 starts a throw-away PostgreSQL (Debian's package, Unix socket only, as the tests'
-fixture does) instead of SQLite; ``--web-processes`` runs that many web processes.
+fixture does, with ``fsync=off``: a test fixture's setting, never the app's) instead of
+SQLite; ``--web-processes`` runs that many web processes.
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ import time
 from collections import defaultdict
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pandas as pd
+import psutil
 from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,6 +111,45 @@ class Annotator:
         self.conn.close()
 
 
+def _cpu(proc: psutil.Process) -> float:
+    try:
+        t = proc.cpu_times()
+    except psutil.Error:  # it exited meanwhile
+        return 0.0
+    return t.user + t.system
+
+
+def _pg_cpu(db_url: str) -> float:
+    """CPU seconds so far of the PostgreSQL server behind ``db_url`` (the fixture's, found
+    by its socket folder): the postmaster, its live processes and the backends that have
+    exited (their time is in the postmaster's children's times)."""
+    folder = str(Path(parse_qs(urlsplit(db_url).query)["host"][0]).parent)
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if proc.info["name"] == "postgres" and any(folder in a for a in proc.info["cmdline"]
+                                                     or ()):
+            t = proc.cpu_times()
+            return (t.user + t.system + t.children_user + t.children_system
+                    + sum(_cpu(child) for child in proc.children()))
+    return float("nan")
+
+
+def cpu_by_kind(server_pid: int, db_url: str | None) -> dict[str, float]:
+    """CPU seconds so far of the server's web process(es), its training worker and (on
+    PostgreSQL) the database server's processes."""
+    top = psutil.Process(server_pid)
+    kinds = {"web": 0.0, "worker": 0.0}
+    procs = [top, *top.children(recursive=True)]
+    for proc in procs:
+        try:
+            cmd = proc.cmdline()
+        except psutil.Error:
+            continue
+        kinds["worker" if "worker" in cmd else "web"] += _cpu(proc)
+    if db_url is not None:
+        kinds["postgres"] = _pg_cpu(db_url)
+    return kinds
+
+
 def _post(c: Annotator, path: str, body: dict | None = None) -> Answer:
     """POST, trying again (same body, same request id) while the answer is 503."""
     while True:
@@ -166,6 +209,7 @@ def run(clients: int, labels: int, retrain_every: int = 20, db_url: str | None =
         finally:
             c.close()
 
+    before, load = cpu_by_kind(server.proc.pid, db_url), psutil.getloadavg()
     start, cpu = time.perf_counter(), time.process_time()
     threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
     for t in threads:
@@ -173,6 +217,8 @@ def run(clients: int, labels: int, retrain_every: int = 20, db_url: str | None =
     for t in threads:
         t.join()
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    after = cpu_by_kind(server.proc.pid, db_url)
+    load_after = psutil.getloadavg()
     time.sleep(1.0)
     server.stop()
     ws = open_workspace(root / "ws")
@@ -201,6 +247,9 @@ def run(clients: int, labels: int, retrain_every: int = 20, db_url: str | None =
         "wall_s": wall, "labels_per_s": len(acked) / wall, "model_versions": versions,
         "jobs": jobs, "failure": failure,
         "client_cpu_ms": 1000 * cpu / max(1, len(lat["claim"]) + len(lat["submit"])),
+        "server_cpu_ms": {k: 1000 * (after[k] - before[k]) / max(
+            1, len(lat["claim"]) + len(lat["submit"])) for k in after},
+        "load_before": load, "load_after": load_after,
         "mean_submit_ms": 1000 * statistics.fmean(lat["submit"]) if lat["submit"] else 0,
     }
 
@@ -237,7 +286,11 @@ def main() -> int:
           + (f", a failure: {r['failure']}" if r["failure"] else ""))
     print(f"claim  latency p50 {r['claim_p50_ms']:.1f} ms  p95 {r['claim_p95_ms']:.1f} ms")
     print(f"submit latency p50 {r['submit_p50_ms']:.1f} ms  p95 {r['submit_p95_ms']:.1f} ms")
-    print(f"client side: {r['client_cpu_ms']:.2f} ms CPU per request (this process)")
+    print("CPU per request (claim or submit): " + ", ".join(
+        f"{kind} {ms:.2f} ms" for kind, ms in r["server_cpu_ms"].items())
+        + f", clients {r['client_cpu_ms']:.2f} ms (this process)")
+    print("load average (1, 5, 15 min) before {:.2f} {:.2f} {:.2f}, after {:.2f} {:.2f} {:.2f}"
+          .format(*r["load_before"], *r["load_after"]))
     print(f"lost {r['lost']}, handed out twice {r['handed_twice']}, labelled twice "
           f"{r['labelled_twice']}, server errors {r['server_errors']}, stored "
           f"{r['labels_stored']}")

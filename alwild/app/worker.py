@@ -48,6 +48,7 @@ log = logging.getLogger("alwild.app.worker")
 STALE_TEMP_SECONDS = 3600.0
 TRANSIENT_TRIES = 3
 STREAM_POLL = 0.1
+REST_SHARE = 1.0  # after a retrain, a project rests this many times as long as it took
 
 
 class TrainingFailed(UserError):
@@ -135,19 +136,32 @@ class Worker:
 
     def __init__(self, ws: Workspace, owner: str | None = None,
                  lease: float = LEASE_SECONDS, poll: float = 0.5,
-                 on_done: Callable[[int], None] | None = None, streams: bool = True) -> None:
+                 on_done: Callable[[int], None] | None = None, streams: bool = True,
+                 rest_share: float = REST_SHARE) -> None:
         """``on_done(project_id)`` is called after each job that registered its model;
-        ``streams``: also decide streamed items (in a thread of :meth:`run_forever`)."""
+        ``streams``: also decide streamed items (in a thread of :meth:`run_forever`).
+        ``rest_share``: a project's next job waits ``rest_share`` times as long as its last
+        one took (asks meanwhile coalesce into its one pending job), so that labels
+        arriving faster than a model trains do not keep the worker registering back to
+        back: each registration holds the database's write lock, which label saves wait
+        for. At a person's pace, training is quicker than the labels it waits for, and the
+        rest never delays a retrain."""
         self.ws, self.owner = ws, owner or worker_name()
         self.lease, self.poll, self.on_done = lease, poll, on_done
+        self.rest_share = rest_share
         self.runs = self.failures = 0
+        self._resting: dict[int, float] = {}  # project id -> monotonic end of its rest
         self.decider = StreamDecider(ws) if streams else None
 
     def run_once(self, project_id: int | None = None) -> Claimed | None:
         """Claim one due job (of ``project_id`` if given) and run it; None if none was due."""
-        job = claim_job(self.ws, self.owner, self.lease, project_id)
+        t = time.monotonic()
+        self._resting = {p: end for p, end in self._resting.items() if end > t}
+        job = claim_job(self.ws, self.owner, self.lease, project_id, exclude=self._resting)
         if job is not None:
             self._run(job)
+            self._resting[job.project_id] = (time.monotonic()
+                                             + self.rest_share * (time.monotonic() - t))
         return job
 
     def _run(self, job: Claimed) -> None:
@@ -191,9 +205,11 @@ class Worker:
         if self.decider is not None:
             self.decider.drain()
         n = 0
-        while self.run_once() is not None:
+        while True:
+            self._resting.clear()  # now, not after a rest
+            if self.run_once() is None:
+                return n
             n += 1
-        return n
 
     def run_forever(self, stop: threading.Event | None = None,
                     parent_pid: int | None = None) -> None:
@@ -210,7 +226,13 @@ class Worker:
                     log.exception("claiming a job failed; retrying")
                     ran = None
                 if ran is None:
-                    stop.wait(self.poll)
+                    stop.wait(self._idle_wait())
+
+    def _idle_wait(self) -> float:
+        """Seconds until the next look for jobs: the poll interval, or less when a
+        project's rest ends sooner."""
+        t = time.monotonic()
+        return max(0.01, min([self.poll, *(end - t for end in self._resting.values())]))
 
     def _remove_stale_temp_files(self) -> None:
         """Model files of trainings that were killed before they were registered."""

@@ -10,6 +10,7 @@ IMMEDIATE transaction. A project is trained by one worker at a time.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -93,9 +94,11 @@ def _give_up_on_lost(db: Session, t: float) -> None:
 
 
 def claim_job(ws: Workspace, owner: str, lease: float = LEASE_SECONDS,
-              project_id: int | None = None) -> Claimed | None:
-    """Take the oldest due job (of ``project_id`` if given) for ``owner`` for ``lease``
-    seconds; None when there is none (or another worker trains that project now)."""
+              project_id: int | None = None, exclude: Collection[int] = ()
+              ) -> Claimed | None:
+    """Take the oldest due job (of ``project_id`` if given, of none of the projects in
+    ``exclude``) for ``owner`` for ``lease`` seconds; None when there is none (or another
+    worker trains that project now)."""
     t = now()
     other = aliased(Job)
     busy = exists().where(other.project_id == Job.project_id, other.state == "running",
@@ -103,6 +106,8 @@ def claim_job(ws: Workspace, owner: str, lease: float = LEASE_SECONDS,
     query = (select(Job.id).where(_due(t), ~busy).order_by(Job.requested_at, Job.id).limit(1))
     if project_id is not None:
         query = query.where(Job.project_id == project_id)
+    if exclude:
+        query = query.where(Job.project_id.not_in(list(exclude)))
     if ws.is_postgres:
         query = query.with_for_update(skip_locked=True, of=Job)
     with ws.session() as db, db.begin():

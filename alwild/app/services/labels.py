@@ -94,14 +94,20 @@ def submit_label(db: Session, project: Project, item: Item, user: User,
                  sub: Submission) -> tuple[Label, bool]:
     """Save (or replay) a submission; returns (label, changed). Caller commits."""
     boxes = _validate(project, item, sub)
-    seen = db.scalar(select(Label).where(Label.request_id == sub.request_id))
+    seen = label = None  # the label of this request id; the user's label on this item
+    for row in db.scalars(select(Label).where(  # one query for both
+            (Label.request_id == sub.request_id)
+            | ((Label.item_id == item.id) & (Label.user_id == user.id)))):
+        if row.request_id == sub.request_id:
+            seen = row
+        if row.item_id == item.id and row.user_id == user.id:
+            label = row
     if seen is not None:
         if seen.user_id != user.id or seen.item_id != item.id:
             raise UserValueError("request_id was already used for another label; "
                              "send a fresh one per submission")
         return seen, False
     seconds = max(0.0, min(finite(sub.seconds, "seconds"), 86400.0))
-    label = db.scalar(select(Label).where(Label.item_id == item.id, Label.user_id == user.id))
     if label is not None:
         if sub.base_version != label.version:
             raise Conflict(f"this label was changed since version {sub.base_version}; the "
@@ -140,10 +146,11 @@ def _record_assist(db: Session, project: Project, item: Item, label: Label,
     """How ``label`` used the suggestions; a ``new`` label has no such row yet."""
     shown = [] if item.split == "holdout" else suggestions_for(db, item.id)
     counts = assist_counts(shown, label.value, label.boxes)
-    rnd = current_round(db, project)
     row = None if new else db.get(LabelAssist, label.id)
     row = row or LabelAssist(label_id=label.id, project_id=project.id)
-    row.round_number = rnd.number if rnd is not None else None
+    row.round_number = (select(func.max(QueryRound.number))  # the current round's, read
+                        .where(QueryRound.project_id == project.id)  # by the write itself
+                        .scalar_subquery())
     for key, count in counts._asdict().items():
         setattr(row, key, count)
     row.updated_at = now()

@@ -1,8 +1,8 @@
 """Handing out items with leases.
 
-An item of the current round is claimed with a lease of ``project.lease_seconds``. On
-SQLite one atomic ``UPDATE ... WHERE lease expired ... RETURNING`` does it; on PostgreSQL a
-``SELECT ... FOR UPDATE SKIP LOCKED`` picks a row no other transaction holds. An item is
+An item of the current round is claimed with a lease of ``project.lease_seconds`` by one
+atomic ``UPDATE ... WHERE lease expired ... RETURNING``; on PostgreSQL its pick is a
+``SELECT ... FOR UPDATE SKIP LOCKED``, a row no other transaction holds. An item is
 offered until it has ``project.overlap`` labels; never to the same annotator twice, never
 to two annotators at once.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, func, not_, select, update
 from sqlalchemy.orm import Session
 
-from alwild.app.services.projects import NotFound, project_for
+from alwild.app.services.projects import NotFound, visible_to
 from alwild.app.store.orm import Item, Label, Project, Skip, User, now
 
 __all__ = ["human_labels", "budget_spent", "claim_next", "claim_next_in", "claim_item", "open_item",
@@ -38,23 +38,31 @@ def human_labels(db: Session, project: Project) -> int:
         Item.project_id == project.id, Label.request_id.not_like("import-%"))) or 0
 
 
-def budget_spent(db: Session, project: Project) -> bool:
+LARGEST_LABEL_ID = select(func.max(Label.id))
+
+
+def budget_spent(db: Session, project: Project, largest_label_id: int | None = None) -> bool:
     """Whether ``project``'s people have given ``project.budget`` labels. Label ids are
-    distinct positive integers, so no project has more labels than the largest id: the
-    count is only needed once that reaches the budget."""
-    if (db.scalar(select(func.max(Label.id))) or 0) < project.budget:
+    distinct positive integers, so no project has more labels than the largest id
+    (``largest_label_id`` if already read, else looked up): the count is only needed once
+    that reaches the budget."""
+    if largest_label_id is None:
+        largest_label_id = db.scalar(LARGEST_LABEL_ID)
+    if (largest_label_id or 0) < project.budget:
         return False
     return human_labels(db, project) >= project.budget
 
 
-def claim_next(db: Session, project: Project, user: User) -> Item | None:
+def claim_next(db: Session, project: Project, user: User,
+               largest_label_id: int | None = None) -> Item | None:
     """Lease the most informative open item of the current round to ``user``, or None
-    (also when the project's label budget is spent).
+    (also when the project's label budget is spent; ``largest_label_id``: see
+    :func:`budget_spent`).
 
     A user who already holds a lease gets that item back (one item per person at a time).
     """
     t = now()
-    if budget_spent(db, project):
+    if budget_spent(db, project, largest_label_id):
         return None
     held = db.scalar(select(Item).where(Item.project_id == project.id,
                                         Item.lease_user_id == user.id,
@@ -62,16 +70,10 @@ def claim_next(db: Session, project: Project, user: User) -> Item | None:
     if held is not None:
         held.lease_expires = t + project.lease_seconds
         return held
-    order = (Item.queue_rank, Item.id)
-    if db.get_bind().dialect.name == "postgresql":
-        item = db.scalar(select(Item).where(_claimable(project, user, t)).order_by(*order)
-                         .limit(1).with_for_update(skip_locked=True))
-        if item is None:
-            return None
-        item.lease_user_id, item.lease_expires = user.id, t + project.lease_seconds
-        db.flush()
-        return item
-    pick = select(Item.id).where(_claimable(project, user, t)).order_by(*order).limit(1)
+    pick = (select(Item.id).where(_claimable(project, user, t))
+            .order_by(Item.queue_rank, Item.id).limit(1))
+    if db.get_bind().dialect.name == "postgresql":  # a row no other transaction holds
+        pick = pick.with_for_update(skip_locked=True)
     return db.scalar(
         update(Item).where(Item.id == pick.scalar_subquery(),
                            (Item.lease_expires < t) | (Item.lease_user_id == user.id))
@@ -81,10 +83,15 @@ def claim_next(db: Session, project: Project, user: User) -> Item | None:
 
 
 def claim_next_in(db: Session, user: User, slug: str) -> tuple[Project, Item | None]:
-    """Project ``slug`` (if ``user`` may see it) and the item :func:`claim_next` leases
-    there, or None. Caller commits."""
-    project = project_for(db, user, slug)
-    return project, claim_next(db, project, user)
+    """Project ``slug`` (if ``user`` may see it, else NotFound) and the item
+    :func:`claim_next` leases there, or None. Caller commits. The project, its visibility
+    and the budget's first check are one query."""
+    found = db.execute(select(Project, LARGEST_LABEL_ID.scalar_subquery())
+                       .where(Project.slug == slug, visible_to(user))).first()
+    if found is None:
+        raise NotFound(f"no project {slug!r}")
+    project, largest = found
+    return project, claim_next(db, project, user, largest)
 
 
 def claim_item(db: Session, project: Project, user: User, item: Item) -> bool:

@@ -19,6 +19,7 @@ from typing import NamedTuple
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from alwild.app.store.bulk import execute_many
 from alwild.app.store.orm import Item, LabelAssist, Project, SuggestionRow
 from alwild.errors import UserValueError
 
@@ -131,8 +132,7 @@ def replace_suggestions(db: Session, project_id: int, model_version: int,
                          "model_version": int(model_version), "rank": rank, "label": label,
                          "score": score, "x": x, "y": y, "w": w, "h": h})
     db.execute(delete(SuggestionRow).where(SuggestionRow.project_id == project_id))
-    if rows:  # one executemany, not one ORM object per row
-        db.execute(insert(SuggestionRow.__table__), rows)
+    execute_many(db, insert(SuggestionRow.__table__), rows)  # one driver executemany
     return len(rows)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from alwild.app.services.jobs import train_status
 from alwild.app.services.labels import current_round, disagreements, label_summary
 from alwild.app.services.members import people
-from alwild.app.services.projects import NotFound, can_see
+from alwild.app.services.projects import NotFound, visible_to
 from alwild.app.services.suggestions import assist_rate, suggestions_for
 from alwild.app.services.tokens import visible_tokens
 from alwild.app.services.training import learning_curve
@@ -51,13 +51,10 @@ SCORE_MEANINGS = {
 def item_for(db: Session, user: User, uid: str) -> tuple[Item, Project]:
     """The item with public id ``uid`` if ``user`` may see its project (else NotFound)."""
     found = db.execute(select(Item, Project).join(Project, Project.id == Item.project_id)
-                       .where(Item.uid == uid)).first()
+                       .where(Item.uid == uid, visible_to(user))).first()
     if found is None:
         raise NotFound(f"no item {uid!r}")
-    item, project = found
-    if not can_see(db, user, project):
-        raise NotFound(f"no item {uid!r}")
-    return item, project
+    return found[0], found[1]
 
 
 def label_dict(db: Session, label: Label, item: Item, known: User | None = None) -> dict:
@@ -146,10 +143,14 @@ def _score_info(db: Session, item: Item, project: Project, strategy: str) -> dic
             "rank": _place_in_round(db, item.round_id, item.score)}
 
 
-def item_dict(db: Session, item: Item, project: Project, user: User) -> dict:
+def item_dict(db: Session, item: Item, project: Project, user: User,
+              unlabelled: bool = False) -> dict:
     """An item as the API and the item page show it: its data, the caller's label, the
-    model's suggestions (none on held-out checks) and what its score means."""
-    mine = db.scalar(select(Label).where(Label.item_id == item.id, Label.user_id == user.id))
+    model's suggestions (none on held-out checks) and what its score means.
+    ``unlabelled``: the caller is known to have no label on it (a claim hands out only
+    such items), so it is not looked up."""
+    mine = None if unlabelled else db.scalar(
+        select(Label).where(Label.item_id == item.id, Label.user_id == user.id))
     rnd = current_round(db, project)
     shown = [] if item.split == "holdout" else suggestions_for(db, item.id)
     return {"uid": item.uid, "project": project.slug, "kind": item.kind, "data": item.data,

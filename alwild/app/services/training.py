@@ -35,6 +35,7 @@ from alwild.app.services.project_models import (
 )
 from alwild.app.services.projects import project_kind
 from alwild.app.services.suggestions import replace_suggestions
+from alwild.app.store.bulk import execute_many
 from alwild.app.store.model_files import load_model, save_model
 from alwild.app.store.orm import (
     Item,
@@ -339,15 +340,14 @@ def _queue(db, project_id: int, round_id: int, overlap: int, picked, checks) -> 
                      for i in checks if i not in done]
     for rank, row in enumerate(rows):
         row.update(queued=True, queue_rank=rank, round_id=round_id)
-    if rows:  # Core executemany: this runs under the write lock, which requests wait for
-        items = Item.__table__
-        db.execute(update(items).where(items.c.id == bindparam("item_id")).values(
-            {c: bindparam(c) for c in ("score", "guess", "guess_p", "queued", "queue_rank",
-                                       "round_id")}), rows)
-    if scored:
-        db.execute(insert(RoundItem.__table__), [
-            {"round_id": round_id, "item_id": r["item_id"], "rank": r["queue_rank"],
-             "score": r["score"]} for r in scored])
+    # one driver executemany each: this runs under the write lock, which requests wait for
+    items = Item.__table__
+    execute_many(db, update(items).where(items.c.id == bindparam("item_id")).values(
+        {c: bindparam(c) for c in ("score", "guess", "guess_p", "queued", "queue_rank",
+                                   "round_id")}), rows)
+    execute_many(db, insert(RoundItem.__table__), [
+        {"round_id": round_id, "item_id": r["item_id"], "rank": r["queue_rank"],
+         "score": r["score"]} for r in scored])
 
 
 def learning_curve(db, project: Project) -> list[dict]:

@@ -14,11 +14,13 @@ readable by their owner only (0600): the database holds password hashes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import secrets
 import shutil
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alwild.app.store.orm import RETIRED_COLUMNS, Base
 from alwild.errors import UserValueError
 
-__all__ = ["Workspace", "open_workspace", "attach_workspace", "creating", "make_engine",
+__all__ = ["Workspace", "WalSync", "open_workspace", "attach_workspace", "creating", "make_engine",
            "check_db_url", "shown_url", "SETTINGS_FILE"]
 
 SETTINGS_FILE = "alwild.json"
@@ -105,6 +107,76 @@ def make_engine(url: str, immediate: bool = True) -> Engine:
     return engine
 
 
+class WalSync:
+    """Group commit for an SQLite database in WAL mode: a transaction committed without
+    waiting for the disk (``synchronous=NORMAL``) is durable once the write-ahead log has
+    been fsynced after it; :meth:`flushed` waits for the next such fsync, which one
+    thread runs for every commit made before it started. The event loop serves other
+    requests meanwhile, and under load one fsync covers several labels.
+
+    A log that SQLite deleted (after a checkpoint, which syncs the database file first)
+    is found by its inode, and the new one opened.
+
+    >>> WalSync(Path("/nonexistent/project.db-wal")).sync()  # no log: nothing to sync
+    """
+
+    def __init__(self, wal_path: Path) -> None:
+        self.path = wal_path
+        self._fd: int | None = None
+        self._next: asyncio.Future | None = None
+        self._running = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()  # one thread at a time uses the log's descriptor
+
+    def sync(self) -> None:
+        """fsync the write-ahead log now (blocking)."""
+        with self._lock:
+            self._sync()
+
+    def _sync(self) -> None:
+        try:
+            current = os.stat(self.path).st_ino
+        except FileNotFoundError:  # no log: everything is checkpointed into the database
+            return
+        if self._fd is not None and os.fstat(self._fd).st_ino != current:
+            os.close(self._fd)
+            self._fd = None
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDONLY)
+            dir_fd = os.open(self.path.parent, os.O_RDONLY)  # the log's name, too
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        os.fsync(self._fd)
+
+    async def flushed(self) -> None:
+        """Return once everything committed before this call is on disk."""
+        loop = asyncio.get_running_loop()
+        if self._running and self._loop is not loop:  # another event loop's batch runs
+            await asyncio.to_thread(self.sync)
+            return
+        if self._next is None:
+            self._next = loop.create_future()
+            if not self._running:
+                self._running, self._loop = True, loop
+                loop.create_task(self._flush())
+        await asyncio.shield(self._next)
+
+    async def _flush(self) -> None:
+        try:
+            while self._next is not None:
+                batch, self._next = self._next, None
+                try:
+                    await asyncio.to_thread(self.sync)
+                except OSError as err:
+                    batch.set_exception(err)
+                else:
+                    batch.set_result(None)
+        finally:
+            self._running = False
+
+
 @dataclass
 class Workspace:
     """An opened workspace: paths plus a session factory bound to its database."""
@@ -115,6 +187,8 @@ class Workspace:
     sessions: sessionmaker = field(repr=False)
     readers: sessionmaker = field(repr=False)
     lossy: sessionmaker = field(repr=False)
+    wal: WalSync | None = field(default=None, repr=False)
+    lookups: sessionmaker | None = field(default=None, repr=False)
 
     @property
     def media_root(self) -> Path:
@@ -143,12 +217,29 @@ class Workspace:
     def lease_session(self) -> Session:
         """A session for writes that may be lost in a power failure without harm (item
         leases, job heartbeats): on SQLite its commits do not wait for the disk. Labels
-        never go through it."""
+        go through it only as :meth:`label_session`, whose requests wait for an fsync."""
         return self.lossy()
+
+    def label_session(self) -> Session:
+        """A session for a request that saves labels and answers only once they are on
+        disk: on SQLite its commit does not wait for the disk, and the request awaits
+        ``session.info["durable"]()`` (a group fsync of the log, :class:`WalSync`)
+        before it answers; on PostgreSQL the commit itself is durable."""
+        if self.wal is None:
+            return self.sessions()
+        db = self.lossy()
+        db.info["durable"] = self.wal.flushed
+        return db
 
     def reader(self) -> Session:
         """A session for read-only snapshots; on SQLite it does not take the write lock."""
         return self.readers()
+
+    def lookup(self) -> Session:
+        """A session for single-statement reads (who is asking): each statement is its own
+        snapshot, so on PostgreSQL it runs without BEGIN and ROLLBACK round trips
+        (autocommit); on SQLite it is :meth:`reader`."""
+        return (self.lookups or self.readers)()
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -235,10 +326,16 @@ def _open(root: Path, url: str) -> Workspace:
     engine = _connect(url)
     read_engine = engine if engine.dialect.name != "sqlite" else make_engine(url,
                                                                                 immediate=False)
+    db_file = _sqlite_file(url)
     return Workspace(root, url, engine, sessionmaker(engine, expire_on_commit=False),
                      sessionmaker(read_engine, expire_on_commit=False),
                      sessionmaker(engine.execution_options(lossy=True),
-                                  expire_on_commit=False))
+                                  expire_on_commit=False),
+                     None if db_file is None else WalSync(db_file.with_name(
+                         db_file.name + "-wal")),
+                     None if engine.dialect.name == "sqlite" else sessionmaker(
+                         engine.execution_options(isolation_level="AUTOCOMMIT"),
+                         expire_on_commit=False))
 
 
 class _Made:

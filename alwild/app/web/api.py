@@ -34,7 +34,7 @@ from alwild.app.services.summaries import (
 )
 from alwild.app.services.tokens import revoke_token, visible_tokens
 from alwild.app.store.orm import User
-from alwild.app.web.deps import DB, Admin, Caller, LeaseDB, transactional
+from alwild.app.web.deps import DB, Admin, Caller, LabelDB, LeaseDB, transactional
 from alwild.app.web.schemas import (
     ConflictOut,
     IntakeOut,
@@ -139,7 +139,7 @@ def project_queue(slug: str, caller: Caller, db: DB):
 def claim(slug: str, caller: Caller, db: LeaseDB):
     """Lease the next item of the round to the caller."""
     proj, item = leases.claim_next_in(db, caller.user, slug)
-    out = None if item is None else item_dict(db, item, proj, caller.user)
+    out = None if item is None else item_dict(db, item, proj, caller.user, unlabelled=True)
     db.commit()
     return Response(status_code=204) if out is None else out
 
@@ -249,9 +249,9 @@ def unskip_item(uid: str, caller: Caller, db: DB) -> dict:
              tags=["labelling"])
 @transactional
 def post_label(uid: str, body: LabelIn, request: Request, caller: Caller,
-               db: DB):
-    """Save a label. Committed before the answer; a replayed ``request_id`` returns the
-    saved label; a stale ``base_version`` gets 409 with the current label."""
+               db: LabelDB):
+    """Save a label. Committed and on disk before the answer; a replayed ``request_id``
+    returns the saved label; a stale ``base_version`` gets 409 with the current label."""
     sub = Submission(request_id=body.request_id, value=body.value,
                      boxes=[b.model_dump() for b in body.boxes],
                      image_width=body.image_width, image_height=body.image_height,

@@ -16,7 +16,8 @@ from alwild.app.services.sessions import read_session
 from alwild.app.store.orm import User
 from alwild.app.store.workspace import Workspace
 
-__all__ = ["get_db", "get_lease_db", "transactional", "Caller", "Admin", "DB", "LeaseDB", "Who",
+__all__ = ["get_db", "get_lease_db", "get_label_db", "transactional", "Caller", "Admin", "DB",
+           "LeaseDB", "LabelDB", "Who",
            "who", "who_optional",
            "require_admin", "csrf_ok", "SESSION_COOKIE", "NeedLogin"]
 
@@ -52,7 +53,9 @@ def transactional(endpoint):
     SQLite has one writer at a time and every transaction here takes the write lock at
     BEGIN (IMMEDIATE: no failed lock upgrades). Handlers run on the event loop and commit
     (or roll back, on error) before returning, so a lock is never held across an await
-    point, where another request would wait for it while blocking the loop.
+    point, where another request would wait for it while blocking the loop. A session
+    that asks for it (``Workspace.label_session``) is awaited durable after its commit,
+    with the lock released: other requests run while the disk syncs.
     """
 
     @functools.wraps(endpoint)
@@ -66,6 +69,9 @@ def transactional(endpoint):
             raise
         if db is not None:
             db.commit()
+            durable = db.info.get("durable")
+            if durable is not None:  # answer once the commit is on disk
+                await durable()
         return result
 
     return run
@@ -88,6 +94,9 @@ def _session_per_request(open_session):
 get_db = _session_per_request(Workspace.session)
 # a route that only writes leases (see ``Workspace.lease_session``)
 get_lease_db = _session_per_request(Workspace.lease_session)
+# a route that saves labels: a group fsync makes them durable before it answers (see
+# ``Workspace.label_session``)
+get_label_db = _session_per_request(Workspace.label_session)
 
 
 def _identify(request: Request, db: Session) -> Who | None:
@@ -103,6 +112,7 @@ def _identify(request: Request, db: Session) -> Who | None:
 
 DB = Annotated[Session, Depends(get_db)]
 LeaseDB = Annotated[Session, Depends(get_lease_db)]
+LabelDB = Annotated[Session, Depends(get_label_db)]
 
 
 async def csrf_ok(request: Request, who: Who) -> bool:
@@ -117,10 +127,11 @@ async def csrf_ok(request: Request, who: Who) -> bool:
 
 
 def _identify_now(request: Request) -> Who | None:
-    """:func:`_identify` in a read-only session of its own, closed before the route runs:
-    on SQLite it does not take the write lock. Nothing is cached, so a revoked token, an
-    ended session or a deactivated user is refused from the next request on."""
-    with workspace(request).reader() as db:
+    """:func:`_identify` (one query) in a read-only session of its own, closed before the
+    route runs: on SQLite it does not take the write lock, on PostgreSQL it needs no
+    transaction. Nothing is cached, so a revoked token, an ended session or a deactivated
+    user is refused from the next request on."""
+    with workspace(request).lookup() as db:
         return _identify(request, db)
 
 
