@@ -129,6 +129,9 @@ class Item(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "content_hash"),
         Index("ix_items_queue", "project_id", "queued", "queue_rank"),
+        # a claim's walk to the first open item in rank order: with ``n_labels`` before the
+        # rank it does not step over the round's labelled items (alwild.app.services.leases)
+        Index("ix_items_open", "project_id", "queued", "n_labels", "queue_rank", "id"),
         Index("ix_items_lease_holder", "lease_user_id"),  # "the item I hold", per claim
         # streamed items the worker has not decided yet (alwild.app.services.intake)
         Index("ix_items_stream_pending", "project_id", "id",
