@@ -80,6 +80,7 @@ PUBLIC_NAMES = json.loads((Path(__file__).parent / "data" / "public_names_3505d1
 RETIRED = {
     "alwild.app.auth": {"sign_session", "read_session"},  # signed cookies -> server sessions
     "alwild.strategies_auto": {"favourite_for"},  # auto's fixed favourite -> the ALBL bandit
+    "alwild.app.intake": {"StreamIntake"},  # scored in the web process -> the worker decides
 }
 
 
