@@ -54,12 +54,18 @@ def format_detection_summary(summary: pd.DataFrame, full: float) -> str:
         lines.append(f"  {'strategy':<28}{'frames':>8}{'95% CI':>16}{'reached':>9}"
                      f"{'median saving':>15}{'95% CI':>18}{'at budget':>11}")
         for r in g.itertuples():
+            if str(r.reached).startswith("0/"):  # no seed got there: nothing to compare
+                lines.append(f"  {r.strategy:<28}{f'>{r.labels_mean:.0f}':>8}{'':>16}"
+                             f"{r.reached:>9}{'not reached':>15}{'':>18}{r.final:>11.3f}")
+                continue
             saving = getattr(r, "saving_median", float("nan"))
             ci = (f"[{r.saving_median_ci_low:.0%}, {r.saving_median_ci_high:.0%}]"
                   if saving == saving else "")
             lines.append(f"  {r.strategy:<28}{r.labels_mean:>8.1f}"
                          f"{f'[{r.labels_ci_low:.0f}, {r.labels_ci_high:.0f}]':>16}"
                          f"{r.reached:>9}{saving:>15.0%}{ci:>18}{r.final:>11.3f}")
+    lines.append("  (a seed that never reached a target counts as the budget: such frame "
+                 "counts and savings are lower bounds)")
     return "\n".join(lines)
 
 

@@ -105,3 +105,22 @@ def test_the_demo_runs_the_detection_campaign_then_the_frame_classifier(folder, 
     assert {c["name"] for c in coco["categories"]} == {"insulator", "defect"}
     assert len(coco["images"]) == 10
     assert (out / "frame_classifier" / "summary.csv").is_file()
+
+
+def test_the_summary_says_when_no_seed_reached_a_target():
+    """A strategy that never reached the target is shown as '>budget, not reached', not
+    as the budget with a 0% saving (which would read as a tie with random)."""
+    from alwild.cases.detection_campaign import format_detection_summary
+
+    row = dict(metric="ap50_defect", target_share=0.95, labels_ci_low=70.0,
+               labels_ci_high=100.0, saving_median_ci_low=0.0, saving_median_ci_high=0.4)
+    summary = pd.DataFrame([
+        dict(row, strategy="max_box_entropy", labels_mean=85.0, reached="3/5",
+             saving_median=0.15, final=0.30),
+        dict(row, strategy="random", labels_mean=100.0, reached="0/5", saving_median=0.0,
+             final=0.20)])
+    text = format_detection_summary(summary, full=0.4).splitlines()
+    entropy = next(line for line in text if "max_box_entropy" in line)
+    random = next(line for line in text if "random" in line)
+    assert "85.0" in entropy and "15%" in entropy and "3/5" in entropy
+    assert ">100" in random and "not reached" in random and "0%" not in random
