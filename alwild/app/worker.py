@@ -16,6 +16,7 @@ import os
 import socket
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
@@ -64,7 +65,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class _Background:
+class _Background(ABC):
     """A daemon thread that runs :meth:`_loop` from the start of a ``with`` block until
     its end (``_stop`` is set then)."""
 
@@ -82,8 +83,9 @@ class _Background:
         self._stop.set()
         self._thread.join()
 
+    @abstractmethod
     def _loop(self) -> None:
-        raise NotImplementedError
+        """The thread's work, until ``self._stop`` is set."""
 
 
 class _Heartbeat(_Background):

@@ -47,6 +47,7 @@ from alwild.models.feature_maps import PyramidFeatures, to_square_pixels
 __all__ = ["BoxDetector"]
 
 _FORMAT = "alwild-box-detector-v2"
+_V1_FORMAT = "alwild-box-detector-v1"
 #: settings a file of the first format was saved without (it predates them)
 _V1_SETTINGS = {"fine": False, "box_loss": "l1", "zoom_views": 0}
 MIN_STEPS = 30
@@ -289,10 +290,10 @@ class BoxDetector:
         """A detector saved by :meth:`save`, read with ``torch.load(weights_only=True)``."""
         stored = torch.load(str(path), map_location="cpu", weights_only=True)
         if not isinstance(stored, dict) or stored.get("format") not in (
-                _FORMAT, "alwild-box-detector-v1"):
+                _FORMAT, _V1_FORMAT):
             raise UserValueError(f"{path} is not a BoxDetector file (saved by BoxDetector.save)")
         params = dict(stored["params"])
-        if stored["format"] == "alwild-box-detector-v1":
+        if stored["format"] == _V1_FORMAT:
             params = {**_V1_SETTINGS, **params}
         det = cls(**params, cache_dir=cache_dir)
         det.head_ = det._new_head()

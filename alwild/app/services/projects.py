@@ -55,7 +55,7 @@ def check_strategy(name: str) -> str:
     strat = get_strategy(name)
     if getattr(strat, "needs_committee", False):
         raise UserValueError(f"strategy {name!r} needs a committee; pick one of "
-                         "entropy, margin, least_confident, random, coreset, cluster_margin")
+                         "auto, entropy, margin, least_confident, random, coreset, cluster_margin")
     return strat.name
 
 
