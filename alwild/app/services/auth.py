@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from alwild.app.store.orm import ApiToken, User
@@ -76,11 +76,15 @@ def new_api_token(db: Session, user: User, name: str = "") -> str:
     return token
 
 
+# built once: every request with an API token runs it
+_TOKEN_USER = select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+    ApiToken.token_hash == bindparam("p_hash"), User.active.is_(True))
+
+
 def user_for_token(db: Session, token: str) -> User | None:
     """The active user whose API token ``token`` is (one query, no cache: a revoked token
     or a deactivated user is refused from the next request on), else None."""
-    return db.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
-        ApiToken.token_hash == hash_token(token), User.active.is_(True)))
+    return db.scalar(_TOKEN_USER, {"p_hash": hash_token(token)})
 
 
 def create_user(db: Session, username: str, role: str, password: str | None = None

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
-from alwild.app.services.leases import LeaseError, holds_lease, human_labels, release
-from alwild.app.services.suggestions import assist_counts, finite, suggestions_for
+from alwild.app.services.leases import LeaseError, holds_lease, human_labels
+from alwild.app.services.suggestions import Assist, assist_counts, finite, suggestions_for
 from alwild.app.store.orm import Item, Label, LabelAssist, Project, QueryRound, User, now
 from alwild.errors import UserValueError
 
@@ -90,14 +91,18 @@ def _validate(project: Project, item: Item, sub: Submission) -> list[dict]:
     return check_boxes(sub.boxes, project.labels, item.width, item.height)
 
 
+_SEEN_OR_MINE = select(Label).where(  # one query for both, built once
+    (Label.request_id == bindparam("p_request"))
+    | ((Label.item_id == bindparam("p_item")) & (Label.user_id == bindparam("p_user"))))
+
+
 def submit_label(db: Session, project: Project, item: Item, user: User,
                  sub: Submission) -> tuple[Label, bool]:
     """Save (or replay) a submission; returns (label, changed). Caller commits."""
     boxes = _validate(project, item, sub)
     seen = label = None  # the label of this request id; the user's label on this item
-    for row in db.scalars(select(Label).where(  # one query for both
-            (Label.request_id == sub.request_id)
-            | ((Label.item_id == item.id) & (Label.user_id == user.id)))):
+    for row in db.scalars(_SEEN_OR_MINE, {"p_request": sub.request_id, "p_item": item.id,
+                                          "p_user": user.id}):
         if row.request_id == sub.request_id:
             seen = row
         if row.item_id == item.id and row.user_id == user.id:
@@ -116,42 +121,93 @@ def submit_label(db: Session, project: Project, item: Item, user: User,
         label.value, label.boxes, label.version = sub.value, boxes, label.version + 1
         label.request_id, label.updated_at = sub.request_id, now()
         label.seconds += seconds
-    else:
-        if sub.base_version is not None:
-            raise UserValueError("base_version was given but you have no label on this item yet")
-        if not holds_lease(item, user):
-            raise LeaseError("your lease on this item expired (or was never taken): "
-                             "claim it again from the queue, then submit")
-        label = Label(item_id=item.id, user_id=user.id, value=sub.value, boxes=boxes,
-                      image_width=item.width, image_height=item.height, seconds=seconds,
-                      request_id=sub.request_id)
-        db.add(label)
-        item.n_labels += 1
-        release(db, item, user)
-    new = label.id is None
-    project.changes_since_train += 1
-    db.flush()
-    _record_assist(db, project, item, label, new)
+        db.flush()
+        _count_change(db, project)
+        _record_edit_assist(db, project, item, label)
+        return label, True
+    if sub.base_version is not None:
+        raise UserValueError("base_version was given but you have no label on this item yet")
+    if not holds_lease(item, user):
+        raise LeaseError("your lease on this item expired (or was never taken): "
+                         "claim it again from the queue, then submit")
+    label = _insert_label(db, item, user, sub, boxes, seconds)
+    n_labels = db.execute(_TAKE_ITEM, {"p_item": item.id}).scalar_one()
+    for key, value in (("n_labels", n_labels), ("lease_user_id", None), ("lease_expires", 0.0)):
+        set_committed_value(item, key, value)
+    _count_change(db, project)
+    counts = _assist(db, item, label)
+    db.execute(_INSERT_ASSIST, {"p_label": label.id, "p_project": project.id,
+                                "p_now": label.updated_at, **counts._asdict()})
     return label, True
+
+
+# a new label's writes, each one statement built once (cheaper than the ORM's flush):
+# the label, the item's count with its lease released, the project's change count and
+# how the label used the suggestions; counts are incremented by the database, so two
+# concurrent transactions never lose one
+_items, _projects = Item.__table__, Project.__table__
+_INSERT_LABEL = insert(Label.__table__).returning(Label.__table__.c.id)
+_TAKE_ITEM = (update(_items).where(_items.c.id == bindparam("p_item"))
+              .values(n_labels=_items.c.n_labels + 1, lease_user_id=None, lease_expires=0.0)
+              .returning(_items.c.n_labels))
+_COUNT_CHANGE = (update(_projects).where(_projects.c.id == bindparam("p_project"))
+                 .values(changes_since_train=_projects.c.changes_since_train + 1)
+                 .returning(_projects.c.changes_since_train))
+
+
+def _insert_label(db: Session, item: Item, user: User, sub: Submission, boxes: list[dict],
+                  seconds: float) -> Label:
+    """Insert the first label of ``user`` on ``item``; returns it as a persistent object of
+    ``db`` (no flush, no reload)."""
+    t = now()
+    values = {"item_id": item.id, "user_id": user.id, "value": sub.value, "boxes": boxes,
+              "image_width": item.width, "image_height": item.height, "seconds": seconds,
+              "request_id": sub.request_id, "version": 1, "created_at": t, "updated_at": t}
+    label = Label(id=db.execute(_INSERT_LABEL, values).scalar_one(), **values)
+    make_transient_to_detached(label)
+    db.add(label)
+    return label
+
+
+def _count_change(db: Session, project: Project) -> None:
+    """One more label change since the last training, counted by the database."""
+    count = db.execute(_COUNT_CHANGE, {"p_project": project.id}).scalar_one()
+    set_committed_value(project, "changes_since_train", count)
+
+
+_CURRENT_ROUND = (select(QueryRound).where(QueryRound.project_id == bindparam("p_project"))
+                  .order_by(QueryRound.number.desc()).limit(1))
+_rounds = QueryRound.__table__.c
+# the current round's number, read by the write of a label's LabelAssist row itself
+_ROUND_NUMBER = (select(func.max(_rounds.number))
+                 .where(_rounds.project_id == bindparam("p_project")).scalar_subquery())
 
 
 def current_round(db: Session, project: Project) -> QueryRound | None:
     """The project's newest query round (None before the first training)."""
-    return db.scalar(select(QueryRound).where(QueryRound.project_id == project.id)
-                     .order_by(QueryRound.number.desc()).limit(1))
+    return db.scalar(_CURRENT_ROUND, {"p_project": project.id})
 
 
-def _record_assist(db: Session, project: Project, item: Item, label: Label,
-                   new: bool) -> None:
-    """How ``label`` used the suggestions; a ``new`` label has no such row yet."""
+def _assist(db: Session, item: Item, label: Label) -> Assist:
+    """How ``label`` used the suggestions shown with ``item`` (none on held-out checks)."""
     shown = [] if item.split == "holdout" else suggestions_for(db, item.id)
-    counts = assist_counts(shown, label.value, label.boxes)
-    row = None if new else db.get(LabelAssist, label.id)
-    row = row or LabelAssist(label_id=label.id, project_id=project.id)
+    return assist_counts(shown, label.value, label.boxes)
+
+
+_INSERT_ASSIST = insert(LabelAssist.__table__).values(
+    label_id=bindparam("p_label"), project_id=bindparam("p_project"),
+    round_number=_ROUND_NUMBER, updated_at=bindparam("p_now"),
+    **{key: bindparam(key) for key in Assist._fields})
+
+
+def _record_edit_assist(db: Session, project: Project, item: Item, label: Label) -> None:
+    """Count an edited label's use of the suggestions again (its row may be missing: a
+    label saved before these rows were kept, or an imported one)."""
+    row = db.get(LabelAssist, label.id) or LabelAssist(label_id=label.id, project_id=project.id)
     row.round_number = (select(func.max(QueryRound.number))  # the current round's, read
                         .where(QueryRound.project_id == project.id)  # by the write itself
                         .scalar_subquery())
-    for key, count in counts._asdict().items():
+    for key, count in _assist(db, item, label)._asdict().items():
         setattr(row, key, count)
     row.updated_at = now()
     db.add(row)

@@ -9,10 +9,12 @@ to two annotators at once.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, func, not_, select, update
+import functools
+
+from sqlalchemy import and_, bindparam, exists, func, not_, select, update
 from sqlalchemy.orm import Session
 
-from alwild.app.services.projects import NotFound, visible_to
+from alwild.app.services.projects import NotFound, by_role
 from alwild.app.store.orm import Item, Label, Project, Skip, User, now
 
 __all__ = ["human_labels", "budget_spent", "claim_next", "claim_next_in", "claim_item", "open_item",
@@ -23,21 +25,29 @@ class LeaseError(Exception):
     """The lease is not (or no longer) held by this user."""
 
 
-def _claimable(project: Project, user: User, t: float):
-    mine = exists().where(Label.item_id == Item.id, Label.user_id == user.id)
-    skipped = exists().where(Skip.item_id == Item.id, Skip.user_id == user.id)
+def _claimable(single: bool):
+    """Items of project ``p_project`` that user ``p_user`` may claim at time ``p_now``
+    (bound parameters; ``single``: the project's overlap is 1, else ``p_overlap``)."""
+    mine = exists().where(Label.item_id == Item.id, Label.user_id == bindparam("p_user"))
+    skipped = exists().where(Skip.item_id == Item.id, Skip.user_id == bindparam("p_user"))
     # one label per item (the usual overlap) as an equality, so that the index
     # ``ix_items_open`` hands the items out in rank order without a sort
-    wanted = Item.n_labels == 0 if project.overlap == 1 else Item.n_labels < project.overlap
-    return and_(Item.project_id == project.id, Item.queued.is_(True), wanted,
-                (Item.lease_expires < t) | (Item.lease_user_id == user.id),
-                not_(mine), not_(skipped))
+    wanted = Item.n_labels == 0 if single else Item.n_labels < bindparam("p_overlap")
+    return and_(Item.project_id == bindparam("p_project"), Item.queued.is_(True), wanted,
+                _free_or_mine(), not_(mine), not_(skipped))
+
+
+def _free_or_mine():
+    return (Item.lease_expires < bindparam("p_now")) | (Item.lease_user_id == bindparam("p_user"))
+
+
+_HUMAN_LABELS = select(func.count(Label.id)).join(Item).where(
+    Item.project_id == bindparam("p_project"), Label.request_id.not_like("import-%"))
 
 
 def human_labels(db: Session, project: Project) -> int:
     """Labels given by people (imported seed labels do not spend the budget)."""
-    return db.scalar(select(func.count(Label.id)).join(Item).where(
-        Item.project_id == project.id, Label.request_id.not_like("import-%"))) or 0
+    return db.scalar(_HUMAN_LABELS, {"p_project": project.id}) or 0
 
 
 LARGEST_LABEL_ID = select(func.max(Label.id))
@@ -55,6 +65,28 @@ def budget_spent(db: Session, project: Project, largest_label_id: int | None = N
     return human_labels(db, project) >= project.budget
 
 
+@functools.cache
+def _claim_statement(postgres: bool, single: bool):
+    """The claim as one statement, built once per database kind and overlap: the item the
+    user holds (a live lease, renewed), else the first claimable one in rank order (on
+    PostgreSQL one that no other transaction holds), leased and returned."""
+    held = select(Item.id).where(Item.project_id == bindparam("p_project"),
+                                 Item.lease_user_id == bindparam("p_user"),
+                                 Item.lease_expires >= bindparam("p_now"),
+                                 Item.queued.is_(True)).limit(1)
+    pick = (select(Item.id).where(_claimable(single))
+            .order_by(Item.queue_rank, Item.id).limit(1))
+    if postgres:  # a row no other transaction holds
+        pick = pick.with_for_update(skip_locked=True)
+    lease = (update(Item.__table__)
+             .where(Item.id == func.coalesce(held.scalar_subquery(), pick.scalar_subquery()),
+                    _free_or_mine())
+             .values(lease_user_id=bindparam("p_user"), lease_expires=bindparam("p_until"))
+             .returning(*Item.__table__.c))
+    # the leased row as an Item (one the session holds already is refreshed)
+    return select(Item).from_statement(lease).execution_options(populate_existing=True)
+
+
 def claim_next(db: Session, project: Project, user: User,
                largest_label_id: int | None = None) -> Item | None:
     """Lease the most informative open item of the current round to ``user``, or None
@@ -63,33 +95,26 @@ def claim_next(db: Session, project: Project, user: User,
 
     A user who already holds a lease gets that item back (one item per person at a time).
     """
-    t = now()
     if budget_spent(db, project, largest_label_id):
         return None
-    held = db.scalar(select(Item).where(Item.project_id == project.id,
-                                        Item.lease_user_id == user.id,
-                                        Item.lease_expires >= t, Item.queued.is_(True)))
-    if held is not None:
-        held.lease_expires = t + project.lease_seconds
-        return held
-    pick = (select(Item.id).where(_claimable(project, user, t))
-            .order_by(Item.queue_rank, Item.id).limit(1))
-    if db.get_bind().dialect.name == "postgresql":  # a row no other transaction holds
-        pick = pick.with_for_update(skip_locked=True)
-    return db.scalar(
-        update(Item).where(Item.id == pick.scalar_subquery(),
-                           (Item.lease_expires < t) | (Item.lease_user_id == user.id))
-        .values(lease_user_id=user.id, lease_expires=t + project.lease_seconds)
-        .returning(Item), execution_options={"synchronize_session": False,
-                                             "populate_existing": True})
+    t = now()
+    statement = _claim_statement(db.get_bind().dialect.name == "postgresql",
+                                 project.overlap == 1)
+    return db.scalar(statement, {"p_project": project.id, "p_user": user.id, "p_now": t,
+                                 "p_until": t + project.lease_seconds,
+                                 "p_overlap": project.overlap})
+
+
+_PROJECT_AND_LARGEST = by_role(lambda visible: select(Project, LARGEST_LABEL_ID.scalar_subquery())
+                               .where(Project.slug == bindparam("p_slug"), visible))
 
 
 def claim_next_in(db: Session, user: User, slug: str) -> tuple[Project, Item | None]:
     """Project ``slug`` (if ``user`` may see it, else NotFound) and the item
     :func:`claim_next` leases there, or None. Caller commits. The project, its visibility
     and the budget's first check are one query."""
-    found = db.execute(select(Project, LARGEST_LABEL_ID.scalar_subquery())
-                       .where(Project.slug == slug, visible_to(user))).first()
+    found = db.execute(_PROJECT_AND_LARGEST[user.role == "admin"],
+                       {"p_slug": slug, "p_user": user.id}).first()
     if found is None:
         raise NotFound(f"no project {slug!r}")
     project, largest = found

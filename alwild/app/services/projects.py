@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from sqlalchemy import exists, select, true
+from sqlalchemy import bindparam, exists, select, true
 from sqlalchemy.orm import Session
 
 from alwild.app.services.jobs import request_job
@@ -13,7 +14,7 @@ from alwild.errors import UserValueError
 from alwild.strategies import get_strategy
 
 __all__ = ["create_project", "parse_labels", "visible_projects", "project_for", "can_see",
-           "visible_to",
+           "by_role",
            "check_strategy", "apply_settings", "change_settings", "request_retrain",
            "AccessDenied", "NotFound", "slugify", "project_kind",
            "check_kind"]
@@ -135,23 +136,30 @@ def visible_projects(db: Session, user: User) -> list[Project]:
     return [p for p in projects if can_see(db, user, p)]
 
 
-def visible_to(user: User):
-    """The SQL condition that ``user`` may see the project of the row (what
-    :func:`can_see` tells of one project), for the query that loads it.
+def by_role(build: Callable) -> dict[bool, object]:
+    """A statement that checks who may see the project (what :func:`can_see` tells of one
+    project, inside the query that loads it), built once for each kind of caller:
+    ``build(condition)`` for ``True`` (an admin, who sees every project) and for ``False``
+    (an annotator: a member of the project, whose id is bound as ``p_user``). Building a
+    statement costs more than running it, so the hot paths build theirs here.
 
-    >>> from types import SimpleNamespace
-    >>> str(visible_to(SimpleNamespace(role="admin")))
-    'true'
+    >>> statements = by_role(lambda cond: select(Project.id).where(cond))
+    >>> "memberships.user_id = :p_user" in str(statements[False])
+    True
     """
-    if user.role == "admin":
-        return true()
-    return exists().where(Membership.project_id == Project.id, Membership.user_id == user.id)
+    member = exists().where(Membership.project_id == Project.id,
+                            Membership.user_id == bindparam("p_user"))
+    return {True: build(true()), False: build(member)}
+
+
+_PROJECT_FOR = by_role(lambda visible: select(Project).where(Project.slug == bindparam("p_slug"),
+                                                             visible))
 
 
 def project_for(db: Session, user: User, slug: str) -> Project:
     """The project ``slug`` if ``user`` may see it; NotFound otherwise (no existence leak).
     One query: the membership is checked in it."""
-    project = db.scalar(select(Project).where(Project.slug == slug, visible_to(user)))
+    project = db.scalar(_PROJECT_FOR[user.role == "admin"], {"p_slug": slug, "p_user": user.id})
     if project is None:
         raise NotFound(f"no project {slug!r}")
     return project

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from alwild.app.services.auth import hash_token
@@ -30,14 +30,17 @@ def start_session(db: Session, user: User) -> str:
     return token
 
 
+_SESSION_USER = (select(User, LoginSession.nonce)  # built once: every page request runs it
+                 .join(LoginSession, LoginSession.user_id == User.id)
+                 .where(LoginSession.token_hash == bindparam("p_hash"),
+                        LoginSession.expires_at >= bindparam("p_now"), User.active.is_(True)))
+
+
 def read_session(db: Session, cookie: str | None) -> tuple[User, str] | None:
     """The (user, CSRF nonce) of a live session cookie of an active user, else None."""
     if not cookie or len(cookie) > 200:
         return None
-    found = db.execute(select(User, LoginSession.nonce)
-                       .join(LoginSession, LoginSession.user_id == User.id)
-                       .where(LoginSession.token_hash == hash_token(cookie),
-                              LoginSession.expires_at >= now(), User.active.is_(True))).first()
+    found = db.execute(_SESSION_USER, {"p_hash": hash_token(cookie), "p_now": now()}).first()
     return None if found is None else (found[0], found[1])
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import bisect
 import math
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from alwild.app.services.jobs import train_status
 from alwild.app.services.labels import current_round, disagreements, label_summary
 from alwild.app.services.members import people
-from alwild.app.services.projects import NotFound, visible_to
+from alwild.app.services.projects import NotFound, by_role
 from alwild.app.services.suggestions import assist_rate, suggestions_for
 from alwild.app.services.tokens import visible_tokens
 from alwild.app.services.training import learning_curve
@@ -22,6 +22,7 @@ from alwild.app.store.orm import (
     Membership,
     ModelVersion,
     Project,
+    QueryRound,
     RoundItem,
     User,
     now,
@@ -48,10 +49,14 @@ SCORE_MEANINGS = {
 }
 
 
+_ITEM_FOR = by_role(lambda visible: select(Item, Project)
+                    .join(Project, Project.id == Item.project_id)
+                    .where(Item.uid == bindparam("p_uid"), visible))
+
+
 def item_for(db: Session, user: User, uid: str) -> tuple[Item, Project]:
     """The item with public id ``uid`` if ``user`` may see its project (else NotFound)."""
-    found = db.execute(select(Item, Project).join(Project, Project.id == Item.project_id)
-                       .where(Item.uid == uid, visible_to(user))).first()
+    found = db.execute(_ITEM_FOR[user.role == "admin"], {"p_uid": uid, "p_user": user.id}).first()
     if found is None:
         raise NotFound(f"no item {uid!r}")
     return found[0], found[1]
@@ -126,21 +131,33 @@ def score_classes(project: Project) -> int:
     return len(project.labels) if project.task == "classify" else 2 ** len(project.labels)
 
 
-def _place_in_round(db: Session, round_id: int | None, score: float) -> dict | None:
-    """:func:`score_rank` of ``score`` in round ``round_id``, counted by the database."""
-    if round_id is None:
-        return None
-    scored = RoundItem.score.is_not(None)
-    n, above = db.execute(select(func.count(), func.count().filter(RoundItem.score > score))
-                          .where(RoundItem.round_id == round_id, scored)).one()
-    return _place(above, n) if n else None
+# an item's place in its round and the strategy of the project's current round, in one
+# query built once of the tables' columns (every claim runs it); the counts read only
+# ``ix_round_items_round_score``
+_ranked, _rounds = RoundItem.__table__.c, QueryRound.__table__.c
+_in_round = _ranked.round_id == bindparam("p_round")
+_PLACE_AND_STRATEGY = select(
+    select(func.count()).where(_in_round, _ranked.score.is_not(None)).scalar_subquery(),
+    select(func.count()).where(_in_round, _ranked.score > bindparam("p_score"))
+    .scalar_subquery(),
+    select(_rounds.strategy).where(_rounds.project_id == bindparam("p_project"))
+    .order_by(_rounds.number.desc()).limit(1).scalar_subquery())
 
 
-def _score_info(db: Session, item: Item, project: Project, strategy: str) -> dict | None:
+def _score_info(db: Session, item: Item, project: Project) -> dict | None:
+    """What the item's score means under the current round's strategy (the project's
+    before the first round) and, counted by the database, its :func:`score_rank` in its
+    own round."""
     if item.score is None:
         return None
-    return {**score_meaning(strategy, score_classes(project)),
-            "rank": _place_in_round(db, item.round_id, item.score)}
+    n, above, strategy = db.execute(_PLACE_AND_STRATEGY, {
+        "p_score": item.score, "p_project": project.id, "p_round": item.round_id}).one()
+    return {**score_meaning(strategy or project.strategy, score_classes(project)),
+            "rank": _place(above, n) if n else None}
+
+
+_MY_LABEL = select(Label).where(Label.item_id == bindparam("p_item"),
+                               Label.user_id == bindparam("p_user"))
 
 
 def item_dict(db: Session, item: Item, project: Project, user: User,
@@ -149,9 +166,7 @@ def item_dict(db: Session, item: Item, project: Project, user: User,
     model's suggestions (none on held-out checks) and what its score means.
     ``unlabelled``: the caller is known to have no label on it (a claim hands out only
     such items), so it is not looked up."""
-    mine = None if unlabelled else db.scalar(
-        select(Label).where(Label.item_id == item.id, Label.user_id == user.id))
-    rnd = current_round(db, project)
+    mine = None if unlabelled else db.scalar(_MY_LABEL, {"p_item": item.id, "p_user": user.id})
     shown = [] if item.split == "holdout" else suggestions_for(db, item.id)
     return {"uid": item.uid, "project": project.slug, "kind": item.kind, "data": item.data,
             "media_url": f"/api/items/{item.uid}/media" if item.kind == "image" else None,
@@ -162,8 +177,7 @@ def item_dict(db: Session, item: Item, project: Project, user: User,
             "thumb_url": f"/api/items/{item.uid}/thumb" if item.kind == "image" else None,
             "suggestions": [{"label": g.label, "score": g.score,
                              "box": None if g.box is None else list(g.box)} for g in shown],
-            "score_info": _score_info(db, item, project,
-                                      rnd.strategy if rnd else project.strategy)}
+            "score_info": _score_info(db, item, project)}
 
 
 def project_dict(db: Session, project: Project) -> dict:

@@ -196,6 +196,8 @@ class Skip(Base):
 
 class QueryRound(Base):
     __tablename__ = "query_rounds"
+    # the project's current round, read by every claim and submit
+    __table_args__ = (Index("ix_query_rounds_project_number", "project_id", "number"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
@@ -207,6 +209,8 @@ class QueryRound(Base):
 
 class RoundItem(Base):
     __tablename__ = "round_items"
+    # an item's place in its round, counted by every claim, reads only this index
+    __table_args__ = (Index("ix_round_items_round_score", "round_id", "score"),)
     round_id: Mapped[int] = mapped_column(
         ForeignKey("query_rounds.id", ondelete="CASCADE"), primary_key=True)
     item_id: Mapped[int] = mapped_column(

@@ -173,11 +173,12 @@ def _run_web(ws: Workspace, sock: socket.socket, hosts: tuple[str, ...], https: 
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    from alwild.app.web.server import ENVIRONMENT, create_app
+    from alwild.app.web.server import ENVIRONMENT, create_app, settle_heap
 
     if web_processes == 1:
         config = uvicorn.Config(create_app(ws, allowed_hosts=hosts, https=https),
                                 log_level=log_level, access_log=False)
+        settle_heap()
         uvicorn.Server(config).run(sockets=[sock])
         return
     os.environ[ENVIRONMENT] = json.dumps({"root": str(ws.root), "allowed_hosts": hosts,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Iterable
@@ -24,8 +25,8 @@ from alwild.app.store.workspace import Workspace
 from alwild.app.web import api, pages
 from alwild.app.web.deps import Caller, NeedLogin
 
-__all__ = ["create_app", "app_from_environment", "ENVIRONMENT", "host_name", "LOOPBACK_HOSTS",
-           "MAX_BODY_BYTES", "CSP", "HSTS"]
+__all__ = ["create_app", "app_from_environment", "settle_heap", "ENVIRONMENT", "host_name",
+           "LOOPBACK_HOSTS", "MAX_BODY_BYTES", "CSP", "HSTS"]
 
 HERE = Path(__file__).parent
 MAX_BODY_BYTES = 26 * 1024 * 1024
@@ -204,5 +205,20 @@ def app_from_environment() -> FastAPI:
     from alwild.app.store.workspace import open_workspace
 
     options = json.loads(os.environ[ENVIRONMENT])
-    return create_app(open_workspace(options["root"]),
-                      allowed_hosts=tuple(options["allowed_hosts"]), https=options["https"])
+    app = create_app(open_workspace(options["root"]),
+                     allowed_hosts=tuple(options["allowed_hosts"]), https=options["https"])
+    settle_heap()
+    return app
+
+
+def settle_heap() -> None:
+    """Move what a web process holds once started (modules, the app, the mappers) out of
+    the garbage collector's reach: a full collection then walks only what requests made
+    since, instead of pausing every request for ~0.1-0.2 s to walk the whole heap.
+
+    >>> settle_heap(); gc.get_freeze_count() > 0
+    True
+    >>> gc.unfreeze()  # a test process gives them back to the collector
+    """
+    gc.collect()
+    gc.freeze()
