@@ -69,13 +69,29 @@ def test_the_prior_leads_and_coverage_takes_the_unseen_class_share():
     unseen-class share of the labels moves from margin to coverage, never from random."""
     strategy = get_strategy("auto")
     floor = strategy.floor()
-    prior = np.array([0.9, 0.1])
+    prior = np.array([0.95, 0.05])
     bandit_share = (1 - 2 * floor) * prior + floor
     labels = np.array([0, 0, 1, 1, 2])  # one singleton: (1 + 1) / (5 + 1)
     np.testing.assert_allclose(strategy.probabilities(labels),
                                [bandit_share[0] * 2 / 3, bandit_share[1],
                                 bandit_share[0] / 3])
     assert strategy.all_arms == ("margin", "random", "coreset")
+    # declared classes: coverage only while one of them has no label
+    np.testing.assert_allclose(strategy.probabilities(labels, known_classes=[0, 1, 2]),
+                               [*bandit_share, 0.0])
+    np.testing.assert_allclose(strategy.probabilities(labels, known_classes=[0, 1, 2, 3]),
+                               strategy.probabilities(labels))
+
+
+def test_declared_classes_all_labelled_leave_no_coverage_picks():
+    """A learner that declares its classes, all of them labelled: no slot goes to coverage."""
+    X, y = _data(5)
+    learner = ActiveLearner(LogisticRegression(), "auto", X[:12], y[:12],
+                            known_classes=[0, 1, 2], random_state=0)
+    _run(learner, X, y, np.arange(12, len(y)), 4, 6)
+    history = learner.query_strategy.history
+    assert all(h["probabilities"]["coreset"] == 0 for h in history)
+    assert not any("coreset" in h["slots"] for h in history)
 
 
 def test_the_reward_is_the_weighted_gain_between_two_unseen_models():
