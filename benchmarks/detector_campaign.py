@@ -6,7 +6,10 @@
 
 The same simulation as ``alwild demo powerline`` (:mod:`alwild.cases.detection`, default
 settings; ``--budget`` and ``--strategies`` change those two, ``--budget 1000`` labels every
-training frame), split by seed so the seeds can run side by side on a shared machine; each
+training frame) except the measurement: by default each round refits cold on the labelled
+frames and the all-labels reference is the mean of 3 cold fits (``--refit warm
+--reference-fits 1`` is the demo's way). Split by seed so the seeds can run side by side on
+a shared machine; each
 seed writes ``seed_<n>/curves.csv`` and ``seed_<n>/full.csv`` and prints its wall and CPU
 seconds. ``--merge`` prints the
 all-labels AP per class, then frames to 95% and 99% of the all-labels defect AP@0.5 and
@@ -33,8 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_seed(data: str, out: Path, seed: int, cache: str | None, budget: int | None,
-             strategies: tuple[str, ...] | None) -> None:
-    cfg = DetectionConfig(seeds=1, first_seed=seed)
+             strategies: tuple[str, ...] | None, refit: str, reference_fits: int) -> None:
+    cfg = DetectionConfig(seeds=1, first_seed=seed, refit=refit,
+                          reference_fits=reference_fits)
     cfg.budget = budget or cfg.budget
     cfg.strategies = strategies or cfg.strategies
     start, cpu = time.perf_counter(), time.process_time()
@@ -102,13 +106,16 @@ def main() -> None:
                         "included (default DetectionConfig's; more than the training split: "
                         "label it all)")
     parser.add_argument("--strategies", help="comma-separated (default DetectionConfig's)")
+    parser.add_argument("--refit", choices=("cold", "warm"), default="cold")
+    parser.add_argument("--reference-fits", type=int, default=3)
     parser.add_argument("--merge", action="store_true")
     args = parser.parse_args()
     if args.merge:
         merge(Path(args.out))
     else:
         run_seed(args.data, Path(args.out), args.seed, args.cache, args.budget,
-                 tuple(args.strategies.split(",")) if args.strategies else None)
+                 tuple(args.strategies.split(",")) if args.strategies else None,
+                 args.refit, args.reference_fits)
 
 
 if __name__ == "__main__":
