@@ -124,10 +124,14 @@ class DetectionLearner:
         self.labelled.extend(int(i) for i in np.asarray(rows)[:, 0])
         self._fit()
 
+    def box_counts(self) -> np.ndarray:
+        """How many boxes of each class the labelled frames hold."""
+        return np.bincount(np.concatenate([self.truth[i][1] for i in self.labelled]),
+                           minlength=len(self.detector.classes))
+
     def query(self, rows: np.ndarray, n_instances: int):
         """Positions (into ``rows``) of the frames the strategy asks about, and the rows."""
-        counts = np.bincount(np.concatenate([self.truth[i][1] for i in self.labelled]),
-                             minlength=len(self.detector.classes))
+        counts = self.box_counts()
         images = [self.files[i] for i in rows[:, 0]]
         labelled = (self.detector.embed([self.files[i] for i in self.labelled])
                     if self.strategy == "diverse_max_entropy" else None)
@@ -141,7 +145,8 @@ class DetectionLearner:
 
 @dataclass
 class DetectionResult:
-    """Learning curves (seed, strategy, labels, AP per class, BA), the all-labels
+    """Learning curves (seed, strategy, labels, labelled boxes per class, AP per class,
+    BA), the all-labels
     reference per seed, round-1 picks and the frames each strategy had labelled (first seed)."""
 
     curves: pd.DataFrame
@@ -213,7 +218,10 @@ def _run(frames: FrameSet, cfg: DetectionConfig, cache_dir, progress) -> Detecti
 
             def measure(state: LoopRound, learner=learner, points=points,
                         test_args=test_args) -> None:
+                counts = learner.box_counts()
                 points.append({"round": state.round, "labels": len(learner.labelled),
+                               **{f"boxes_{c}": int(n) for c, n in zip(classes, counts,
+                                                                       strict=True)},
                                **_evaluate(learner.detector, *test_args)})
 
             result = run_loop(learner, X, lambda rows, idx: frames.y[idx],

@@ -69,6 +69,12 @@ def test_each_run_grows_by_batches_to_the_budget_from_shared_seed_frames(folder,
         assert len(set(frames_asked)) == 10
         assert result.first_picks[name] == frames_asked[4:7]
     assert result.full["n_train"].tolist() == [train.size, group_split(frames, CFG, 1)[0].size]
+    truth = frame_truth(frames, ["insulator", "defect"])
+    for name, frames_asked in picked.items():  # the last round counts every labelled box
+        last = curves[(curves["seed"] == 0) & (curves["strategy"] == name)].iloc[-1]
+        assert last["boxes_defect"] == sum(int((truth[i][1] == 1).sum()) for i in frames_asked)
+        assert last["boxes_insulator"] == sum(int((truth[i][1] == 0).sum())
+                                              for i in frames_asked)
 
 
 def test_cold_refits_measure_the_frame_set_not_the_path_to_it(folder, tmp_path):
