@@ -5,8 +5,8 @@
     PYTHONPATH=. python benchmarks/detector_campaign.py --merge --out runs/detcampaign
 
 The same simulation as ``alwild demo powerline`` (:mod:`alwild.cases.detection`, default
-settings; ``--budget`` and ``--strategies`` change those two, ``--budget 1000`` labels every
-training frame) except the measurement: by default each round refits cold on the labelled
+settings; ``--budget``, ``--batch`` and ``--strategies`` change those, ``--budget 1000`` labels
+every training frame) except the measurement: by default each round refits cold on the labelled
 frames and the all-labels reference is the mean of 3 cold fits (``--refit warm
 --reference-fits 1`` is the demo's way). Split by seed so the seeds can run side by side on
 a shared machine; each
@@ -36,9 +36,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_seed(data: str, out: Path, seed: int, cache: str | None, budget: int | None,
-             strategies: tuple[str, ...] | None, refit: str, reference_fits: int) -> None:
+             strategies: tuple[str, ...] | None, refit: str, reference_fits: int,
+             batch: int | None) -> None:
     cfg = DetectionConfig(seeds=1, first_seed=seed, refit=refit,
                           reference_fits=reference_fits)
+    cfg.batch = batch or cfg.batch
     cfg.budget = budget or cfg.budget
     cfg.strategies = strategies or cfg.strategies
     start, cpu = time.perf_counter(), time.process_time()
@@ -106,6 +108,7 @@ def main() -> None:
                         "included (default DetectionConfig's; more than the training split: "
                         "label it all)")
     parser.add_argument("--strategies", help="comma-separated (default DetectionConfig's)")
+    parser.add_argument("--batch", type=int, help="frames a round (default DetectionConfig's)")
     parser.add_argument("--refit", choices=("cold", "warm"), default="cold")
     parser.add_argument("--reference-fits", type=int, default=3)
     parser.add_argument("--merge", action="store_true")
@@ -115,7 +118,7 @@ def main() -> None:
     else:
         run_seed(args.data, Path(args.out), args.seed, args.cache, args.budget,
                  tuple(args.strategies.split(",")) if args.strategies else None,
-                 args.refit, args.reference_fits)
+                 args.refit, args.reference_fits, args.batch)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ from alwild.vision.io import image_sizes
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSES = ["insulator", "defect"]
-SIZES = (25, 50, 100, 1000)
 
 
 def main() -> None:
@@ -36,6 +35,8 @@ def main() -> None:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "powerline"))
     parser.add_argument("--splits", default="0,1,2")
     parser.add_argument("--rules", default="30,300", help="min_steps values, comma-separated")
+    parser.add_argument("--sizes", default="25,50,100,1000",
+                        help="labelled frames, comma-separated (more than the split: all)")
     parser.add_argument("--cache", default=None)
     parser.add_argument("--out", default=None, help="CSV of every fit")
     args = parser.parse_args()
@@ -49,7 +50,7 @@ def main() -> None:
         order = np.random.default_rng(split).permutation(train)
         files = [frames.files[i] for i in test]
         sizes = image_sizes(files).to_numpy()
-        for n in SIZES:
+        for n in (int(v) for v in args.sizes.split(",")):
             idx = order[:n]
             done = set()
             for rule in (int(r) for r in args.rules.split(",")):
