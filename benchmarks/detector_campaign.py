@@ -14,8 +14,9 @@ seed writes ``seed_<n>/curves.csv`` and ``seed_<n>/full.csv`` and prints its wal
 seconds. ``--merge`` prints the
 all-labels AP per class, then frames to 95% and 99% of the all-labels defect AP@0.5 and
 frame balanced accuracy per strategy, with the median saving versus random and its paired
-bootstrap 95% CI, and the largest shortfall of each strategy's mean AP curve below
-random's (against the half-width of the CI of the paired difference).
+bootstrap 95% CI, the mean curves (AP per class, defect boxes labelled), and the largest
+shortfall of each strategy's mean AP curve below random's (against the half-width of the CI
+of the paired difference).
 """
 
 from __future__ import annotations
@@ -94,6 +95,11 @@ def merge(out: Path) -> None:
     for share in (0.95, 0.99):
         print(f"frames to {share:.0%} of each seed's all-labels defect AP@0.5:")
         print(frames_per_seed(curves, full, share).to_string())
+    for column in ("ap50_defect", "ap50_insulator", "boxes_defect"):
+        if column in curves:
+            print(f"mean {column} over seeds by labelled frames:")
+            print(curves.pivot_table(index="labels", columns="strategy", values=column)
+                  .to_string(float_format=lambda v: f"{v:.3f}"))
     print("largest mean shortfall of defect AP@0.5 below random (paired over seeds):")
     print(shortfall(curves).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
