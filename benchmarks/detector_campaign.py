@@ -5,14 +5,18 @@
     PYTHONPATH=. python benchmarks/detector_campaign.py --merge --out runs/detcampaign
 
 The same simulation as ``alwild demo powerline`` (:mod:`alwild.cases.detection`, default
-settings; ``--budget`` and ``--strategies`` change those two, ``--budget 1000`` labels every
-training frame), split by seed so the seeds can run side by side on a shared machine; each
+settings; ``--budget``, ``--batch`` and ``--strategies`` change those, ``--budget 1000`` labels
+every training frame) except the measurement: by default each round refits cold on the labelled
+frames and the all-labels reference is the mean of 3 cold fits (``--refit warm
+--reference-fits 1`` is the demo's way). Split by seed so the seeds can run side by side on
+a shared machine; each
 seed writes ``seed_<n>/curves.csv`` and ``seed_<n>/full.csv`` and prints its wall and CPU
 seconds. ``--merge`` prints the
 all-labels AP per class, then frames to 95% and 99% of the all-labels defect AP@0.5 and
 frame balanced accuracy per strategy, with the median saving versus random and its paired
-bootstrap 95% CI, and the largest shortfall of each strategy's mean AP curve below
-random's (against the half-width of the CI of the paired difference).
+bootstrap 95% CI, the mean curves (AP per class, defect boxes labelled), and the largest
+shortfall of each strategy's mean AP curve below random's (against the half-width of the CI
+of the paired difference).
 """
 
 from __future__ import annotations
@@ -33,8 +37,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_seed(data: str, out: Path, seed: int, cache: str | None, budget: int | None,
-             strategies: tuple[str, ...] | None) -> None:
-    cfg = DetectionConfig(seeds=1, first_seed=seed)
+             strategies: tuple[str, ...] | None, refit: str, reference_fits: int,
+             batch: int | None) -> None:
+    cfg = DetectionConfig(seeds=1, first_seed=seed, refit=refit,
+                          reference_fits=reference_fits)
+    cfg.batch = batch or cfg.batch
     cfg.budget = budget or cfg.budget
     cfg.strategies = strategies or cfg.strategies
     start, cpu = time.perf_counter(), time.process_time()
@@ -88,6 +95,11 @@ def merge(out: Path) -> None:
     for share in (0.95, 0.99):
         print(f"frames to {share:.0%} of each seed's all-labels defect AP@0.5:")
         print(frames_per_seed(curves, full, share).to_string())
+    for column in ("ap50_defect", "ap50_insulator", "boxes_defect"):
+        if column in curves:
+            print(f"mean {column} over seeds by labelled frames:")
+            print(curves.pivot_table(index="labels", columns="strategy", values=column)
+                  .to_string(float_format=lambda v: f"{v:.3f}"))
     print("largest mean shortfall of defect AP@0.5 below random (paired over seeds):")
     print(shortfall(curves).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
@@ -102,13 +114,17 @@ def main() -> None:
                         "included (default DetectionConfig's; more than the training split: "
                         "label it all)")
     parser.add_argument("--strategies", help="comma-separated (default DetectionConfig's)")
+    parser.add_argument("--batch", type=int, help="frames a round (default DetectionConfig's)")
+    parser.add_argument("--refit", choices=("cold", "warm"), default="cold")
+    parser.add_argument("--reference-fits", type=int, default=3)
     parser.add_argument("--merge", action="store_true")
     args = parser.parse_args()
     if args.merge:
         merge(Path(args.out))
     else:
         run_seed(args.data, Path(args.out), args.seed, args.cache, args.budget,
-                 tuple(args.strategies.split(",")) if args.strategies else None)
+                 tuple(args.strategies.split(",")) if args.strategies else None,
+                 args.refit, args.reference_fits, args.batch)
 
 
 if __name__ == "__main__":

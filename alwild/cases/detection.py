@@ -4,11 +4,15 @@ A simulated campaign on the loop (:func:`alwild.loop.run_loop`): the rows are fr
 positions, a :class:`DetectionLearner` picks frames with a detection strategy
 (:mod:`alwild.models.detection_strategies`), the simulated expert draws the frames'
 boxes (the ground truth), and the :class:`~alwild.models.box_detector.BoxDetector`
-retrains from its current head (warm start). After each round the callback measures, on
-held-out groups, COCO AP@0.5 and AP@0.5:0.95 per class (pycocotools) and the frame-level
-balanced accuracy of "a defect box at least ``CONFIDENT`` sure". Every strategy of a seed
-starts from the same seed frames and the same split; the reference is the detector fit
-on every training frame.
+retrains: from its current head (``refit="warm"``, as the app does), or from scratch on
+every labelled frame (``refit="cold"``: then a round's detector depends only on which
+frames are labelled, not on the path to them, so curves measure labels rather than
+accumulated training). After each round the callback measures, on held-out groups, COCO
+AP@0.5 and AP@0.5:0.95 per class (pycocotools) and the frame-level balanced accuracy of
+"a defect box at least ``CONFIDENT`` sure". Every strategy of a seed starts from the same
+seed frames and the same split; the reference is the mean of ``reference_fits`` cold fits
+on every training frame (head seeds ``seed + 1000 r``; ``r = 0`` is the learners' seed, so
+with cold refits a curve's point at the whole split is that first fit).
 
 >>> DetectionConfig().strategies[-1]
 'random'
@@ -16,6 +20,7 @@ on every training frame.
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 
@@ -51,6 +56,11 @@ class DetectionConfig:
     image_size: int = 320
     epochs: float = 15
     warm_epochs: float = 3
+    #: ``"warm"``: each round continues from the head (the app's way, cheap); ``"cold"``:
+    #: each round fits afresh on every labelled frame (the steady measurement)
+    refit: str = "warm"
+    #: cold fits on all training frames averaged into the all-labels reference
+    reference_fits: int = 1
     mc_samples: int = 8
     anomaly: str = "defect"
     threads: int | None = 1
@@ -92,22 +102,36 @@ class DetectionLearner:
     n_samples: int = 8
     random_state: int = 0
     labelled: list[int] = field(default_factory=list)
+    #: cold fits already made, by (frames, head seed): learners that share it reuse the
+    #: fit of a frame set another has trained on (a cold fit depends on nothing else)
+    cold_fits: dict | None = None
 
     def _fit(self) -> None:
-        classes = self.detector.classes
-        self.detector.fit([self.files[i] for i in self.labelled],
-                          [self.truth[i][0] for i in self.labelled],
-                          [[classes[c] for c in self.truth[i][1]] for i in self.labelled])
+        det = self.detector
+        frames = tuple(sorted(self.labelled))  # a cold fit depends on the set, not the order
+        cold = not (det.warm_start and det.head_ is not None)
+        key = (frames, det.random_state)
+        if cold and self.cold_fits is not None and key in self.cold_fits:
+            det.head_ = copy.deepcopy(self.cold_fits[key])
+            return
+        det.fit([self.files[i] for i in frames], [self.truth[i][0] for i in frames],
+                [[det.classes[c] for c in self.truth[i][1]] for i in frames])
+        if cold and self.cold_fits is not None:
+            self.cold_fits[key] = copy.deepcopy(det.head_)
 
     def teach(self, rows: np.ndarray, labels=None) -> None:
         """Add the frames ``rows[:, 0]`` (their boxes come from the expert) and refit."""
         self.labelled.extend(int(i) for i in np.asarray(rows)[:, 0])
         self._fit()
 
+    def box_counts(self) -> np.ndarray:
+        """How many boxes of each class the labelled frames hold."""
+        return np.bincount(np.concatenate([self.truth[i][1] for i in self.labelled]),
+                           minlength=len(self.detector.classes))
+
     def query(self, rows: np.ndarray, n_instances: int):
         """Positions (into ``rows``) of the frames the strategy asks about, and the rows."""
-        counts = np.bincount(np.concatenate([self.truth[i][1] for i in self.labelled]),
-                             minlength=len(self.detector.classes))
+        counts = self.box_counts()
         images = [self.files[i] for i in rows[:, 0]]
         labelled = (self.detector.embed([self.files[i] for i in self.labelled])
                     if self.strategy == "diverse_max_entropy" else None)
@@ -121,7 +145,8 @@ class DetectionLearner:
 
 @dataclass
 class DetectionResult:
-    """Learning curves (seed, strategy, labels, AP per class, BA), the all-labels
+    """Learning curves (seed, strategy, labels, labelled boxes per class, AP per class,
+    BA), the all-labels
     reference per seed, round-1 picks and the frames each strategy had labelled (first seed)."""
 
     curves: pd.DataFrame
@@ -157,32 +182,46 @@ def _run(frames: FrameSet, cfg: DetectionConfig, cache_dir, progress) -> Detecti
     truth = frame_truth(frames, classes)
     sizes = image_sizes(frames.files).to_numpy()
     X = np.arange(len(frames.files))[:, None]
+    if cfg.refit not in ("warm", "cold"):
+        raise UserValueError(f"refit must be 'warm' or 'cold', got {cfg.refit!r}")
+    if cfg.reference_fits < 1:
+        raise UserValueError(f"reference_fits must be at least 1, got {cfg.reference_fits}")
     rows, full_rows, first_picks, labelled = [], [], {}, {}
 
-    def detector() -> BoxDetector:
+    def detector(head_seed: int) -> BoxDetector:
         return BoxDetector(classes, image_size=cfg.image_size, epochs=cfg.epochs,
-                           warm_epochs=cfg.warm_epochs, warm_start=True,
-                           random_state=seed, cache_dir=cache_dir)
+                           warm_epochs=cfg.warm_epochs, warm_start=cfg.refit == "warm",
+                           random_state=head_seed, cache_dir=cache_dir)
 
     for seed in range(cfg.first_seed, cfg.first_seed + cfg.seeds):
         train, test = group_split(frames, cfg, seed)
         test_args = ([frames.files[i] for i in test], [truth[i] for i in test],
                      sizes[test], frames.y[test], classes, anomaly)
-        full = DetectionLearner(detector(), "random", frames.files, truth, anomaly)
-        full.teach(X[train])
-        full_rows.append({"seed": seed, "n_train": train.size,
-                          **_evaluate(full.detector, *test_args)})
+        fits, cold_fits = [], {}
+        for r in range(cfg.reference_fits):
+            full = DetectionLearner(detector(seed + 1000 * r), "random", frames.files, truth,
+                                    anomaly, cold_fits=cold_fits)
+            full.teach(X[train])
+            fits.append(_evaluate(full.detector, *test_args))
+        fits = pd.DataFrame(fits)
+        key = f"ap50_{cfg.anomaly}"
+        full_rows.append({"seed": seed, "n_train": train.size, **fits.mean(),
+                          "reference_fits": len(fits), f"sd_{key}": fits[key].std(ddof=0)})
         rng = np.random.default_rng(seed)
         init = rng.choice(train, min(cfg.seed_frames, train.size // 2), replace=False)
         for name in cfg.strategies:
-            learner = DetectionLearner(detector(), name, frames.files, truth, anomaly,
-                                       cfg.mc_samples, random_state=seed * 1000)
+            learner = DetectionLearner(detector(seed), name, frames.files, truth, anomaly,
+                                       cfg.mc_samples, random_state=seed * 1000,
+                                       cold_fits=cold_fits)
             learner.teach(X[init])
             points = []
 
             def measure(state: LoopRound, learner=learner, points=points,
                         test_args=test_args) -> None:
+                counts = learner.box_counts()
                 points.append({"round": state.round, "labels": len(learner.labelled),
+                               **{f"boxes_{c}": int(n) for c, n in zip(classes, counts,
+                                                                       strict=True)},
                                **_evaluate(learner.detector, *test_args)})
 
             result = run_loop(learner, X, lambda rows, idx: frames.y[idx],

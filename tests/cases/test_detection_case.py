@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ from PIL import Image
 from alwild.cases.detection import DetectionConfig, frame_truth, run_detection_case
 from alwild.cases.powerline import group_split, load_frames
 from alwild.cli import main
+from alwild.errors import UserValueError
 
 SIZE = 96
 
@@ -67,6 +69,32 @@ def test_each_run_grows_by_batches_to_the_budget_from_shared_seed_frames(folder,
         assert len(set(frames_asked)) == 10
         assert result.first_picks[name] == frames_asked[4:7]
     assert result.full["n_train"].tolist() == [train.size, group_split(frames, CFG, 1)[0].size]
+    truth = frame_truth(frames, ["insulator", "defect"])
+    for name, frames_asked in picked.items():  # the last round counts every labelled box
+        last = curves[(curves["seed"] == 0) & (curves["strategy"] == name)].iloc[-1]
+        assert last["boxes_defect"] == sum(int((truth[i][1] == 1).sum()) for i in frames_asked)
+        assert last["boxes_insulator"] == sum(int((truth[i][1] == 0).sum())
+                                              for i in frames_asked)
+
+
+def test_cold_refits_measure_the_frame_set_not_the_path_to_it(folder, tmp_path):
+    cfg = replace(CFG, seeds=1, budget=1000, refit="cold", reference_fits=2)
+    result = run_detection_case(load_frames(folder), cfg, tmp_path)
+    full = result.full.iloc[0]
+    ends = result.curves[result.curves["labels"] == full["n_train"]]
+    assert sorted(ends["strategy"]) == ["max_box_entropy", "random"]
+    metrics = ["ap50_defect", "ap50_insulator", "ap_defect", "ba"]
+    # the whole split labelled: both strategies have the reference's first fit, exactly
+    assert ends[metrics].nunique().eq(1).all()
+    assert full["reference_fits"] == 2
+    # the reference is the mean of two fits, one of them the curves' end
+    end = ends["ap50_defect"].iloc[0]
+    assert abs(end - full["ap50_defect"]) == pytest.approx(full["sd_ap50_defect"])
+
+
+def test_an_unknown_refit_is_a_clear_error(folder):
+    with pytest.raises(UserValueError, match="refit must be 'warm' or 'cold'"):
+        run_detection_case(load_frames(folder), replace(CFG, refit="hot"))
 
 
 def test_frame_truth_reads_the_experts_boxes(folder):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from alwild.errors import UserValueError
-from alwild.models.box_detector import BoxDetector
+from alwild.models.box_detector import MIN_WARM_STEPS, BoxDetector
 from alwild.models.centernet import CenterHead
 from alwild.models.coco_eval import coco_ap
 from alwild.models.detection import Detections, Detector
@@ -119,6 +119,22 @@ def test_warm_start_continues_from_the_current_head(trained, held_out):
     moved = max(float((det.head_.state_dict()[k] - v).abs().max()) for k, v in before.items())
     assert 0 < moved < 1.0
     assert _ap50(det, *held_out).loc["mean", "ap50"] > 0.5
+
+
+def test_a_cold_fit_trains_at_least_min_steps_a_warm_refit_by_its_epochs(monkeypatch):
+    images, boxes, labels = _scenes(4, seed=5)
+    steps = []
+    train = BoxDetector._train
+    monkeypatch.setattr(BoxDetector, "_train",
+                        lambda self, *args: (steps.append(args[-1]), train(self, *args))[1])
+    det = BoxDetector(CLASSES, image_size=SIZE, epochs=2, warm_epochs=1, min_steps=12,
+                      batch_size=4, warm_start=True)
+    det.fit(images, boxes, labels)  # 4 frames and mirrors, 2 epochs: 4 steps, raised to 12
+    det.fit(images, boxes, labels)  # warm: 2 steps, raised to the warm floor
+    BoxDetector(CLASSES, image_size=SIZE, epochs=20, min_steps=12, batch_size=4).fit(
+        images, boxes, labels)  # 4 x 2 x 20 / 4 = 40 steps, above the floor
+    assert steps == [12, MIN_WARM_STEPS, 40]
+    assert all(p.is_contiguous() for p in det.head_.parameters())
 
 
 def test_mc_samples_are_repeatable_draws_that_disagree(trained, held_out):
