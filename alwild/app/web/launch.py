@@ -177,14 +177,15 @@ def _run_web(ws: Workspace, sock: socket.socket, hosts: tuple[str, ...], https: 
 
     if web_processes == 1:
         config = uvicorn.Config(create_app(ws, allowed_hosts=hosts, https=https),
-                                log_level=log_level, access_log=False)
+                                log_level=log_level, access_log=False, proxy_headers=https)
         settle_heap()
         uvicorn.Server(config).run(sockets=[sock])
         return
     os.environ[ENVIRONMENT] = json.dumps({"root": str(ws.root), "allowed_hosts": hosts,
                                           "https": https})
     config = uvicorn.Config("alwild.app.web.server:app_from_environment", factory=True,
-                            workers=web_processes, log_level=log_level, access_log=False)
+                            workers=web_processes, log_level=log_level, access_log=False,
+                            proxy_headers=https)
     Multiprocess(config, sockets=[sock]).run()
 
 
@@ -196,7 +197,9 @@ def serve(ws: Workspace, host: str = "127.0.0.1", port: int = 8765,
     (``worker``) a training worker process, stopped on exit. Once the port is bound, it
     prints the URL and a first admin password. It answers the ``allowed_hosts`` (default
     :func:`default_hosts`); ``https``: it is reached over HTTPS (a reverse proxy terminates
-    TLS), so cookies are ``Secure`` and answers carry HSTS."""
+    TLS), so cookies are ``Secure``, answers carry HSTS and the client address is read
+    from the proxy's ``X-Forwarded-For`` (trusted from 127.0.0.1 only in this mode, so
+    that without a proxy nobody can pose as many addresses to the login throttle)."""
     if web_processes < 1:
         raise UserValueError(f"--workers {web_processes}: give 1 or more web processes")
     sock = bind(host, port)
@@ -211,6 +214,9 @@ def serve(ws: Workspace, host: str = "127.0.0.1", port: int = 8765,
     print(f"alwild is serving {ws.root} at http://{host}:{port}/ (answering Host "
           f"{', '.join(hosts)}{'; HTTPS mode' if https else ''}; {web_processes} web "
           f"process{'es' if web_processes > 1 else ''})", flush=True)
+    if https:
+        print(f"HTTPS mode: people open https://{hosts[0] if hosts[0] != '*' else 'NAME'}/ "
+              f"through your TLS proxy, which forwards to http://{host}:{port}/", flush=True)
     if first:
         print(f"first start: log in as {first[0]!r} with the one-time password {first[1]}",
               flush=True)

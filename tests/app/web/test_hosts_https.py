@@ -74,3 +74,24 @@ def test_a_wildcard_bind_answers_this_machines_names_and_nothing_foreign():
     hosts = default_hosts("0.0.0.0")
     assert socket.gethostname().lower() in hosts and "localhost" in hosts
     assert REBOUND not in hosts and "*" not in hosts
+
+
+def test_without_https_a_forged_forwarded_address_does_not_escape_the_login_throttle(tmp_path):
+    """Plain mode has no proxy in front, so ``X-Forwarded-For`` is the client's own claim:
+    a sprayer that forges a new address on every try is still throttled by its real one."""
+    from alwild.app.services.throttle import ADDRESS_FREE
+
+    ws = open_workspace(tmp_path / "ws", create=True)
+    make_setup(ws, tmp_path, n=5)
+    ws.dispose()
+    server = Server(tmp_path / "ws").start()
+    try:
+        codes = []
+        for i in range(ADDRESS_FREE + 3):
+            with httpx.Client(base_url=server.url,
+                              headers={"X-Forwarded-For": f"10.9.{i}.1"}) as client:
+                codes.append(try_login(client, f"user{i}", "wrong-password").status_code)
+    finally:
+        server.stop()
+    assert codes == [401] * ADDRESS_FREE + [429] * 3
+    assert not any("10.9." in line for line in server.output)
