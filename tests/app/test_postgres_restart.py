@@ -106,6 +106,8 @@ def test_a_postgresql_restart_mid_load_loses_nothing(tmp_path, own_postgres):
                                 .where(Label.request_id.like("pg%"))).all()
         assert _rounds(ws) > rounds_before
         assert len(stored) == len(dict(stored))
+        labelled = [uid for _, uid in stored]  # overlap 1: no item handed out twice
+        assert len(set(labelled)) == len(labelled)
         stored_map = dict(stored)
         assert [rid for rid, uid in acked.items() if stored_map.get(rid) != uid] == []
         print(f"\npostgres restart: {len(acked)} labels acknowledged ({acked_before} before "
