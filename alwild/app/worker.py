@@ -173,8 +173,8 @@ class Worker:
             try:
                 result = self._train(job)
                 self.runs += 1
-                log.info("job %s: model v%s, round %s opened (%.1f s)", job.id,
-                         result.version, result.round_number, result.seconds)
+                log.info("job %s: %s, round %s opened (%.1f s)", job.id, result.model,
+                         result.round_number, result.seconds)
                 if self.on_done is not None:
                     self.on_done(job.project_id)
             except LeaseLost:

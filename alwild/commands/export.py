@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from alwild.commands._workspace import add_project_arguments, open_project
 from alwild.errors import UserValueError
@@ -26,6 +27,9 @@ def run(args: argparse.Namespace) -> int:
     from alwild.app.services.export import export
 
     suffix = get_format(args.format).suffix
+    if args.out and not Path(args.out).absolute().parent.is_dir():
+        raise UserValueError(f"folder {Path(args.out).absolute().parent} does not exist: "
+                             "create it first or choose another --out")
     ws, project = open_project(args)
     with ws.session() as db:
         project = db.merge(project)

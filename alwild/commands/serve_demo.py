@@ -17,8 +17,9 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from alwild.app.services.demo import build_demo
-    from alwild.app.web.launch import serve
+    from alwild.app.web.launch import bind, serve
 
+    bind(args.host, args.port).close()  # a bad --host or --port is refused before the build
     ws, built = build_demo(args.dir)
     print(("built" if built else "reusing") + f" the demo workspace in {ws.root}")
     if not args.build_only:

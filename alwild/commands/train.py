@@ -21,9 +21,7 @@ def run(args: argparse.Namespace) -> int:
     result = train_now(ws, project.id)
     acc = "n/a (no labelled held-out items yet)" if result.accuracy is None \
         else f"{result.accuracy:.3f}"
-    model = "no model yet (needs two classes)" if result.version is None \
-        else f"model v{result.version}"
-    print(f"{project.slug}: {model} on {result.n_labels} labels, held-out accuracy {acc}; "
+    print(f"{project.slug}: {result.model} on {result.n_labels} labels, held-out accuracy {acc}; "
           f"round {result.round_number} opened with {result.selected} items "
           f"({result.seconds:.2f} s)")
     return 0

@@ -3,6 +3,7 @@ non-zero exit, and the workspace exactly as it was (a re-run with the right valu
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -152,7 +153,7 @@ def test_export_onto_an_existing_file_or_folder_is_refused_unless_forced(tmp_pat
                  "--force"]) == 0
     assert taken.read_text().startswith("item,file,")
     _fails(capsys, ["export", str(rows_ws), "--format", "csv", "--out",
-                    "/proc/no-such/x.csv"], "cannot write")
+                    "/proc/x.csv"], "cannot write")
 
 
 def _serve(*args: str) -> subprocess.CompletedProcess:
@@ -187,3 +188,69 @@ def test_serve_demo_and_make_demo_take_a_host_and_a_port():
     plain = subprocess.run(["make", "-n", "demo"], cwd=ROOT, capture_output=True, text=True,
                            timeout=60, env={"PATH": "/usr/bin:/bin", "HOST": "myname"}).stdout
     assert "alwild serve-demo --host 127.0.0.1 --port 8765" in plain
+
+
+def test_init_on_a_file_that_is_no_database_leaves_its_mode_alone(tmp_path, capsys):
+    notes = tmp_path / "f2.txt"
+    notes.write_text("hi\n")
+    notes.chmod(0o644)
+    _fails(capsys, _init(tmp_path / "ws", "--db", f"sqlite:///{notes}"), "file is not a database")
+    assert notes.stat().st_mode & 0o777 == 0o644 and notes.read_text() == "hi\n"
+    assert _tree(tmp_path) == ["f2.txt"]
+
+
+def test_a_relative_sqlite_url_is_stored_absolute_and_opens_from_anywhere(tmp_path, capsys,
+                                                                          monkeypatch):
+    (tmp_path / "here").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    assert main(_init(tmp_path / "ws", "--db", "sqlite:///rel.db")) == 0
+    stored = json.loads((tmp_path / "ws" / "alwild.json").read_text())["db"]
+    assert stored == f"sqlite:///{tmp_path / 'here' / 'rel.db'}"
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert main(["export", str(tmp_path / "ws"), "--format", "csv", "--out", "x.csv"]) == 0
+    assert _tree(tmp_path / "elsewhere") == ["x.csv"]
+
+
+def test_a_missing_configured_database_is_reported_not_made_anew(tmp_path, capsys,
+                                                                 monkeypatch):
+    assert main(_init(tmp_path / "ws")) == 0
+    settings = tmp_path / "ws" / "alwild.json"
+    (tmp_path / "ws" / "project.db").unlink()
+    err = _fails(capsys, ["train", str(tmp_path / "ws")], "project.db does not exist",
+                 "restore it", str(settings))
+    assert "relative" not in err and not (tmp_path / "ws" / "project.db").exists()
+    settings.write_text(json.dumps({"db": "sqlite:///rel.db"}))  # as older versions stored it
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    _fails(capsys, ["train", str(tmp_path / "ws")], "rel.db does not exist", "relative")
+    _fails(capsys, ["worker", "--workspace", str(tmp_path / "ws"), "--once"], "rel.db",
+           "does not exist")
+    _fails(capsys, ["worker", "--workspace", str(tmp_path / "ws"), "--db", "sqlite:///a.db",
+                    "--once"], "a.db does not exist", "give --db")
+    assert _tree(tmp_path / "cwd") == []
+
+
+def test_export_into_a_missing_folder_is_refused_and_makes_nothing(tmp_path, capsys, rows_ws):
+    assert main(["ingest", str(rows_ws), str(titanic_csv(tmp_path, 30))]) == 0
+    capsys.readouterr()
+    out = tmp_path / "nonexist" / "x.csv"
+    _fails(capsys, ["export", str(rows_ws), "--format", "csv", "--out", str(out)],
+           f"folder {out.parent} does not exist", "create it first or choose another --out")
+    assert not out.parent.exists()
+
+
+def test_a_worker_with_a_mistyped_url_says_what_to_give_once(rows_ws, capsys):
+    err = _fails(capsys, ["worker", "--workspace", str(rows_ws), "--db", "postgress://x@y/z",
+                          "--once"], "postgress://x@y/z")
+    assert err.count("sqlite:///PATH") == 1
+
+
+def test_serve_demo_refuses_a_bad_port_before_building_anything(tmp_path):
+    bad = _serve("serve-demo", "--dir", str(tmp_path / "demo"), "--port", "99999")
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr == ("alwild serve-demo: error: --port 99999 is not a port: give a "
+                          "number from 1 to 65535 (default 8765)\n")
+    host = _serve("serve-demo", "--dir", str(tmp_path / "demo"), "--host", "no-such.invalid")
+    assert host.returncode == 2 and "--host 'no-such.invalid'" in host.stderr
+    assert not (tmp_path / "demo").exists()

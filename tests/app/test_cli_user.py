@@ -58,7 +58,8 @@ def test_reset_admin_gives_a_new_one_time_password_and_reactivates(setup, capsys
     s, make = setup
     browser = make(s.ws)
     login(browser, "boss", "boss-password-1")
-    assert main(["user", "deactivate", str(s.ws.root), "boss"]) == 0
+    assert main(["user", "add", str(s.ws.root), "cy", "--role", "admin"]) == 0
+    assert main(["user", "deactivate", str(s.ws.root), "boss"]) == 0  # cy is still an admin
     assert not _logs_in(s.ws.root, "boss", "boss-password-1")
     assert main(["user", "reset-admin", str(s.ws.root)]) == 0
     out = capsys.readouterr().out
@@ -83,6 +84,7 @@ def test_reset_admin_creates_the_first_admin_when_there_is_none(tmp_path, capsys
     (["add", "{ws}", "ann"], "", "already exists"),
     (["add", "{ws}", "dee", "--project", "no-such"], "", "no project 'no-such'"),
     (["deactivate", "{ws}", "import"], "", "no user 'import'"),
+    (["deactivate", "{ws}", "boss"], "", "'boss' is the only active admin: add another admin"),
 ])
 def test_bad_user_commands_are_one_line_and_change_nothing(setup, capsys, monkeypatch, argv,
                                                            stdin, words):

@@ -3,6 +3,8 @@ and says so, `train` goes through a job, bad input is one line (exit 2)."""
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 
 from alwild.app.services.jobs import request_job
@@ -32,3 +34,14 @@ def test_worker_refuses_a_folder_that_is_no_workspace_and_bad_numbers(tmp_path, 
         err.strip().splitlines()) == 1
     assert main(["worker", "--workspace", str(tmp_path), "--lease", "0"]) == 2
     assert "--lease and --poll must be positive" in capsys.readouterr().err
+
+
+def test_the_worker_says_when_a_round_opens_without_a_model(sqlite_ws, tmp_path, caplog):
+    s = make_setup(sqlite_ws, tmp_path, n=40)  # no labels yet
+    with sqlite_ws.session() as db, db.begin():
+        request_job(db, s.project_id)
+    with caplog.at_level(logging.INFO, logger="alwild.app.worker"):
+        assert main(["worker", "--workspace", str(sqlite_ws.root), "--once", "--nice", "0"]) == 0
+    opened = [r.getMessage() for r in caplog.records if "opened" in r.getMessage()]
+    assert len(opened) == 1 and "no model yet (needs labels of two classes), round 1 opened" \
+        in opened[0], opened

@@ -61,6 +61,11 @@ def set_active(db: Session, admin: User, username: str, active: bool) -> User:
     user = person(db, username)
     if user.id == admin.id and not active:
         raise UserValueError("you cannot deactivate your own account: ask another admin")
+    if not active and user.role == "admin" and user.active and not db.scalar(
+            select(User.id).where(PEOPLE, User.role == "admin", User.active,
+                                  User.id != user.id).limit(1)):
+        raise UserValueError(f"{username!r} is the only active admin: add another admin "
+                             "first (`alwild user add DIR NAME --role admin`)")
     user.active = active
     if not active:
         end_sessions(db, user)

@@ -67,6 +67,16 @@ class TrainResult:
     selected: int
     seconds: float
 
+    @property
+    def model(self) -> str:
+        """The model this training made, in words.
+
+        >>> TrainResult(None, None, 0, 1, 20, 0.1).model
+        'no model yet (needs labels of two classes)'
+        """
+        return ("no model yet (needs labels of two classes)" if self.version is None
+                else f"model v{self.version}")
+
 
 @dataclass
 class _Snapshot:

@@ -35,7 +35,7 @@ from alwild.app.store.orm import RETIRED_COLUMNS, Base
 from alwild.errors import UserValueError
 
 __all__ = ["Workspace", "WalSync", "open_workspace", "attach_workspace", "creating", "make_engine",
-           "check_db_url", "shown_url", "SETTINGS_FILE"]
+           "check_db_url", "absolute_db_url", "shown_url", "SETTINGS_FILE"]
 
 SETTINGS_FILE = "alwild.json"
 SCHEMES = ("sqlite", "postgresql", "postgres")
@@ -256,8 +256,42 @@ def _sqlite_file(url: str) -> Path | None:
     return None if name in (None, "", ":memory:") else Path(name).resolve()
 
 
-def _owner_only(paths: list[Path]) -> None:
-    """Take group and other permissions off those of ``paths`` this user owns."""
+def absolute_db_url(url: str) -> str:
+    """``url`` with a relative SQLite path made absolute against the current folder (what
+    the user meant when they typed it), so that the workspace opens from any folder.
+
+    >>> absolute_db_url("sqlite:////data/labels.db")
+    'sqlite:////data/labels.db'
+    >>> absolute_db_url("postgresql://me@db.lan/labels")
+    'postgresql://me@db.lan/labels'
+    """
+    if _sqlite_file(url) is None or _is_absolute(url):
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=os.path.abspath(parsed.database)).render_as_string(
+        hide_password=False)
+
+
+def _is_absolute(sqlite_url: str) -> bool:
+    return Path(make_url(sqlite_url).database).is_absolute()
+
+
+def _check_db_file(url: str, fix: str) -> None:
+    """A UserValueError if ``url`` names an SQLite file that does not exist (opening it
+    would silently start an empty database); ``fix`` says where to correct the URL."""
+    db = _sqlite_file(url)
+    if db is None or db.exists():
+        return
+    relative = ("; its path is relative, so it depends on the folder alwild runs in"
+                if not _is_absolute(url) else "")
+    raise UserValueError(f"the workspace's SQLite database {db} does not exist{relative}: "
+                         f"restore it from a backup, or {fix}")
+
+
+def _owner_only(paths: list[Path]) -> list[tuple[Path, int]]:
+    """Take group and other permissions off those of ``paths`` this user owns; returns the
+    changed paths with their old modes."""
+    changed = []
     for path in paths:
         try:
             info = path.stat()
@@ -265,6 +299,8 @@ def _owner_only(paths: list[Path]) -> None:
             continue
         if info.st_uid == os.getuid() and info.st_mode & 0o077:
             path.chmod(PRIVATE)
+            changed.append((path, info.st_mode & 0o7777))
+    return changed
 
 
 def _private_files(root: Path, url: str) -> list[Path]:
@@ -301,8 +337,9 @@ def _drop_retired_columns(engine: Engine) -> None:
 
 def _connect(url: str) -> Engine:
     """An engine on ``url`` with the tables created; a UserValueError if that cannot be."""
+    check_db_url(url)
     try:
-        engine = make_engine(check_db_url(url))
+        engine = make_engine(url)
     except (ArgumentError, NoSuchModuleError, ValueError) as err:
         raise UserValueError(f"database URL {shown_url(url)!r} cannot be used ({err}): give "
                              "sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DATABASE"
@@ -319,11 +356,16 @@ def _connect(url: str) -> Engine:
     return engine
 
 
-def _open(root: Path, url: str) -> Workspace:
+def _open(root: Path, url: str, made: _Made | None = None) -> Workspace:
+    """The workspace on ``url``; its database files are made private only once the
+    database has opened (a file that is not one is left as it was). ``made``: a creation
+    under way, which puts the old modes back if it fails."""
     for sub in ("media", "models"):
         (root / sub).mkdir(exist_ok=True)
-    _owner_only(_private_files(root, url))
     engine = _connect(url)
+    for path, mode in _owner_only(_private_files(root, url)):
+        if made is not None:
+            made.mode(path, mode)
     read_engine = engine if engine.dialect.name != "sqlite" else make_engine(url,
                                                                                 immediate=False)
     db_file = _sqlite_file(url)
@@ -343,6 +385,11 @@ class _Made:
 
     def __init__(self) -> None:
         self.paths: list[Path] = []
+        self.modes: list[tuple[Path, int]] = []
+
+    def mode(self, path: Path, old: int) -> None:
+        """``path`` (not made by this call) had mode ``old`` before this call changed it."""
+        self.modes.append((path, old))
 
     def folder(self, path: Path) -> None:
         missing = [p for p in (path, *path.parents) if not p.exists()]
@@ -363,6 +410,9 @@ class _Made:
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
+        for path, mode in self.modes:
+            if path.exists() and path not in self.paths:
+                path.chmod(mode)
 
 
 @contextmanager
@@ -377,16 +427,17 @@ def _undone_on_error() -> Iterator[_Made]:
 
 def _existing(root: Path, db_url: str | None) -> Workspace:
     settings = json.loads((root / SETTINGS_FILE).read_text())
-    if db_url and db_url != settings.get("db"):
+    if db_url and absolute_db_url(db_url) != settings.get("db"):
         raise UserValueError(f"{root} already uses database {shown_url(settings.get('db'))!r}; "
                              "leave out --db or use another folder")
+    _check_db_file(settings["db"], f'fix "db" in {root / SETTINGS_FILE}')
     ws = _open(root, settings["db"])
     ws.secret_key  # noqa: B018 - generate on first use
     return ws
 
 
 def _create(root: Path, db_url: str | None, made: _Made) -> Workspace:
-    url = check_db_url(db_url or f"sqlite:///{root / 'project.db'}")
+    url = absolute_db_url(check_db_url(db_url or f"sqlite:///{root / 'project.db'}"))
     made.folder(root)
     for sub in ("media", "models"):
         made.folder(root / sub)
@@ -400,7 +451,7 @@ def _create(root: Path, db_url: str | None, made: _Made) -> Workspace:
                                  ) from None
         for suffix in ("-wal", "-shm", "-journal"):
             made.paths.append(db_file.with_name(db_file.name + suffix))
-    ws = _open(root, url)
+    ws = _open(root, url, made)
     try:
         made.file(root / SETTINGS_FILE, json.dumps({"db": url}, indent=2))
         if not (root / "secret.key").exists():
@@ -443,7 +494,10 @@ def attach_workspace(root: str | os.PathLike, db_url: str | None = None) -> Work
         raise UserValueError(f"{root} is not an alwild workspace (no {SETTINGS_FILE} and "
                              "secret.key): give the folder `alwild serve` uses, shared with "
                              "this host, with --workspace")
-    return _open(root, db_url or json.loads(settings.read_text())["db"])
+    url = absolute_db_url(db_url) if db_url else json.loads(settings.read_text())["db"]
+    _check_db_file(url, "give --db the path this host reaches it by" if db_url
+                   else f'fix "db" in {settings}')
+    return _open(root, url)
 
 
 @contextmanager

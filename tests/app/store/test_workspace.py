@@ -15,7 +15,7 @@ from alwild.app.services.projects import create_project
 from alwild.app.services.summaries import project_dict
 from alwild.app.services.training import train_project
 from alwild.app.store.orm import Project
-from alwild.app.store.workspace import open_workspace
+from alwild.app.store.workspace import creating, open_workspace
 from tests.app.conftest import make_setup
 
 
@@ -52,6 +52,16 @@ def test_an_older_world_readable_database_is_tightened_on_open(tmp_path):
     db.chmod(0o644)
     open_workspace(tmp_path / "ws").dispose()
     assert _mode(db) == 0o600
+
+
+def test_a_failed_creation_on_an_existing_database_gives_back_its_mode(tmp_path):
+    open_workspace(tmp_path / "first", create=True).dispose()
+    db = tmp_path / "first" / "project.db"
+    db.chmod(0o644)
+    with pytest.raises(RuntimeError), creating(tmp_path / "second", f"sqlite:///{db}"):
+        assert _mode(db) == 0o600  # private while alwild holds it
+        raise RuntimeError("a later step fails")
+    assert _mode(db) == 0o644 and not (tmp_path / "second").exists()
 
 
 def _with_old_projects_table(ws) -> None:
