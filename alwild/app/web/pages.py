@@ -138,7 +138,7 @@ def queue_page(slug: str, request: Request, caller: Caller,
     prog = progress(db, project)
     strategy = prog["round"]["strategy"] if prog["round"] else project.strategy
     return _render(request, "queue.html", caller, project=project, entries=entries, prog=prog,
-                   thumbs=any(e["thumb_url"] for e in entries),
+                   strategy=strategy, thumbs=any(e["thumb_url"] for e in entries),
                    score_info=score_meaning(strategy, score_classes(project)))
 
 

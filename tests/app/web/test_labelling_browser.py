@@ -364,6 +364,8 @@ def test_the_queue_shows_thumbnails_and_explains_the_score(served, page):
     help_text = page.locator("#score-help").inner_text()
     # the frames are ranked by the detector's least_confident_box (project_models)
     assert "least_confident_box" in help_text and "range 0 to" in help_text
+    # the heading names the strategy that ranked the round, not the project's setting
+    assert page.locator("#round-strategy").inner_text() == "strategy least_confident_box"
     bars = [float(m.get_attribute("value")) for m in page.locator("table.queue meter").all()]
     # earlier tests of this module label some of the round's frames, the top one among them
     # when the detector ranks a suggested frame first, so the fullest bar left may be < 1
