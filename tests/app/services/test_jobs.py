@@ -4,6 +4,8 @@ lease that registers nothing, and versions allocated by the database whoever tra
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 
 import pytest
@@ -25,7 +27,7 @@ from alwild.app.services.jobs import (
 from alwild.app.services.training import TEMP_PREFIX, train_project
 from alwild.app.store.orm import Job, ModelVersion, QueryRound
 from alwild.app.worker import Worker, train_now
-from tests.app.conftest import auth, make_setup
+from tests.app.conftest import auth, login, make_setup
 
 
 @pytest.fixture
@@ -196,3 +198,9 @@ def test_a_database_refusal_is_shown_as_a_sentence_not_sql(rows, client_for):
     page = client_for(ws).get(f"/api/projects/{rows.slug}/progress",
                               headers=auth(rows.admin_token)).json()
     assert page["train_state"] == "failed" and page["train_error"] == sentence
+    browser = client_for(ws)  # and the queue page a person sees says it in words
+    login(browser, "boss", "boss-password-1")
+    queue = browser.get(f"/p/{rows.slug}").text
+    banner = re.search(r'<p class="banner error" role="alert">(.*?)</p>', queue, re.S)
+    assert banner and sentence in html.unescape(banner.group(1))
+    assert "INSERT" not in queue and "[SQL" not in queue
