@@ -25,12 +25,20 @@ recorded them (10 left iris's paired interval, on a 45-row test set, wider than 
     nice -n 10 python benchmarks/hard_tables.py            # 20 seeds
     nice -n 10 python benchmarks/hard_tables.py --quick    # 3 seeds, 4 tables
     nice -n 10 python benchmarks/hard_tables.py --dev      # the dev family, 20 seeds
+
+Options to compare a change: ``--tables iris,digits`` runs only those tables;
+``--auto NAME`` puts another arm in ``auto``'s place for the bars (a registered strategy
+or one of :data:`CANDIDATES`); ``--strategies a,b`` runs more arms and prints each one's
+AULC against random; ``--cache DIR`` keeps the curves of the singles and
+``power_margin`` and the ceilings per table, budget and seed (they depend on nothing a change to
+``auto`` touches), so a second run computes only what it lacks.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -42,14 +50,22 @@ from sklearn.datasets import (
     make_moons,
 )
 
-from alwild.sim.arms import parse_arms
+from alwild.sim.arms import Arm, parse_arms
 from alwild.sim.config import SimConfig
 from alwild.sim.datasets import BUILTIN_NAMES, Dataset, load_dataset
 from alwild.sim.report import aulc, labels_to_reach, median_labels, savings, t_interval
 from alwild.sim.runner import prepare, seed_list, simulate
+from alwild.strategies import AutoStrategy
 
 SINGLES = ("random", "margin", "entropy", "density_margin")
+CACHED = (*SINGLES, "power_margin")  # stateless strategies, none of auto's code
 SHARE = 0.98
+# auto with stochastic batch acquisition (power_margin, beta = 1) as its margin arm:
+# keeping random at its prior, or with no random arm at all
+CANDIDATES = {
+    "auto_power": AutoStrategy(arms=("power_margin", "random"), prior=(0.95, 0.05)),
+    "auto_power_only": AutoStrategy(arms=("power_margin",)),
+}
 
 
 def generated(name: str, n_classes: int, flip_y: float, weights=None, n_samples: int = 1000,
@@ -160,6 +176,61 @@ def compare(curves: pd.DataFrame, ceilings: pd.DataFrame) -> dict:
     }
 
 
+def make_arm(name: str) -> Arm:
+    """A registered strategy by name, or one of :data:`CANDIDATES` (an object)."""
+    return Arm(name, CANDIDATES[name]) if name in CANDIDATES else parse_arms(name)[0]
+
+
+def run_cached(data, table: str, arms: list[Arm], config: SimConfig, seeds: list[int],
+               cache: Path | None, n_jobs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Curves of ``arms`` and the ceilings over ``seeds``; with a ``cache``, the curves of
+    the :data:`CACHED` strategies and the ceilings are read from it where present, and
+    written to it."""
+    key = f"{table}-{config.init}-{config.budget}-{config.batch}"
+    stored: dict[str, pd.DataFrame] = {}
+    for name in (*CACHED, "ceiling") if cache is not None else ():
+        path = cache / f"{key}-{name}.pkl"
+        if path.exists():
+            frame = pd.read_pickle(path)
+            stored[name] = frame[frame["seed"].isin(seeds)]
+    groups: dict[tuple[int, ...], list[Arm]] = {}  # the seeds an arm lacks -> those arms
+    for arm in arms:
+        done = set(stored[arm.name]["seed"]) if arm.name in stored else set()
+        lacking = tuple(sorted(set(seeds) - done))
+        if lacking:
+            groups.setdefault(lacking, []).append(arm)
+    done = set(stored["ceiling"]["seed"]) if "ceiling" in stored else set()
+    no_ceiling = set(seeds) - done - {s for lacking in groups for s in lacking}
+    if no_ceiling:
+        groups.setdefault(tuple(sorted(no_ceiling)), []).append(arms[0])
+    curves = [stored[a.name] for a in arms if a.name in stored]
+    ceilings = [stored["ceiling"]] if "ceiling" in stored else []
+    for lacking, group in groups.items():
+        result = simulate(data, group, config, list(lacking), n_jobs=n_jobs)
+        curves.append(result.curves)
+        ceilings.append(result.ceilings)
+    all_curves = pd.concat(curves, ignore_index=True).drop_duplicates(
+        ["strategy", "seed", "labels"])
+    all_ceilings = pd.concat(ceilings, ignore_index=True).drop_duplicates("seed")
+    for name, frame in (*((n, all_curves[all_curves["strategy"] == n]) for n in CACHED),
+                        ("ceiling", all_ceilings)):
+        if cache is None or frame.empty:
+            continue
+        cache.mkdir(parents=True, exist_ok=True)
+        path = cache / f"{key}-{name}.pkl"
+        old = pd.read_pickle(path) if path.exists() else frame.iloc[:0]
+        pd.concat([old[~old["seed"].isin(frame["seed"])], frame]).to_pickle(path)
+    return all_curves, all_ceilings.sort_values("seed").reset_index(drop=True)
+
+
+def extra_line(curves: pd.DataFrame, names: list[str]) -> str:
+    """Each extra arm's mean AULC and its paired difference with random."""
+    area = aulc(curves, "accuracy").pivot(index="seed", columns="strategy", values="aulc")
+    area *= 100
+    return "  ".join(f"{n} {area[n].mean():.2f} ({fmt_ci(t_interval(area[n] - area['random']))}"
+                     " vs random)" for n in names)
+
+
 def fmt_ci(ci: tuple[float, float, float]) -> str:
     return f"{ci[0]:+.2f} [{ci[1]:+.2f}, {ci[2]:+.2f}]"
 
@@ -170,18 +241,36 @@ def main() -> None:
     parser.add_argument("--dev", action="store_true", help="the dev family of tables")
     parser.add_argument("--seeds", type=int, default=None)
     parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--tables", default=None, help="comma-separated table names")
+    parser.add_argument("--auto", default="auto",
+                        help=f"the arm in auto's place: a strategy or one of {list(CANDIDATES)}")
+    parser.add_argument("--strategies", default="", help="more arms to run and report")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="folder for the cached curves and the ceilings")
     args = parser.parse_args()
     n_seeds = args.seeds or (3 if args.quick else 20)
-    arms = parse_arms(",".join(("auto", *SINGLES)))
+    extras = [n.strip() for n in args.strategies.split(",") if n.strip()]
+    arms = [make_arm(n) for n in (args.auto, *SINGLES, *extras)]
+    family = dev_tables() if args.dev else tables(args.quick)
+    if args.tables:
+        wanted = args.tables.split(",")
+        unknown = sorted(set(wanted) - {t.name for t in family})
+        if unknown:
+            parser.error(f"no table {unknown} in this family; it has "
+                         f"{[t.name for t in family]}")
+        family = [t for t in family if t.name in wanted]
     rows = []
-    for table in dev_tables() if args.dev else tables(args.quick):
+    for table in family:
         started = time.perf_counter()
         data = prepare(table)
         config = config_for(len(data.y), data.n_classes)
-        result = simulate(data, arms, config, seed_list(n_seeds), n_jobs=args.n_jobs)
+        curves, ceilings = run_cached(data, table.name, arms, config, seed_list(n_seeds),
+                                      args.cache, args.n_jobs)
+        names = {args.auto: "auto", "auto": "auto_today"} if args.auto != "auto" else {}
+        curves = curves.assign(strategy=curves["strategy"].replace(names))
         row = {"table": table.name, "rows": len(data.y), "classes": data.n_classes,
                "init/budget/batch": f"{config.init}/{config.budget}/{config.batch}",
-               **compare(result.curves, result.ceilings),
+               **compare(curves, ceilings),
                "seconds": time.perf_counter() - started}
         rows.append(row)
         print(f"{row['table']:<18} auto {row['auto']:.2f}  random {row['random']:.2f}  "
@@ -191,6 +280,9 @@ def main() -> None:
               f"{row['to98 random']:.0f}/{row['to98 best']:.0f}  saved auto "
               f"{row['saved auto']:.1f} best {row['saved best']:.1f}  "
               f"({row['seconds']:.0f} s)", flush=True)
+        if extras:
+            print(f"{'':<18} {extra_line(curves, [names.get(n, n) for n in extras])}",
+                  flush=True)
     print()
     print(markdown(rows, n_seeds))
 

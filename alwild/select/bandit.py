@@ -11,7 +11,9 @@ pool: that is how the reward (an accuracy gain) is estimated without extra label
 - :func:`exploration_floor`: the floor, wide while evidence is thin, narrowing with rounds;
 - :func:`unseen_class_mass`: Good–Turing's chance that the next row shows a class never
   labelled (how much a cold start should still spend on coverage);
-- :func:`draw_slots`: a batch drawn slot by slot from the mixture, with each pick's ``q``;
+- :func:`draw_slots`: a batch drawn slot by slot from the mixture, with each pick's ``q``
+  (an arm ranks rows, picks uniformly, or draws in proportion to row weights:
+  :class:`Proportional`, the stochastic batch acquisition of Kirsch et al., 2023);
 - :func:`importance_weights`, :func:`weighted_gain`: the unbiased reward;
 - :func:`exp4_log_weights`: the arms' log-weights after the rewards so far.
 
@@ -22,6 +24,7 @@ pool: that is how the reward (an accuracy gain) is estimated without extra label
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,8 +32,8 @@ import numpy as np
 from alwild.errors import UserValueError
 from alwild.select.common import as_rng, check_k
 
-__all__ = ["arm_probabilities", "exploration_floor", "unseen_class_mass", "draw_slots",
-           "importance_weights", "weighted_gain", "exp4_log_weights"]
+__all__ = ["arm_probabilities", "exploration_floor", "unseen_class_mass", "Proportional",
+           "draw_slots", "importance_weights", "weighted_gain", "exp4_log_weights"]
 
 
 def arm_probabilities(log_weights: np.ndarray, floor: float) -> np.ndarray:
@@ -86,9 +89,34 @@ def unseen_class_mass(labels: np.ndarray) -> float:
     return float((np.sum(counts == 1) + 1) / (labels.size + 1))
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class Proportional:
+    """An arm that draws its row at random, each row not yet taken with probability
+    proportional to ``exp(log_weights[row])``; rows at ``-inf`` only once no other row is
+    left, and then uniformly.
+
+    >>> Proportional(np.log([1.0, 3.0])).probabilities(np.zeros(2, dtype=bool)).tolist()
+    [0.25, 0.75]
+    """
+
+    log_weights: np.ndarray
+
+    def probabilities(self, taken: np.ndarray) -> np.ndarray:
+        """Each pool row's chance of being this arm's next pick (0 for ``taken`` rows)."""
+        lw = np.where(taken, -np.inf, np.asarray(self.log_weights, dtype=float))
+        top = lw.max()
+        if not np.isfinite(top):
+            return np.where(taken, 0.0, 1.0 / np.sum(~taken))
+        w = np.exp(lw - top)
+        return w / w.sum()
+
+
+SlotArm = np.ndarray | Proportional | None
+
+
 def draw_slots(
     arm_probs: np.ndarray,
-    rankings: Sequence[np.ndarray | None],
+    rankings: Sequence[SlotArm],
     n_pool: int,
     k: int,
     random_state: int | np.random.Generator | None = None,
@@ -96,14 +124,16 @@ def draw_slots(
     """Draw ``k`` distinct pool rows slot by slot from the arms' mixture.
 
     ``rankings[a]`` is arm ``a``'s preference order over pool rows (its best first; at
-    least ``k`` of them), or None for an arm that picks uniformly among the rows not yet
-    taken. Per slot, arm ``a`` recommends its best row not yet taken; the slot's row is
-    drawn with probability ``q(x) = sum_a p_a · [a recommends x]`` (uniform arms spread
-    their ``p_a`` over the ``n_available`` rows left).
+    least ``k`` of them), None for an arm that picks uniformly among the rows not yet
+    taken, or a :class:`Proportional` arm that draws among them in proportion to its
+    weights. Per slot, a ranking arm recommends its best row not yet taken; the slot's
+    row is drawn with probability ``q(x) = sum_a p_a · P_a(x)``, where ``P_a(x)`` is 1 if
+    ranking arm ``a`` recommends ``x``, ``1 / n_available`` for a uniform arm, and the
+    weight share of ``x`` among the rows left for a proportional one.
 
     Returns ``(rows, q, n_available, credit)``: per slot the row, its ``q``, the rows it
-    was drawn from, and a ``(k, n_arms)`` matrix with ``[a recommended the row] / q`` (what
-    EXP4 credits each arm with).
+    was drawn from, and a ``(k, n_arms)`` matrix with ``P_a(row) / q`` (what EXP4 credits
+    each arm with).
 
     >>> rows, q, n_av, credit = draw_slots(np.array([1.0, 0.0]), [np.array([2, 0, 1]), None],
     ...                                    3, 2, random_state=0)
@@ -116,6 +146,10 @@ def draw_slots(
     if np.any(p < 0) or not np.isclose(p.sum(), 1.0):
         raise UserValueError("arm probabilities must be non-negative and sum to 1")
     check_k(k, n_pool)
+    for ranking in rankings:
+        if isinstance(ranking, Proportional) and np.shape(ranking.log_weights) != (n_pool,):
+            raise UserValueError(f"a proportional arm needs one weight per pool row "
+                                 f"({n_pool}), got {np.shape(ranking.log_weights)}")
     rng = as_rng(random_state)
     taken = np.zeros(n_pool, dtype=bool)
     cursors = [0] * p.size
@@ -125,25 +159,32 @@ def draw_slots(
     credit = np.zeros((k, p.size))
     for slot in range(k):
         left = n_pool - slot
-        recommended = np.full(p.size, -1, dtype=np.intp)
+        recommended: list[int | np.ndarray | None] = []
         for a, ranking in enumerate(rankings):
+            if isinstance(ranking, Proportional):
+                recommended.append(ranking.probabilities(taken))
+                continue
             if ranking is None:
+                recommended.append(None)
                 continue
             while cursors[a] < len(ranking) and taken[ranking[cursors[a]]]:
                 cursors[a] += 1
             if cursors[a] >= len(ranking):
                 raise UserValueError(f"arm {a}'s ranking has fewer than {k} rows")
-            recommended[a] = ranking[cursors[a]]
+            recommended.append(int(ranking[cursors[a]]))
         arm = int(rng.choice(p.size, p=p))
-        if recommended[arm] >= 0:
-            row = int(recommended[arm])
-        else:
+        pick = recommended[arm]
+        if pick is None:
             free = np.flatnonzero(~taken)
             row = int(free[rng.integers(free.size)])
-        uniform_mass = p[recommended < 0].sum() / left
-        q[slot] = min(1.0, p[recommended == row].sum() + uniform_mass)  # rounding: <= 1
-        credit[slot] = np.where(recommended == row, 1.0, 0.0) / q[slot]
-        credit[slot, recommended < 0] = 1.0 / (left * q[slot])
+        elif isinstance(pick, np.ndarray):
+            row = int(rng.choice(n_pool, p=pick))
+        else:
+            row = pick
+        share = np.array([1.0 / left if r is None else r[row] if isinstance(r, np.ndarray)
+                          else float(r == row) for r in recommended])
+        q[slot] = min(1.0, float(p @ share))  # rounding: <= 1
+        credit[slot] = share / q[slot]
         rows[slot], n_available[slot] = row, left
         taken[row] = True
     return rows, q, n_available, credit

@@ -24,6 +24,7 @@ of alwild's seeded random tie-break; the strategy's scores are the registered st
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from typing import Any
 
@@ -47,7 +48,7 @@ class Arm:
     """One compared arm: ``name`` labels it in tables and plots."""
 
     name: str
-    strategy: str
+    strategy: str | Strategy  # a name, or an object (each learner gets its own copy)
     model: str | None = None
     committee_size: int = 0
     shrink_pool: bool = True
@@ -107,7 +108,11 @@ class FirstTieBreak:
 
 
 def _query_strategy(arm: Arm) -> Any:
-    return arm.strategy if arm.tie_break == "random" else FirstTieBreak(arm.strategy)
+    if arm.tie_break != "random":
+        return FirstTieBreak(arm.strategy)
+    # a copy per learner: a stateful strategy object (auto's bandit) must not carry one
+    # seed's state into the next
+    return copy.deepcopy(arm.strategy) if isinstance(arm.strategy, Strategy) else arm.strategy
 
 
 def _estimator(arm: Arm, model: str, seed: int) -> Any:

@@ -16,6 +16,7 @@ One module per family, each registering its strategies with :func:`register`:
 - ``strategies.acquisition``: max_PI, max_EI, max_UCB;
 - ``strategies.multilabel``: svm_binary_minimum, mean_max_loss, max_loss, min_confidence,
   avg_confidence, max_score, avg_score;
+- ``strategies.stochastic``: power_margin (a batch drawn in proportion to margin's score);
 - ``strategies.passive``: random;
 - ``strategies.auto``: auto (a bandit over other strategies).
 
@@ -33,7 +34,8 @@ merged exactly. ``cluster_margin`` and ``coreset`` run there as two-stage and st
 k-center selections (``alwild.scale.diversity``). The others need the whole pool at
 once (ranked batch's running distances, class quotas and clusters over the pool, density
 against a pool sample, refits per candidate, BatchBALD's joint entropy, BADGE's
-k-means++, auto's bandit) or, for ``random``, a seed-ordered draw over the whole pool.
+k-means++, auto's bandit, power_margin's draw without replacement) or, for ``random``,
+a seed-ordered draw over the whole pool.
 
 >>> from sklearn.linear_model import LogisticRegression
 >>> import numpy as np
@@ -56,6 +58,7 @@ from alwild.strategies import (
     multilabel,
     passive,
     registry,
+    stochastic,
     uncertainty,
 )
 from alwild.strategies.acquisition import *  # noqa: F403
@@ -69,10 +72,11 @@ from alwild.strategies.diversity import *  # noqa: F403
 from alwild.strategies.error_reduction import *  # noqa: F403
 from alwild.strategies.passive import *  # noqa: F403
 from alwild.strategies.registry import *  # noqa: F403
+from alwild.strategies.stochastic import *  # noqa: F403
 from alwild.strategies.uncertainty import *  # noqa: F403
 
 FAMILIES = (uncertainty, committee, diversity, balanced, bayes, error_reduction, acquisition,
-            multilabel, passive, auto)
+            multilabel, stochastic, passive, auto)
 
 __all__ = [name for module in (base, registry, capabilities, *FAMILIES)
            for name in module.__all__]

@@ -49,6 +49,7 @@ import numpy as np
 from alwild.errors import UserValueError
 from alwild.pool import take_rows
 from alwild.select import (
+    Proportional,
     arm_probabilities,
     draw_slots,
     exp4_log_weights,
@@ -230,12 +231,12 @@ class AutoStrategy(Strategy):
         probs = self.probabilities(y, getattr(model, "known_classes", None))
         names = self.all_arms
         strategies = [get_strategy(a) for a in names]
-        picks = [None if isinstance(s, RandomSampling)
-                 else s.select(model, X_pool, n_instances, rng) for s in strategies]
-        rankings = [None if pick is None else np.asarray(pick[0], np.intp) for pick in picks]
+        picks = [s.proposal(model, X_pool, n_instances, rng) for s in strategies]
+        rankings = [pick if pick is None or isinstance(pick, Proportional)
+                    else np.asarray(pick, np.intp) for pick, _ in picks]
         n_pool = len(X_pool) if not hasattr(X_pool, "shape") else X_pool.shape[0]
         idx, q, n_available, credit = draw_slots(probs, rankings, n_pool, n_instances, rng)
-        slot_arms = [names[int(a)] for a in _slot_arms(credit, rankings, idx)]
+        slot_arms = [names[int(a)] for a in _slot_arms(probs, credit, rankings, idx)]
         st.credits[round_] = credit[:, :len(self.arms)].mean(axis=0)
         self._keep(model, round_)
         if y is not None and st.models:
@@ -253,21 +254,20 @@ class AutoStrategy(Strategy):
 def _leading_scores(probs: np.ndarray, picks) -> np.ndarray | None:
     """The pool scores of the most probable arm that scores rows (margin's, by default):
     what the labelling app shows as an item's informativeness."""
-    scored = [a for a, pick in enumerate(picks) if pick is not None and pick[1] is not None]
+    scored = [a for a, (_, scores) in enumerate(picks) if scores is not None]
     if not scored:
         return None
     return np.asarray(picks[max(scored, key=lambda a: probs[a])][1])
 
 
-def _slot_arms(credit: np.ndarray, rankings, idx: np.ndarray) -> list[int]:
-    """The arm credited for each slot: the first deterministic arm that proposed the row,
-    else the first uniform arm."""
+def _slot_arms(probs: np.ndarray, credit: np.ndarray, rankings, idx: np.ndarray) -> list[int]:
+    """The arm credited for each slot: the first ranking arm that proposed the row, else
+    the drawing arm (uniform or proportional) most likely to have drawn it."""
     out = []
     for slot in range(idx.size):
-        proposers = np.flatnonzero([r is not None and idx[slot] in r for r in rankings])
-        uniform = [a for a, r in enumerate(rankings) if r is None]
-        out.append(int(proposers[0]) if proposers.size else int(uniform[0])
-                   if uniform else int(np.argmax(credit[slot])))
+        proposers = [a for a, r in enumerate(rankings)
+                     if isinstance(r, np.ndarray) and idx[slot] in r]
+        out.append(proposers[0] if proposers else int(np.argmax(probs * credit[slot])))
     return out
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from alwild import scores as S
 from alwild.errors import UserTypeError, UserValueError
 from alwild.pool import DEFAULT_CHUNK_SIZE, map_chunks, n_rows
-from alwild.select import as_rng, top_k
+from alwild.select import Proportional, as_rng, top_k
 from alwild.strategies.capabilities import (
     mc_proba,
     require_committee,
@@ -112,6 +112,14 @@ class Strategy(abc.ABC):
         self, model: Any, X_pool, n_instances: int, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Return ``(indices, per-row scores or None)`` for a fitted ``model``."""
+
+    def proposal(self, model: Any, X_pool, n_instances: int, rng: np.random.Generator
+                 ) -> tuple[np.ndarray | Proportional | None, np.ndarray | None]:
+        """``(what it proposes, per-row scores or None)`` as an arm of a mixture of
+        strategies (``auto``, :func:`~alwild.select.draw_slots`): by default its
+        :meth:`select` picks, best first; None to pick uniformly; a
+        :class:`~alwild.select.Proportional` to draw in proportion to row weights."""
+        return self.select(model, X_pool, n_instances, rng)
 
     def with_params(self, **params) -> Strategy:
         """A copy with some parameters changed (``tradeoff=0.1``, ``n_candidates=50``...)."""

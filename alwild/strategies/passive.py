@@ -29,6 +29,9 @@ class RandomSampling(Strategy):
         scores = S.random_scores(n_rows(X_pool), rng)
         return top_k(scores, n_instances, rng), scores
 
+    def proposal(self, model, X_pool, n_instances, rng):
+        return None, None  # uniform over the rows a mixture has not taken yet
+
 
 
 register("random", RandomSampling, aliases=("passive",))
