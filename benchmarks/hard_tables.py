@@ -160,7 +160,7 @@ def compare(curves: pd.DataFrame, ceilings: pd.DataFrame) -> dict:
     d_random = t_interval(area["auto"] - area["random"])
     d_best = t_interval(area["auto"] - area[best])
     best_ci = t_interval(area[best])
-    best_saver = saved.drop(index="auto")["saved"].idxmax()
+    best_saver = saved.loc[[s for s in SINGLES if s != "random"], "saved"].idxmax()
     best_saving = float(saved.loc[best_saver, "saved"])
     saves = bool(saved.loc[best_saver, "low"] > 0)  # some strategy surely saves labels
     auto_saving = float(saved.loc["auto", "saved"])

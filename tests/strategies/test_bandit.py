@@ -157,3 +157,44 @@ def test_taking_the_whole_pool_keeps_every_q_within_one():
     assert sorted(rows.tolist()) == list(range(7)) and np.all(q <= 1.0)
     assert q[-1] == pytest.approx(1.0)
     bandit.importance_weights(q, n_available)  # accepted
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(3, 30), seed=st.integers(0, 999), data=st.data())
+def test_q_with_a_proportional_arm_matches_an_independent_sum(n, seed, data):
+    """A ranking, a uniform and a proportional arm (power sampling) mixed: each slot's q
+    is p_rank·[recommended] + p_uniform / left + p_prop · w(row) / w(rows left)."""
+    rng = np.random.default_rng(seed)
+    k = data.draw(st.integers(1, n))
+    p = rng.dirichlet(np.ones(3))
+    w = rng.uniform(0.01, 1.0, n)
+    ranking = rng.permutation(n)
+    arms = [ranking, None, bandit.Proportional(np.log(w))]
+    rows, q, _, credit = bandit.draw_slots(p, arms, n, k, random_state=seed)
+    assert np.unique(rows).size == k
+    taken = np.zeros(n, dtype=bool)
+    for slot, row in enumerate(rows):
+        proposed = next(int(r) for r in ranking if not taken[r])
+        share = np.array([proposed == row, 1 / (n - slot), w[row] / w[~taken].sum()])
+        assert q[slot] == pytest.approx(p @ share)
+        np.testing.assert_allclose(credit[slot], share / q[slot])
+        taken[row] = True
+
+
+def test_importance_weights_stay_unbiased_with_a_proportional_arm():
+    """As the Monte-Carlo check above, with power sampling as one of the arms."""
+    n, k, draws = 30, 3, 6000
+    rng = np.random.default_rng(1)
+    f = rng.normal(size=n) + np.linspace(0, 3, n)
+    weights = np.exp(f - f.max())  # prefers the rows where f is largest
+    arms = [np.argsort(-f), None, bandit.Proportional(np.log(weights))]
+    p = np.array([0.3, 0.1, 0.6])
+    errors = np.empty((draws, k))
+    for i in range(draws):
+        rows, q, n_available, _ = bandit.draw_slots(p, arms, n, k, random_state=i)
+        w = bandit.importance_weights(q, n_available)
+        for slot in range(k):
+            available = np.setdiff1d(np.arange(n), rows[:slot])
+            errors[i, slot] = w[slot] * f[rows[slot]] - f[available].mean()
+    se = errors.std(axis=0, ddof=1) / np.sqrt(draws)
+    assert np.all(np.abs(errors.mean(axis=0)) < 4 * se)
