@@ -75,24 +75,31 @@ def test_slots_are_distinct_and_q_matches_an_independent_sum(n, seed, data):
         taken.add(int(row))
 
 
-def test_importance_weighted_means_are_unbiased_monte_carlo():
-    """E[w · f(x)] over a slot's draw equals the mean of f over the rows it was drawn from,
-    whatever the arms prefer (here two arms that love the rows where f is largest)."""
-    n, k, draws = 40, 3, 6000
-    rng = np.random.default_rng(0)
-    f = rng.normal(size=n) + np.linspace(0, 3, n)
-    best_first = np.argsort(-f)
-    rankings = [best_first, None, best_first[::-1]]
-    p = np.array([0.6, 0.25, 0.15])
+def _weighted_errors(p, arms, f, k, draws):
+    """Per draw and slot, ``w · f(row)`` minus the mean of ``f`` over the rows it was drawn
+    from; and per draw the unweighted mean of the rows minus the pool's."""
+    n = f.size
     errors = np.empty((draws, k))
     naive = np.empty(draws)
     for i in range(draws):
-        rows, q, n_available, _ = bandit.draw_slots(p, rankings, n, k, random_state=i)
+        rows, q, n_available, _ = bandit.draw_slots(p, arms, n, k, random_state=i)
         w = bandit.importance_weights(q, n_available)
         for slot in range(k):
             available = np.setdiff1d(np.arange(n), rows[:slot])
             errors[i, slot] = w[slot] * f[rows[slot]] - f[available].mean()
         naive[i] = f[rows].mean() - f.mean()
+    return errors, naive
+
+
+def test_importance_weighted_means_are_unbiased_monte_carlo():
+    """E[w · f(x)] over a slot's draw equals the mean of f over the rows it was drawn from,
+    whatever the arms prefer (here two arms that love the rows where f is largest)."""
+    draws = 6000
+    rng = np.random.default_rng(0)
+    f = rng.normal(size=40) + np.linspace(0, 3, 40)
+    best_first = np.argsort(-f)
+    errors, naive = _weighted_errors(np.array([0.6, 0.25, 0.15]),
+                                     [best_first, None, best_first[::-1]], f, 3, draws)
     se = errors.std(axis=0, ddof=1) / np.sqrt(draws)
     assert np.all(np.abs(errors.mean(axis=0)) < 4 * se)
     assert naive.mean() > 10 * naive.std(ddof=1) / np.sqrt(draws)  # unweighted: biased
@@ -183,18 +190,12 @@ def test_q_with_a_proportional_arm_matches_an_independent_sum(n, seed, data):
 
 def test_importance_weights_stay_unbiased_with_a_proportional_arm():
     """As the Monte-Carlo check above, with power sampling as one of the arms."""
-    n, k, draws = 30, 3, 6000
+    draws = 6000
     rng = np.random.default_rng(1)
-    f = rng.normal(size=n) + np.linspace(0, 3, n)
+    f = rng.normal(size=30) + np.linspace(0, 3, 30)
     weights = np.exp(f - f.max())  # prefers the rows where f is largest
     arms = [np.argsort(-f), None, bandit.Proportional(np.log(weights))]
-    p = np.array([0.3, 0.1, 0.6])
-    errors = np.empty((draws, k))
-    for i in range(draws):
-        rows, q, n_available, _ = bandit.draw_slots(p, arms, n, k, random_state=i)
-        w = bandit.importance_weights(q, n_available)
-        for slot in range(k):
-            available = np.setdiff1d(np.arange(n), rows[:slot])
-            errors[i, slot] = w[slot] * f[rows[slot]] - f[available].mean()
+    errors, naive = _weighted_errors(np.array([0.3, 0.1, 0.6]), arms, f, 3, draws)
     se = errors.std(axis=0, ddof=1) / np.sqrt(draws)
     assert np.all(np.abs(errors.mean(axis=0)) < 4 * se)
+    assert naive.mean() > 10 * naive.std(ddof=1) / np.sqrt(draws)
