@@ -214,3 +214,17 @@ def test_a_class_with_one_row_cannot_be_split(capsys, tmp_path):
     code, io = _cli(capsys, str(path), "--target", "y", "--model", "nb", "--budget", "3",
                     "--quiet", "--out", str(tmp_path / "o"))
     assert code == 2 and "single labelled row" in io.err and "--protocol paper" in io.err
+
+
+def test_a_strategy_object_arm_gives_each_seed_its_own_bandit():
+    """An arm holding a stateful strategy object (auto): in one process, each learner
+    gets its own copy, so a seed's run is the same alone or after another seed's."""
+    from alwild.strategies import get_strategy
+
+    arm = Arm("auto_obj", get_strategy("auto"))
+    config = _config(budget=8, batch=2)
+    both = simulate(IRIS, [arm], config, seeds=[0, 1], n_jobs=1).curves
+    alone = simulate(IRIS, [arm], config, seeds=[1], n_jobs=1).curves
+    pd.testing.assert_frame_equal(both[both["seed"] == 1].reset_index(drop=True),
+                                  alone.reset_index(drop=True))
+    assert arm.strategy.history == []  # the arm's own object was never used
