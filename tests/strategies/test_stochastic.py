@@ -24,10 +24,10 @@ def _draw(scores, beta, k, seed):
 
 
 @settings(max_examples=50, deadline=None)
-@given(scores=st.lists(st.floats(0, 1), min_size=1, max_size=30),
+@given(scores=st.lists(st.one_of(st.just(0.0), st.floats(1e-6, 1)), min_size=1, max_size=30),
        beta=st.sampled_from([0.0, 0.5, 1.0, 3.0]), seed=st.integers(0, 10_000), data=st.data())
 def test_rows_never_repeat_and_q_is_the_weight_share_of_the_rows_left(scores, beta, seed, data):
-    scores = np.array(scores)
+    scores = np.array(scores)  # none tiny: this reference's score ** beta would underflow
     k = data.draw(st.integers(1, scores.size))
     rows, q, n_available, credit = _draw(scores, beta, k, seed)
     assert np.unique(rows).size == k and 0 <= rows.min() and rows.max() < scores.size
