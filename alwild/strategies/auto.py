@@ -10,6 +10,8 @@ How it decides (Active Learning by Learning, Hsu & Lin 2015, with an informed pr
   one row (each round's one gain is shared by arms in proportion to their slots), so
   random's share is mostly a fixed price, and a fixed share ``s`` only insures in
   proportion (``auto − random ≈ (1 − s)(margin − random)``): the prior keeps it small.
+  The margin arm is top-k: a stochastic draw in its place (``power_margin``, β = 1) was
+  measured and lost most of margin's gain (``benchmarks/RESULTS.md``).
 * **A floor of exploration while evidence is thin.** Each arm keeps at least
   ``start_floor / sqrt(1 + rounds / K)`` of the mixture, never below ``min_floor``, so
   random's share starts near 14% and settles near 9.5%, never under 5%.
