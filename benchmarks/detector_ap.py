@@ -2,6 +2,8 @@
 
     PYTHONPATH=. python benchmarks/detector_ap.py --candidate v1 --cache /tmp/detap-cache
     PYTHONPATH=. python benchmarks/detector_ap.py --candidate giou --cache /tmp/detap-cache
+    PYTHONPATH=. python benchmarks/detector_ap.py --candidate ema --splits 0,1,5 --head-seeds 3 \
+        --no-other --cache /tmp/detap-cache
 
 For each seed, the campaign's group-aware split (:func:`alwild.cases.powerline.group_split`
 with the :class:`~alwild.cases.detection.DetectionConfig` defaults: 3 folds, one held out)
@@ -11,7 +13,14 @@ on other frames: fit on all 268 power-line frames, scored on the 30 frames of
 ``insulators/frames`` (same upstream as the power-line ``idd`` frames, other base images;
 ``broken`` and ``pollution-flashover`` boxes count as ``defect``). The candidates were
 fixed before any was measured; ``v1`` is the detector before issue 14's second round,
-``giou`` the default since (benchmarks/RESULTS.md, "Second round").
+``giou`` the default of the second and third rounds (benchmarks/RESULTS.md, "Second
+round"), ``ema`` and ``swa`` that detector with its weights averaged
+(:mod:`alwild.models.weight_average`) and ``ens2`` two heads of half the width trained
+together (fourth round).
+
+``--head-seeds k`` fits each split ``k`` times, with head seeds ``s``, ``s + 1000``, …
+(as the campaign's reference fits), and prints per split the mean and standard deviation
+of the held-out AP@0.5 over those fits: how much a fit depends on its head seed alone.
 """
 
 from __future__ import annotations
@@ -33,12 +42,17 @@ from alwild.vision.io import image_sizes
 ROOT = Path(__file__).resolve().parents[1]
 CLASSES = ["insulator", "defect"]
 CANDIDATES = {
-    "v1": {"fine": False, "box_loss": "l1", "zoom_views": 0},
-    "fine": {"fine": True, "box_loss": "l1", "zoom_views": 0},
-    "giou": {"fine": False, "box_loss": "giou", "zoom_views": 0},
-    "zoom": {"fine": False, "box_loss": "l1", "zoom_views": 1},
-    "v2": {"fine": True, "box_loss": "giou", "zoom_views": 1},
+    "v1": {"fine": False, "box_loss": "l1", "zoom_views": 0, "average": "none"},
+    "fine": {"fine": True, "box_loss": "l1", "zoom_views": 0, "average": "none"},
+    "giou": {"fine": False, "box_loss": "giou", "zoom_views": 0, "average": "none"},
+    "zoom": {"fine": False, "box_loss": "l1", "zoom_views": 1, "average": "none"},
+    "v2": {"fine": True, "box_loss": "giou", "zoom_views": 1, "average": "none"},
+    "ema": {"fine": False, "box_loss": "giou", "zoom_views": 0, "average": "ema"},
+    "swa": {"fine": False, "box_loss": "giou", "zoom_views": 0, "average": "swa"},
+    "ens2": {"fine": False, "box_loss": "giou", "zoom_views": 0, "average": "none",
+             "width": 32, "members": 2},
 }
+HEAD_SEED_STEP = 1000
 
 
 def other_frames(folder: Path) -> tuple[list[str], list]:
@@ -66,6 +80,12 @@ def main() -> None:
                                                / "frames"))
     parser.add_argument("--candidate", choices=sorted(CANDIDATES), default="giou")
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--splits", default=None,
+                        help="split seeds, comma-separated (default: 0 … seeds - 1)")
+    parser.add_argument("--head-seeds", type=int, default=1,
+                        help="fits per split, head seeds s, s + 1000, …")
+    parser.add_argument("--no-other", action="store_true",
+                        help="skip the second look on insulators/frames")
     parser.add_argument("--cache", default=None)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
@@ -81,21 +101,38 @@ def main() -> None:
         return det.fit([frames.files[i] for i in idx], [truth[i][0] for i in idx],
                        [[CLASSES[c] for c in truth[i][1]] for i in idx])
 
+    splits = ([int(s) for s in args.splits.split(",")] if args.splits
+              else list(range(args.seeds)))
     rows = []
-    for seed in range(args.seeds):
-        start, cpu = time.perf_counter(), time.process_time()
+    for seed in splits:
         train, test = group_split(frames, cfg, seed)
-        det = fit(train, seed)
-        rows.append({"seed": seed, **score(det, [frames.files[i] for i in test],
-                                           [truth[i] for i in test])})
-        print(f"{args.candidate} seed {seed}: " + ", ".join(
-            f"{k} {v:.3f}" for k, v in rows[-1].items() if k != "seed")
-            + f" ({time.perf_counter() - start:.0f} s wall, {time.process_time() - cpu:.0f}"
-            " s CPU)", flush=True)
-    table = pd.DataFrame(rows)
+        for k in range(args.head_seeds):
+            head_seed = seed + HEAD_SEED_STEP * k
+            start, cpu = time.perf_counter(), time.process_time()
+            det = fit(train, head_seed)
+            rows.append({"seed": seed, "head_seed": head_seed,
+                         **score(det, [frames.files[i] for i in test],
+                                 [truth[i] for i in test])})
+            print(f"{args.candidate} seed {seed} head seed {head_seed}: " + ", ".join(
+                f"{k} {v:.3f}" for k, v in rows[-1].items() if k not in ("seed", "head_seed"))
+                + f" ({time.perf_counter() - start:.0f} s wall, "
+                f"{time.process_time() - cpu:.0f} s CPU)", flush=True)
+    table = pd.DataFrame(rows).drop(columns="head_seed")
     mean = table.drop(columns="seed").mean()
-    print(f"{args.candidate} mean of {args.seeds} splits: "
+    print(f"{args.candidate} mean of {len(table)} fits on {len(splits)} splits: "
           + ", ".join(f"{k} {v:.3f}" for k, v in mean.items()))
+    if args.head_seeds > 1:
+        ap50 = [f"ap50_{c}" for c in CLASSES]
+        by_split = table.groupby("seed")[ap50]
+        spread = pd.concat([by_split.mean().add_prefix("mean "),
+                            by_split.std(ddof=0).add_prefix("sd ")], axis=1)
+        print(f"{args.candidate}: held-out AP@0.5 over {args.head_seeds} head seeds per "
+              "split (population sd, as the campaign's reference fits)")
+        print(spread.to_string(float_format=lambda v: f"{v:.3f}"))
+        print(f"{args.candidate} over splits: " + ", ".join(
+            f"{col} {v:.3f}" for col, v in spread.mean().items()), flush=True)
+    if args.no_other:
+        return
     files, other = other_frames(Path(args.other))
     det = fit(np.arange(len(frames.files)), 0)
     print(f"{args.candidate} second look (fit on all {len(frames.files)} power-line frames, "

@@ -1,6 +1,7 @@
 """BoxDetector speed on the power-line frames: fit, warm refit, detect and score.
 
     PYTHONPATH=. python benchmarks/detector_speed.py --data ../shared/data/powerline
+    PYTHONPATH=. python benchmarks/detector_speed.py --width 32 --members 2 --average none
 
 1. Fit on 100 labelled frames at 320 px, cold (a fresh feature cache: every frame and
    its mirror image encoded by the backbone) and again with the maps cached.
@@ -46,6 +47,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "powerline"))
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--width", type=int, default=None, help="BoxDetector width")
+    parser.add_argument("--members", type=int, default=None, help="BoxDetector members")
+    parser.add_argument("--average", default=None, help="BoxDetector average")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     frames = load_frames(args.data)
@@ -53,17 +57,19 @@ def main() -> None:
     truth = frame_truth(frames, classes)
     order = np.random.default_rng(0).permutation(len(frames.files))
     first, more = order[:100], order[100:115]
+    settings = {k: v for k, v in (("width", args.width), ("members", args.members),
+                                  ("average", args.average)) if v is not None}
 
     def data(idx):
         return ([frames.files[i] for i in idx], [truth[i][0] for i in idx],
                 [[classes[c] for c in truth[i][1]] for i in idx])
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, "
-          f"torch threads {args.threads}")
+          f"torch threads {args.threads}, settings {settings or 'the defaults'}")
     with tempfile.TemporaryDirectory() as cache:
         with timed("fit, 100 frames, cold cache (encode 200 images)", 60):
-            BoxDetector(classes, cache_dir=cache).fit(*data(first))
-        det = BoxDetector(classes, cache_dir=cache, warm_start=True)
+            BoxDetector(classes, cache_dir=cache, **settings).fit(*data(first))
+        det = BoxDetector(classes, cache_dir=cache, warm_start=True, **settings)
         with timed("fit, 100 frames, cached maps", 60):
             det.fit(*data(first))
         with timed("warm refit, 115 frames (15 new, encoded)", 20):

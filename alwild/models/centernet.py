@@ -13,6 +13,11 @@ GIoU of the decoded box (as TTFNet) or L1 on the log distances. A level finer th
 output grid (the stride-4 map) is folded onto it, space to depth, so its detail reaches
 each cell without a 4x larger grid to train.
 
+With ``members = K > 1`` the head is a small ensemble trained together: ``K`` heads of
+``width`` channels each, as grouped convolutions (member ``k`` sees only its own
+channels, from the projections on), each trained on its own loss; detection averages the
+members' centre probabilities and log sides.
+
 >>> head = CenterHead(n_classes=2)
 >>> feats = [torch.zeros(1, 40, 8, 8), torch.zeros(1, 112, 4, 4), torch.zeros(1, 320, 2, 2)]
 >>> heat, sides = head(feats)
@@ -38,26 +43,32 @@ _PRIOR = 0.05
 
 
 class CenterHead(nn.Module):
-    """Pyramid sum, a 3 x 3 convolution, dropout, centre and side outputs."""
+    """Pyramid sum, a 3 x 3 convolution, dropout, centre and side outputs (of each of
+    ``members`` heads of ``width`` channels, see the module's docstring)."""
 
     def __init__(self, n_classes: int, in_channels=(40, 112, 320), width: int = 64,
-                 dropout: float = 0.1, strides=(8, 16, 32), stride: int = STRIDE) -> None:
+                 dropout: float = 0.1, strides=(8, 16, 32), stride: int = STRIDE,
+                 members: int = 1) -> None:
         super().__init__()
         if len(in_channels) != len(strides):
             raise ValueError(f"one stride per input level: {in_channels} and {strides}")
         self.n_classes = n_classes
         self.width = width
+        self.members = members
+        self.channels = width * members
         self.stride = stride
         self.strides = tuple(strides)
         # a finer level is folded onto the output grid (space to depth), a coarser one is
         # projected, then upsampled
         folds = [max(stride // s, 1) for s in self.strides]
-        self.lateral = nn.ModuleList(nn.Conv2d(c * f * f, width, 1)
-                                     for c, f in zip(in_channels, folds, strict=True))
-        self.trunk = nn.Sequential(nn.ReLU(), nn.Conv2d(width, width, 3, padding=1), nn.ReLU())
+        c, k = self.channels, members
+        self.lateral = nn.ModuleList(nn.Conv2d(ch * f * f, c, 1)
+                                     for ch, f in zip(in_channels, folds, strict=True))
+        self.trunk = nn.Sequential(nn.ReLU(), nn.Conv2d(c, c, 3, padding=1, groups=k),
+                                   nn.ReLU())
         self.dropout = nn.Dropout2d(dropout)
-        self.heat = nn.Conv2d(width, n_classes, 1)
-        self.sides = nn.Conv2d(width, 4 * n_classes, 1)
+        self.heat = nn.Conv2d(c, k * n_classes, 1, groups=k)
+        self.sides = nn.Conv2d(c, k * 4 * n_classes, 1, groups=k)
         nn.init.constant_(self.heat.bias, -math.log((1 - _PRIOR) / _PRIOR))
         nn.init.constant_(self.sides.bias, math.log(2.0))
 
@@ -76,10 +87,28 @@ class CenterHead(nn.Module):
             x = y if x is None else x + y
         return self.trunk(x)
 
+    def member_outputs(self, trunk: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each member's centre logits ``(n K, C, h, w)`` and log sides ``(n K, 4C, h, w)``
+        (image ``i``'s members are rows ``i K`` to ``i K + K - 1``; dropout here)."""
+        x = self.dropout(trunk)
+        n, _, h, w = x.shape
+        return (self.heat(x).reshape(n * self.members, self.n_classes, h, w),
+                self.sides(x).reshape(n * self.members, 4 * self.n_classes, h, w))
+
+    def combine(self, heat: torch.Tensor, sides: torch.Tensor):
+        """The ensemble's logits and log sides from the members' ``heat(x)``, ``sides(x)``:
+        the logit of the mean probability, the mean log side (one member: unchanged)."""
+        if self.members == 1:
+            return heat, sides
+        n, _, h, w = heat.shape
+        prob = torch.sigmoid(heat.view(n, self.members, self.n_classes, h, w)).mean(dim=1)
+        return (torch.logit(prob.clamp(1e-6, 1 - 1e-6)),
+                sides.view(n, self.members, 4 * self.n_classes, h, w).mean(dim=1))
+
     def outputs(self, trunk: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Centre logits ``(n, C, h, w)`` and log sides ``(n, 4C, h, w)`` (dropout here)."""
         x = self.dropout(trunk)
-        return self.heat(x), self.sides(x)
+        return self.combine(self.heat(x), self.sides(x))
 
     def forward(self, maps: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         return self.outputs(self.features(maps))

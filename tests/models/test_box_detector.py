@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from alwild.errors import UserValueError
 from alwild.models.box_detector import MIN_WARM_STEPS, BoxDetector
@@ -183,8 +184,6 @@ def test_an_unknown_box_loss_is_a_clear_error():
 
 
 def test_a_file_of_the_first_format_loads_with_the_settings_it_was_trained_with(tmp_path):
-    import torch
-
     images, boxes, labels = _scenes(8, seed=4)
     old = BoxDetector(CLASSES, image_size=SIZE, epochs=2, fine=False, box_loss="l1",
                       zoom_views=0).fit(images, boxes, labels)
@@ -196,3 +195,89 @@ def test_a_file_of_the_first_format_loads_with_the_settings_it_was_trained_with(
     assert (again.fine, again.box_loss, again.zoom_views) == (False, "l1", 0)
     for a, b in zip(old.detect(images), again.detect(images), strict=True):
         np.testing.assert_array_equal(a.scores, b.scores)
+
+
+def _trajectory(monkeypatch):
+    """Record the head's state after every optimiser step of the fits that follow."""
+    from alwild.models import weight_average
+
+    states = []
+    update = weight_average.WeightAverage.update
+
+    def record(self, module, step):
+        states.append({k: v.detach().clone() for k, v in module.state_dict().items()})
+        update(self, module, step)
+
+    monkeypatch.setattr(weight_average.WeightAverage, "update", record)
+    return states
+
+
+@pytest.mark.parametrize("average", ["ema", "swa"])
+def test_detection_uses_the_averaged_weights_of_the_fit(monkeypatch, average, held_out):
+    images, boxes, labels = _scenes(12, seed=6)
+    kwargs = {"image_size": SIZE, "epochs": 4, "min_steps": 20, "random_state": 3}
+    states = _trajectory(monkeypatch)
+    det = BoxDetector(CLASSES, average=average, **kwargs).fit(images, boxes, labels)
+    raw = BoxDetector(CLASSES, average="none", **kwargs).fit(images, boxes, labels)
+    steps = len(states)
+    assert steps == 20
+    for key, last in states[-1].items():  # the same trajectory, averaging draws no numbers
+        torch.testing.assert_close(raw.head_.state_dict()[key], last)
+    key = "trunk.1.weight"
+    stacked = torch.stack([s[key] for s in states])
+    if average == "swa":
+        expected = stacked[-5:].mean(dim=0)  # the last 25% of 20 steps
+    else:
+        d = 1 - 1 / (0.2 * steps)
+        expected = sum((1 - d) * d ** (steps - 1 - t) * stacked[t] for t in range(steps))
+        expected = expected + d ** steps * _initial_head(3).state_dict()[key]
+    torch.testing.assert_close(det.head_.state_dict()[key], expected, atol=1e-5, rtol=1e-4)
+    # the one-cycle schedule's tail moves little, so the averages are near the last step
+    assert float((det.head_.state_dict()[key] - states[-1][key]).abs().max()) > 1e-6
+    a, b = det.detect(held_out[0]), raw.detect(held_out[0])
+    assert any(len(x) != len(y) or not np.array_equal(x.scores, y.scores)
+               for x, y in zip(a, b, strict=True))
+    assert len(det.detect_samples(held_out[0][:2], n=3)[0]) == 3
+
+
+def _initial_head(seed: int) -> CenterHead:
+    torch.manual_seed(seed)
+    return BoxDetector(CLASSES, image_size=SIZE)._new_head()
+
+
+def test_an_unknown_average_is_a_clear_error():
+    with pytest.raises(UserValueError, match="average must be one of"):
+        BoxDetector(CLASSES, average="mean")
+
+
+def test_a_file_of_the_second_format_loads_and_refits_without_averaging(tmp_path):
+    images, boxes, labels = _scenes(8, seed=4)
+    old = BoxDetector(CLASSES, image_size=SIZE, epochs=2, average="none").fit(
+        images, boxes, labels)
+    params = {k: v for k, v in old.get_params().items() if k not in ("cache_dir", "average")}
+    torch.save({"format": "alwild-box-detector-v2", "params": params,
+                "state": old.head_.state_dict()}, tmp_path / "v2.pt")
+    again = BoxDetector.load(tmp_path / "v2.pt")
+    assert again.average == "none"
+    for a, b in zip(old.detect(images), again.detect(images), strict=True):
+        np.testing.assert_array_equal(a.scores, b.scores)
+    again.save(tmp_path / "v3.pt")
+    assert BoxDetector.load(tmp_path / "v3.pt").average == "none"
+    assert torch.load(tmp_path / "v3.pt", weights_only=True)["format"].endswith("v3")
+
+
+def test_an_ensemble_of_heads_learns_saves_and_draws(tmp_path, held_out):
+    images, boxes, labels = _scenes(48, seed=0)
+    det = BoxDetector(CLASSES, image_size=SIZE, epochs=25, width=32, members=2,
+                      random_state=0).fit(images, boxes, labels)
+    assert det.head_.members == 2 and det.head_.heat.out_channels == 4
+    assert _ap50(det, *held_out).loc["mean", "ap50"] > 0.5
+    det.save(tmp_path / "ens.pt")
+    again = BoxDetector.load(tmp_path / "ens.pt")
+    assert (again.members, again.width) == (2, 32)
+    for a, b in zip(det.detect(held_out[0]), again.detect(held_out[0]), strict=True):
+        np.testing.assert_array_equal(a.scores, b.scores)
+    draws = det.detect_samples(held_out[0][:4], n=4)
+    assert max(np.ptp([d.scores.max() if len(d) else 0.0 for d in per]) for per in draws) > 0
+    with pytest.raises(UserValueError, match="members must be at least 1"):
+        BoxDetector(CLASSES, members=0)

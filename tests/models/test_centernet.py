@@ -53,3 +53,41 @@ def test_decode_puts_a_peak_box_around_its_cell_centre():
     boxes, scores, proba = decode(heat, sides, stride=8)
     np.testing.assert_allclose(boxes[0].numpy(), [28 - 8, 52 - 16, 28 + 24, 52 + 4], atol=1e-4)
     assert int(proba[0].argmax()) == 1 and float(scores[0]) > 0.9
+
+
+def _pyramid(seed: int = 0):
+    gen = torch.Generator().manual_seed(seed)
+    return [torch.randn(2, c, s, s, generator=gen) for c, s in ((40, 8), (112, 4), (320, 2))]
+
+
+def test_one_member_has_the_single_heads_parameters_and_outputs():
+    torch.manual_seed(0)
+    plain = CenterHead(2, width=16)
+    torch.manual_seed(0)
+    one = CenterHead(2, width=16, members=1)
+    assert {k: v.shape for k, v in plain.state_dict().items()} == {
+        k: v.shape for k, v in one.state_dict().items()}
+    heat, sides = one.member_outputs(one.features(_pyramid()))
+    assert heat.shape == (2, 2, 8, 8) and sides.shape == (2, 8, 8, 8)
+    torch.testing.assert_close(one.eval()(_pyramid()), plain.eval()(_pyramid()))
+
+
+def test_members_are_independent_and_the_ensemble_averages_their_probabilities():
+    torch.manual_seed(0)
+    head = CenterHead(2, width=8, members=3).eval()
+    maps = _pyramid()
+    heat, sides = head.member_outputs(head.features(maps))
+    assert heat.shape == (6, 2, 8, 8) and sides.shape == (6, 8, 8, 8)
+    with torch.no_grad():  # change member 2's weights only (its channels 16-23)
+        head.trunk[1].weight[16:] += 1.0
+        head.heat.weight[4:] += 1.0
+    heat2, _ = head.member_outputs(head.features(maps))
+    by_member = heat.view(2, 3, 2, 8, 8)
+    again = heat2.view(2, 3, 2, 8, 8)
+    torch.testing.assert_close(again[:, :2], by_member[:, :2])
+    assert not torch.allclose(again[:, 2], by_member[:, 2])
+    logit, log_sides = head(maps)
+    torch.testing.assert_close(torch.sigmoid(logit), torch.sigmoid(again).mean(dim=1),
+                               atol=1e-5, rtol=1e-4)
+    _, sides2 = head.member_outputs(head.features(maps))
+    torch.testing.assert_close(log_sides, sides2.view(2, 3, 8, 8, 8).mean(dim=1))
