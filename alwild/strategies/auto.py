@@ -44,11 +44,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import numbers
 from typing import Any
 
 import numpy as np
 
-from alwild.errors import UserValueError
+from alwild.errors import UserTypeError, UserValueError
 from alwild.pool import take_rows
 from alwild.select import (
     Proportional,
@@ -108,6 +109,11 @@ class AutoStrategy(Strategy):
     )
 
     def __post_init__(self) -> None:
+        if isinstance(self.arms, str) or not isinstance(self.arms, (tuple, list)) \
+                or not all(isinstance(a, str) for a in self.arms):
+            raise UserTypeError(
+                f"arms must be a tuple of strategy names, e.g. arms=('margin', 'random'), "
+                f"got {self.arms!r}")
         if not self.arms:
             raise UserValueError("auto needs at least one arm (a registered strategy name)")
         if len(set(self.arms)) != len(self.arms):
@@ -118,19 +124,26 @@ class AutoStrategy(Strategy):
             get_strategy(arm)  # unknown names fail here, with the list of valid ones
         if self.coverage in self.arms:
             raise UserValueError(f"coverage {self.coverage!r} is already an arm")
-        if self.prior is not None and (len(self.prior) != len(self.arms)
-                                       or min(self.prior) <= 0):
+        if self.prior is not None and not _positive_weights(self.prior, len(self.arms)):
             raise UserValueError(
-                f"prior needs one positive weight per arm ({len(self.arms)}), got {self.prior}")
+                f"prior needs one positive, finite weight per arm ({len(self.arms)}), "
+                f"e.g. prior=(0.95, 0.05) for two arms, got {self.prior!r}")
         if not 0.0 <= self.min_floor <= 1.0 / len(self.arms):
             raise UserValueError(
                 f"min_floor must be in [0, 1/{len(self.arms)}], got {self.min_floor}")
-        if self.window < 2:
-            raise UserValueError(f"window must keep at least 2 models, got {self.window}")
+        if not self.start_floor >= self.min_floor:  # also refuses NaN
+            raise UserValueError(
+                f"start_floor must be at least min_floor ({self.min_floor}), got "
+                f"{self.start_floor}: the floor starts at start_floor and shrinks to min_floor")
+        if isinstance(self.window, bool) or not isinstance(self.window, numbers.Integral) \
+                or self.window < 2:
+            raise UserValueError(
+                f"window must be a whole number of models, at least 2, got {self.window!r}")
 
     @property
     def history(self) -> list[dict]:
-        """One dict per round: round, arm (most slots), slots (the arm of each slot),
+        """One dict per round: round, arm (the one with most slots; a tie goes to the arm
+        listed first in :attr:`all_arms`), slots (the arm of each slot),
         probabilities, n_labelled, and the reward its labels earned (the pooled estimate,
         first known two rounds later and refined after; None until then)."""
         return self.state.history
@@ -246,11 +259,29 @@ class AutoStrategy(Strategy):
             st.pending = _Batch(len(y), importance_weights(q, n_available),
                                 {s: np.asarray(m.predict(rows)) for s, m in st.models.items()})
         st.history.append({
-            "round": round_, "arm": max(set(slot_arms), key=slot_arms.count),
+            "round": round_, "arm": _majority(slot_arms, names),
             "slots": slot_arms, "probabilities": dict(zip(names, probs.round(4).tolist(),
                                                       strict=True)),
             "n_labelled": None if y is None else len(y), "reward": None})
         return idx, _leading_scores(probs, picks)
+
+
+def _positive_weights(prior, n_arms: int) -> bool:
+    """Whether ``prior`` is ``n_arms`` finite positive numbers."""
+    try:
+        weights = np.asarray(prior, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return weights.shape == (n_arms,) and bool(np.all(np.isfinite(weights) & (weights > 0)))
+
+
+def _majority(slot_arms: list[str], names: tuple[str, ...]) -> str:
+    """The arm that picked most slots; a tie goes to the arm listed first in ``names``.
+
+    >>> _majority(["random", "margin"], ("margin", "random", "coreset"))
+    'margin'
+    """
+    return max(names, key=slot_arms.count)
 
 
 def _leading_scores(probs: np.ndarray, picks) -> np.ndarray | None:

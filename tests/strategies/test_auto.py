@@ -11,6 +11,7 @@ from sklearn.metrics.pairwise import euclidean_distances
 
 from alwild import ActiveLearner, get_strategy
 from alwild import scores as S
+from alwild.errors import UserError
 
 
 def _data(seed=0, n=400, flip_y=0.0, n_classes=3):
@@ -206,3 +207,48 @@ def test_auto_reports_its_leading_arms_scores():
     auto.query(X[20:], 5)
     margin.query(X[20:], 5)
     np.testing.assert_allclose(auto.last_scores_, margin.last_scores_)
+
+
+@pytest.mark.parametrize("arms", [("margin", "random"), ("random", "margin")])
+def test_a_tied_batch_is_named_after_the_arm_listed_first(arms):
+    """Batches of two split one-one between the arms: history's "arm" (and the learner's
+    ``last_strategy_``, the ``used`` column of ``alwild simulate``) is then the arm listed
+    first, not whichever a set of strings happens to iterate first (which changes with
+    PYTHONHASHSEED from one run to the next)."""
+    X, y = _data(3)
+    strategy = get_strategy("auto", arms=arms, prior=(1, 1), coverage=None)
+    learner = ActiveLearner(LogisticRegression(), strategy, X[:10], y[:10], random_state=0)
+    _run(learner, X, y, np.arange(10, len(y)), 12, 2)
+    ties = [h for h in strategy.history if len(set(h["slots"])) == 2]
+    assert ties  # uniform prior, 12 rounds: some batches split one-one
+    assert all(h["arm"] == arms[0] for h in ties)
+    majority = [h for h in strategy.history if len(set(h["slots"])) == 1]
+    assert all(h["arm"] == h["slots"][0] for h in majority)
+    assert learner.last_strategy_ == f"auto:{strategy.history[-1]['arm']}"
+
+
+@pytest.mark.parametrize(("params", "says"), [
+    ({"arms": "margin"}, "tuple of strategy names"),
+    ({"arms": ("margin", 3)}, "tuple of strategy names"),
+    ({"arms": 3}, "tuple of strategy names"),
+    ({"prior": 0.5}, "one positive, finite weight per arm"),
+    ({"prior": (float("nan"), 1.0)}, "one positive, finite weight per arm"),
+    ({"prior": (float("inf"), 1.0)}, "one positive, finite weight per arm"),
+    ({"prior": ("a", "b")}, "one positive, finite weight per arm"),
+    ({"start_floor": -1.0}, "start_floor must be at least min_floor"),
+    ({"start_floor": float("nan")}, "start_floor must be at least min_floor"),
+    ({"start_floor": 0.01}, "start_floor must be at least min_floor"),
+    ({"window": 2.5}, "whole number of models"),
+    ({"window": 1}, "whole number of models"),
+])
+def test_bad_arguments_say_what_to_pass(params, says):
+    """Each bad argument fails when the strategy is made, with what to pass instead, not
+    later inside a query (a lone string was read as arms 'm', 'a', 'r'...; a NaN prior
+    or a fractional window broke the first query with an unrelated message)."""
+    with pytest.raises(UserError, match=says):
+        get_strategy("auto", **params)
+
+
+def test_good_arguments_are_still_taken():
+    strategy = get_strategy("auto", prior=[0.9, 0.1], start_floor=0.2, window=np.int64(3))
+    assert strategy.bandit_probabilities().round(2).tolist() == [0.74, 0.26]
