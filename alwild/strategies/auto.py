@@ -64,7 +64,7 @@ from alwild.select import (
 from alwild.strategies.base import Strategy
 from alwild.strategies.capabilities import require_proba
 from alwild.strategies.passive import RandomSampling
-from alwild.strategies.registry import get_strategy, register
+from alwild.strategies.registry import canonical_name, get_strategy, register
 
 __all__ = ["AutoStrategy"]
 
@@ -116,13 +116,14 @@ class AutoStrategy(Strategy):
                 f"got {self.arms!r}")
         if not self.arms:
             raise UserValueError("auto needs at least one arm (a registered strategy name)")
-        if len(set(self.arms)) != len(self.arms):
-            raise UserValueError(f"an arm is listed twice in {self.arms}")
+        canonical = [canonical_name(a) for a in self.arms]  # an alias is the same arm
+        if len(set(canonical)) != len(canonical):
+            raise UserValueError(f"an arm is listed twice in {self.arms} (names or aliases)")
         for arm in (*self.arms, *([self.coverage] if self.coverage else [])):
-            if arm == "auto":
-                raise UserValueError("auto cannot be one of its own arms")
             get_strategy(arm)  # unknown names fail here, with the list of valid ones
-        if self.coverage in self.arms:
+            if canonical_name(arm) == "auto":
+                raise UserValueError(f"auto cannot be one of its own arms ({arm!r} is auto)")
+        if self.coverage and canonical_name(self.coverage) in canonical:
             raise UserValueError(f"coverage {self.coverage!r} is already an arm")
         if self.prior is not None and not _positive_weights(self.prior, len(self.arms)):
             raise UserValueError(

@@ -240,11 +240,18 @@ def test_a_tied_batch_is_named_after_the_arm_listed_first(arms):
     ({"start_floor": 0.01}, "start_floor must be at least min_floor"),
     ({"window": 2.5}, "whole number of models"),
     ({"window": 1}, "whole number of models"),
+    ({"arms": ("margin", "albl")}, "auto cannot be one of its own arms"),
+    ({"coverage": "albl"}, "auto cannot be one of its own arms"),
+    ({"arms": ("margin", "margin_sampling")}, "listed twice"),
+    ({"arms": ("random", "passive")}, "listed twice"),
+    ({"coverage": "passive"}, "already an arm"),
+    ({"coverage": ["coreset"]}, "a strategy must be a name"),
 ])
 def test_bad_arguments_say_what_to_pass(params, says):
     """Each bad argument fails when the strategy is made, with what to pass instead, not
     later inside a query (a lone string was read as arms 'm', 'a', 'r'...; a NaN prior
-    or a fractional window broke the first query with an unrelated message)."""
+    or a fractional window broke the first query with an unrelated message), and an
+    alias is the strategy it stands for (``albl`` is auto, ``passive`` is random)."""
     with pytest.raises(UserError, match=says):
         get_strategy("auto", **params)
 
