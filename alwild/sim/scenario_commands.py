@@ -152,7 +152,8 @@ def auto_arms_table(curves: pd.DataFrame) -> Table | None:
         return None
     shares = (mine.assign(arm=mine["used"].str.slice(5))
               .groupby("labels")["arm"].value_counts(normalize=True).unstack(fill_value=0))
-    table = Table(title="auto's arm per batch (share of seeds)", title_justify="left")
+    table = Table(title="auto's arm per batch (the arm that picked most of it; share of "
+                        "seeds)", title_justify="left")
     table.add_column("labels", justify="right")
     for arm in shares.columns:
         table.add_column(arm, justify="right")

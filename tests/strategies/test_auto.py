@@ -12,6 +12,7 @@ from sklearn.metrics.pairwise import euclidean_distances
 from alwild import ActiveLearner, get_strategy
 from alwild import scores as S
 from alwild.errors import UserError
+from alwild.select import arm_probabilities
 
 
 def _data(seed=0, n=400, flip_y=0.0, n_classes=3):
@@ -259,3 +260,24 @@ def test_bad_arguments_say_what_to_pass(params, says):
 def test_good_arguments_are_still_taken():
     strategy = get_strategy("auto", prior=[0.9, 0.1], start_floor=0.2, window=np.int64(3))
     assert strategy.bandit_probabilities().round(2).tolist() == [0.74, 0.26]
+
+
+def test_the_floor_counts_rounds_whose_reward_is_known():
+    """What loop.md says: a round's reward is known two rounds later, so the floor (and
+    random's share before evidence, 14%) first shrinks at the third batch and reaches
+    ``min_floor`` (random 9.5% before evidence) at the eighth."""
+    X, y = _data(4)
+    learner = ActiveLearner(LogisticRegression(), "auto", X[:12], y[:12], random_state=0)
+    strategy = learner.query_strategy
+    floors, known = [], []
+    pool = np.arange(12, len(y))
+    for _ in range(9):
+        pool = _run(learner, X, y, pool, 1, 3)
+        floors.append(strategy.floor())  # the floor that batch was drawn with
+        known.append(strategy.state.n_rewards)
+    assert known == [0, 0, 1, 2, 3, 4, 5, 6, 7]
+    assert floors[:2] == [0.1, 0.1] and floors[2] < 0.1
+    assert floors[6] > strategy.min_floor == floors[7] == floors[8]
+    first = get_strategy("auto").bandit_probabilities()
+    eighth = arm_probabilities(get_strategy("auto").log_prior(), strategy.min_floor)
+    assert (first[1], eighth[1]) == (pytest.approx(0.14), pytest.approx(0.095))
