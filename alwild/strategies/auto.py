@@ -84,6 +84,7 @@ class _Batch:
 
 @dataclasses.dataclass
 class _BanditState:
+    arms: tuple[str, ...] | None = None  # the bandit arms it has run with
     n_rewards: int = 0
     models: dict[int, Any] = dataclasses.field(default_factory=dict)  # round -> model
     credits: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)
@@ -242,6 +243,12 @@ class AutoStrategy(Strategy):
 
     def select(self, model, X_pool, n_instances, rng):
         st = self.state
+        if st.arms is not None and st.arms != tuple(self.arms):
+            raise UserValueError(
+                f"this auto bandit has run {len(st.history)} rounds with the arms "
+                f"{st.arms} and cannot change them to {tuple(self.arms)} midway (its "
+                "rewards are per arm): give a new learner get_strategy('auto', arms=...)")
+        st.arms = tuple(self.arms)
         self._learn(model)
         round_ = len(st.history)
         y = getattr(model, "y_training", None)

@@ -281,3 +281,19 @@ def test_the_floor_counts_rounds_whose_reward_is_known():
     first = get_strategy("auto").bandit_probabilities()
     eighth = arm_probabilities(get_strategy("auto").log_prior(), strategy.min_floor)
     assert (first[1], eighth[1]) == (pytest.approx(0.14), pytest.approx(0.095))
+
+
+def test_changing_the_arms_midway_says_to_start_a_new_bandit():
+    """``learner.query(X, n, arms=...)`` makes a copy that shares the bandit's state: its
+    rewards and credits are per arm, so other arms cannot continue it (this was a NumPy
+    broadcasting error, or silently crossed credits for the same arms in another order);
+    the same arms may, with another prior or coverage."""
+    X, y = _data(6)
+    learner = ActiveLearner(LogisticRegression(), "auto", X[:10], y[:10], random_state=0)
+    pool = _run(learner, X, y, np.arange(10, len(y)), 3, 3)
+    with pytest.raises(UserError, match="cannot change them to .*'entropy'.*new learner"):
+        learner.query(X[pool], 3, arms=("margin", "random", "entropy"))
+    with pytest.raises(UserError, match="cannot change them"):
+        learner.query(X[pool], 3, arms=("random", "margin"), prior=(0.5, 0.5))
+    learner.query(X[pool], 3, prior=(0.5, 0.5), coverage=None)  # same arms: carries on
+    assert len(learner.query_strategy.history) == 4
