@@ -260,7 +260,7 @@ class AutoStrategy(Strategy):
                     else np.asarray(pick, np.intp) for pick, _ in picks]
         n_pool = len(X_pool) if not hasattr(X_pool, "shape") else X_pool.shape[0]
         idx, q, n_available, credit = draw_slots(probs, rankings, n_pool, n_instances, rng)
-        slot_arms = [names[int(a)] for a in _slot_arms(probs, credit, rankings, idx)]
+        slot_arms = [names[a] for a in _slot_arms(probs, credit)]
         st.credits[round_] = credit[:, :len(self.arms)].mean(axis=0)
         self._keep(model, round_)
         if y is not None and st.models:
@@ -302,15 +302,16 @@ def _leading_scores(probs: np.ndarray, picks) -> np.ndarray | None:
     return np.asarray(picks[max(scored, key=lambda a: probs[a])][1])
 
 
-def _slot_arms(probs: np.ndarray, credit: np.ndarray, rankings, idx: np.ndarray) -> list[int]:
-    """The arm credited for each slot: the first ranking arm that proposed the row, else
-    the drawing arm (uniform or proportional) most likely to have drawn it."""
-    out = []
-    for slot in range(idx.size):
-        proposers = [a for a, r in enumerate(rankings)
-                     if isinstance(r, np.ndarray) and idx[slot] in r]
-        out.append(proposers[0] if proposers else int(np.argmax(probs * credit[slot])))
-    return out
+def _slot_arms(probs: np.ndarray, credit: np.ndarray) -> list[int]:
+    """The arm credited for each slot: the one most likely to have drawn its row,
+    ``probs[a] * P_a(row) / q`` (``credit`` is ``P_a(row) / q``; a tie goes to the arm
+    listed first). An arm that ranks rows drew it only if it was its pick for that slot,
+    not merely somewhere in its ranking.
+
+    >>> _slot_arms(np.array([0.9, 0.1]), np.array([[0.0, 10.0], [1.1, 0.0]]))
+    [1, 0]
+    """
+    return np.argmax(probs * credit, axis=1).tolist()
 
 
 register("auto", AutoStrategy, aliases=("albl",))

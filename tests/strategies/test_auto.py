@@ -297,3 +297,26 @@ def test_changing_the_arms_midway_says_to_start_a_new_bandit():
         learner.query(X[pool], 3, arms=("random", "margin"), prior=(0.5, 0.5))
     learner.query(X[pool], 3, prior=(0.5, 0.5), coverage=None)  # same arms: carries on
     assert len(learner.query_strategy.history) == 4
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), p_rank=st.floats(0.05, 0.95))
+def test_each_slot_is_credited_to_an_arm_that_could_have_drawn_it(seed, p_rank):
+    """history's "slots": a row that the uniform arm drew is random's even when it sits
+    lower in margin's ranking (margin's pick for that slot was another row); the arm
+    named is the one most likely to have drawn the row."""
+    X, y = _data(seed % 20, n=60)
+    strategy = get_strategy("auto", prior=(p_rank, 1 - p_rank), coverage=None)
+    learner = ActiveLearner(LogisticRegression(), strategy, X[:10], y[:10],
+                            random_state=seed)
+    idx, _ = learner.query(X[10:], 8)
+    margin_ranking = np.argsort(-S.margin(learner.predict_proba(X[10:])), kind="stable")
+    slots = strategy.history[0]["slots"]
+    taken: set[int] = set()
+    for row, arm in zip(idx.tolist(), slots, strict=True):
+        margin_pick = next(int(r) for r in margin_ranking if int(r) not in taken)
+        if row != margin_pick:  # margin could not have drawn it
+            assert arm == "random"
+        else:  # both could: margin is far more likely (p_rank vs (1 - p_rank) / rows)
+            assert arm == "margin"
+        taken.add(row)
