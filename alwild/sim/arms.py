@@ -36,6 +36,7 @@ from alwild.errors import UserValueError
 from alwild.learners import ActiveLearner, BayesianOptimizer, Committee
 from alwild.sim.estimators import make_model
 from alwild.strategies import Strategy, get_strategy
+from alwild.strategies.registry import canonical_name
 
 __all__ = ["Arm", "parse_arms", "build_learner", "predict_labels", "extra_scores", "KINDS"]
 
@@ -68,8 +69,9 @@ def parse_arms(spec: str, committee_size: int = 2, shrink_pool: bool = True) -> 
     names = [s.strip() for s in spec.split(",") if s.strip()]
     if not names:
         raise UserValueError("no strategy given: pass names such as entropy,margin,random")
-    if len(set(names)) != len(names):
-        raise UserValueError(f"a strategy is listed twice in {spec!r}")
+    canonical = [canonical_name(n) for n in names]  # an alias runs the same strategy
+    if len(set(canonical)) != len(canonical):
+        raise UserValueError(f"a strategy is listed twice in {spec!r} (names or aliases)")
     if committee_size < 2:
         raise UserValueError(f"--committee-size must be at least 2, got {committee_size}")
     arms = []

@@ -143,8 +143,8 @@ def minority_table(curves: pd.DataFrame, k: int = 5) -> Table:
 
 
 def auto_arms_table(curves: pd.DataFrame) -> Table | None:
-    """Which strategy ``auto`` followed for the batch ending at each label count: the
-    arms' shares over seeds (None when no arm ran ``auto``)."""
+    """Which arm picked most of ``auto``'s batch ending at each label count: the arms'
+    shares over seeds (None when no arm ran ``auto``)."""
     if "used" not in curves:
         return None
     mine = curves[curves["used"].astype(str).str.startswith("auto:")]
@@ -152,7 +152,8 @@ def auto_arms_table(curves: pd.DataFrame) -> Table | None:
         return None
     shares = (mine.assign(arm=mine["used"].str.slice(5))
               .groupby("labels")["arm"].value_counts(normalize=True).unstack(fill_value=0))
-    table = Table(title="auto's arm per batch (share of seeds)", title_justify="left")
+    table = Table(title="auto's arm per batch (most slots; share of seeds)",
+                  title_justify="left")
     table.add_column("labels", justify="right")
     for arm in shares.columns:
         table.add_column(arm, justify="right")

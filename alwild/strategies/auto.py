@@ -13,8 +13,9 @@ How it decides (Active Learning by Learning, Hsu & Lin 2015, with an informed pr
   The margin arm is top-k: a stochastic draw in its place (``power_margin``, β = 1) was
   measured and lost most of margin's gain (``benchmarks/RESULTS.md``).
 * **A floor of exploration while evidence is thin.** Each arm keeps at least
-  ``start_floor / sqrt(1 + rounds / K)`` of the mixture, never below ``min_floor``, so
-  random's share starts near 14% and settles near 9.5%, never under 5%.
+  ``start_floor / sqrt(1 + rounds / K)`` of the mixture (``rounds``: those whose reward is
+  known), never below ``min_floor``, so random's share starts near 14% and settles near
+  9.5%, never under 5%.
 * **Coverage while the labels may miss a class.** Uncertainty cannot ask for a class its
   model has never seen. The Good–Turing estimate of the chance that one more row shows a
   class no label has, ``(classes labelled once + 1) / (labels + 1)``, is moved from the
@@ -44,11 +45,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import numbers
 from typing import Any
 
 import numpy as np
 
-from alwild.errors import UserValueError
+from alwild.errors import UserTypeError, UserValueError
 from alwild.pool import take_rows
 from alwild.select import (
     Proportional,
@@ -63,7 +65,7 @@ from alwild.select import (
 from alwild.strategies.base import Strategy
 from alwild.strategies.capabilities import require_proba
 from alwild.strategies.passive import RandomSampling
-from alwild.strategies.registry import get_strategy, register
+from alwild.strategies.registry import canonical_name, get_strategy, register
 
 __all__ = ["AutoStrategy"]
 
@@ -82,6 +84,7 @@ class _Batch:
 
 @dataclasses.dataclass
 class _BanditState:
+    arms: tuple[str, ...] | None = None  # the bandit arms it has run with
     n_rewards: int = 0
     models: dict[int, Any] = dataclasses.field(default_factory=dict)  # round -> model
     credits: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)
@@ -108,29 +111,42 @@ class AutoStrategy(Strategy):
     )
 
     def __post_init__(self) -> None:
+        if isinstance(self.arms, str) or not isinstance(self.arms, (tuple, list)) \
+                or not all(isinstance(a, str) for a in self.arms):
+            raise UserTypeError(
+                f"arms must be a tuple of strategy names, e.g. arms=('margin', 'random'), "
+                f"got {self.arms!r}")
         if not self.arms:
             raise UserValueError("auto needs at least one arm (a registered strategy name)")
-        if len(set(self.arms)) != len(self.arms):
-            raise UserValueError(f"an arm is listed twice in {self.arms}")
+        canonical = [canonical_name(a) for a in self.arms]  # an alias is the same arm
+        if len(set(canonical)) != len(canonical):
+            raise UserValueError(f"an arm is listed twice in {self.arms} (names or aliases)")
         for arm in (*self.arms, *([self.coverage] if self.coverage else [])):
-            if arm == "auto":
-                raise UserValueError("auto cannot be one of its own arms")
             get_strategy(arm)  # unknown names fail here, with the list of valid ones
-        if self.coverage in self.arms:
+            if canonical_name(arm) == "auto":
+                raise UserValueError(f"auto cannot be one of its own arms ({arm!r} is auto)")
+        if self.coverage and canonical_name(self.coverage) in canonical:
             raise UserValueError(f"coverage {self.coverage!r} is already an arm")
-        if self.prior is not None and (len(self.prior) != len(self.arms)
-                                       or min(self.prior) <= 0):
+        if self.prior is not None and not _positive_weights(self.prior, len(self.arms)):
             raise UserValueError(
-                f"prior needs one positive weight per arm ({len(self.arms)}), got {self.prior}")
+                f"prior needs one positive, finite weight per arm ({len(self.arms)}), "
+                f"e.g. prior=(0.95, 0.05) for two arms, got {self.prior!r}")
         if not 0.0 <= self.min_floor <= 1.0 / len(self.arms):
             raise UserValueError(
                 f"min_floor must be in [0, 1/{len(self.arms)}], got {self.min_floor}")
-        if self.window < 2:
-            raise UserValueError(f"window must keep at least 2 models, got {self.window}")
+        if not self.start_floor >= self.min_floor:  # also refuses NaN
+            raise UserValueError(
+                f"start_floor must be at least min_floor ({self.min_floor}), got "
+                f"{self.start_floor}: the floor starts at start_floor and shrinks to min_floor")
+        if isinstance(self.window, bool) or not isinstance(self.window, numbers.Integral) \
+                or self.window < 2:
+            raise UserValueError(
+                f"window must be a whole number of models, at least 2, got {self.window!r}")
 
     @property
     def history(self) -> list[dict]:
-        """One dict per round: round, arm (most slots), slots (the arm of each slot),
+        """One dict per round: round, arm (the one with most slots; a tie goes to the arm
+        listed first in :attr:`all_arms`), slots (the arm of each slot),
         probabilities, n_labelled, and the reward its labels earned (the pooled estimate,
         first known two rounds later and refined after; None until then)."""
         return self.state.history
@@ -227,6 +243,12 @@ class AutoStrategy(Strategy):
 
     def select(self, model, X_pool, n_instances, rng):
         st = self.state
+        if st.arms is not None and st.arms != tuple(self.arms):
+            raise UserValueError(
+                f"this auto bandit has run {len(st.history)} rounds with the arms "
+                f"{st.arms} and cannot change them to {tuple(self.arms)} midway (its "
+                "rewards are per arm): give a new learner get_strategy('auto', arms=...)")
+        st.arms = tuple(self.arms)
         self._learn(model)
         round_ = len(st.history)
         y = getattr(model, "y_training", None)
@@ -238,7 +260,7 @@ class AutoStrategy(Strategy):
                     else np.asarray(pick, np.intp) for pick, _ in picks]
         n_pool = len(X_pool) if not hasattr(X_pool, "shape") else X_pool.shape[0]
         idx, q, n_available, credit = draw_slots(probs, rankings, n_pool, n_instances, rng)
-        slot_arms = [names[int(a)] for a in _slot_arms(probs, credit, rankings, idx)]
+        slot_arms = [names[a] for a in _slot_arms(probs, credit)]
         st.credits[round_] = credit[:, :len(self.arms)].mean(axis=0)
         self._keep(model, round_)
         if y is not None and st.models:
@@ -246,11 +268,29 @@ class AutoStrategy(Strategy):
             st.pending = _Batch(len(y), importance_weights(q, n_available),
                                 {s: np.asarray(m.predict(rows)) for s, m in st.models.items()})
         st.history.append({
-            "round": round_, "arm": max(set(slot_arms), key=slot_arms.count),
+            "round": round_, "arm": _majority(slot_arms, names),
             "slots": slot_arms, "probabilities": dict(zip(names, probs.round(4).tolist(),
                                                       strict=True)),
             "n_labelled": None if y is None else len(y), "reward": None})
         return idx, _leading_scores(probs, picks)
+
+
+def _positive_weights(prior, n_arms: int) -> bool:
+    """Whether ``prior`` is ``n_arms`` finite positive numbers."""
+    try:
+        weights = np.asarray(prior, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return weights.shape == (n_arms,) and bool(np.all(np.isfinite(weights) & (weights > 0)))
+
+
+def _majority(slot_arms: list[str], names: tuple[str, ...]) -> str:
+    """The arm that picked most slots; a tie goes to the arm listed first in ``names``.
+
+    >>> _majority(["random", "margin"], ("margin", "random", "coreset"))
+    'margin'
+    """
+    return max(names, key=slot_arms.count)
 
 
 def _leading_scores(probs: np.ndarray, picks) -> np.ndarray | None:
@@ -262,15 +302,16 @@ def _leading_scores(probs: np.ndarray, picks) -> np.ndarray | None:
     return np.asarray(picks[max(scored, key=lambda a: probs[a])][1])
 
 
-def _slot_arms(probs: np.ndarray, credit: np.ndarray, rankings, idx: np.ndarray) -> list[int]:
-    """The arm credited for each slot: the first ranking arm that proposed the row, else
-    the drawing arm (uniform or proportional) most likely to have drawn it."""
-    out = []
-    for slot in range(idx.size):
-        proposers = [a for a, r in enumerate(rankings)
-                     if isinstance(r, np.ndarray) and idx[slot] in r]
-        out.append(proposers[0] if proposers else int(np.argmax(probs * credit[slot])))
-    return out
+def _slot_arms(probs: np.ndarray, credit: np.ndarray) -> list[int]:
+    """The arm credited for each slot: the one most likely to have drawn its row,
+    ``probs[a] * P_a(row) / q`` (``credit`` is ``P_a(row) / q``; a tie goes to the arm
+    listed first). An arm that ranks rows drew it only if it was its pick for that slot,
+    not merely somewhere in its ranking.
+
+    >>> _slot_arms(np.array([0.9, 0.1]), np.array([[0.0, 10.0], [1.1, 0.0]]))
+    [1, 0]
+    """
+    return np.argmax(probs * credit, axis=1).tolist()
 
 
 register("auto", AutoStrategy, aliases=("albl",))

@@ -17,6 +17,7 @@ import inspect
 from typing import Any
 
 import numpy as np
+from sklearn.base import is_regressor
 
 from alwild.errors import UserTypeError, UserValueError
 
@@ -128,6 +129,13 @@ def require_proba(model: Any, strategy: str) -> None:
             require_proba(member, strategy)
         return
     if not hasattr(_estimator(model), "predict_proba"):
+        if is_regressor(_estimator(model)):
+            raise UserTypeError(
+                f"strategy {strategy!r} needs class probabilities, and {_describe(model)} is "
+                "a regressor: for a regression target use 'max_std' with a regressor that "
+                "gives a standard deviation (BayesianRidge, GaussianProcessRegressor), or "
+                "the 'random' or 'coreset' strategy"
+            )
         raise UserTypeError(
             f"strategy {strategy!r} needs class probabilities (predict_proba), which "
             f"{_describe(model)} does not provide: use a probabilistic classifier, "

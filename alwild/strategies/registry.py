@@ -14,7 +14,8 @@ from collections.abc import Callable
 from alwild.errors import UserTypeError, UserValueError
 from alwild.strategies.base import ModalFace, Strategy
 
-__all__ = ["register", "unregister", "get_strategy", "available_strategies", "aliases_of"]
+__all__ = ["register", "unregister", "get_strategy", "available_strategies", "aliases_of",
+           "canonical_name"]
 
 _REGISTRY: dict[str, Callable[..., Strategy]] = {}
 _ALIASES: dict[str, str] = {}
@@ -47,6 +48,16 @@ def available_strategies() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def canonical_name(name: str) -> str:
+    """The registered name that ``name`` (a name or an alias) stands for; any other string
+    as it is.
+
+    >>> canonical_name("passive"), canonical_name("random"), canonical_name("nope")
+    ('random', 'random', 'nope')
+    """
+    return _ALIASES.get(name, name)
+
+
 def aliases_of(name: str) -> list[str]:
     """The other names a registered strategy answers to.
 
@@ -68,7 +79,7 @@ def get_strategy(spec: str | Strategy | Callable, **params) -> Strategy | Callab
     if isinstance(spec, Strategy):
         return spec.with_params(**params)
     if isinstance(spec, str):
-        key = _ALIASES.get(spec, spec)
+        key = canonical_name(spec)
         if key not in _REGISTRY:
             names = ", ".join(available_strategies())
             raise UserValueError(f"unknown strategy {spec!r}; choose one of: {names}")

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from scipy import sparse
 from sklearn.gaussian_process import GaussianProcessRegressor
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import BayesianRidge, LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
@@ -197,6 +199,18 @@ def test_probability_strategy_without_predict_proba(strategy):
     idx, rows = learner.query(POOL, n_instances=2)
     learner.teach(rows, Y_POOL[idx])
     assert learner.y_training.shape[0] == N_LABELLED + 2
+
+
+@pytest.mark.parametrize("strategy", ["auto", "margin", "entropy"])
+def test_probability_strategy_on_a_regressor_points_to_regression_strategies(strategy):
+    """A regression target: the way out is a strategy for regressors, not a classifier."""
+    learner = ActiveLearner(make_pipeline(StandardScaler(), BayesianRidge()), strategy,
+                            X_LAB, X_LAB[:, 0])
+    with pytest.raises(TypeError, match=rf"strategy '{strategy}' needs class probabilities, "
+                                        r"and Pipeline is a regressor: .*'max_std'"):
+        learner.query(POOL, n_instances=2)
+    learner.query_strategy = get_strategy("max_std")
+    assert learner.query(POOL, n_instances=2)[0].shape == (2,)
 
 
 def test_probability_strategy_called_modal_style_on_a_bare_estimator():

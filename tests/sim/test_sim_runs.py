@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from alwild.cli import main
+from alwild.errors import UserValueError
 from alwild.sim import SCENARIOS, SimConfig, load_dataset, parse_arms, prepare, simulate
 from alwild.sim.arms import Arm, FirstTieBreak
 from alwild.sim.pool_run import initial_positions, run_pool
@@ -228,3 +229,11 @@ def test_a_strategy_object_arm_gives_each_seed_its_own_bandit():
     pd.testing.assert_frame_equal(both[both["seed"] == 1].reset_index(drop=True),
                                   alone.reset_index(drop=True))
     assert arm.strategy.history == []  # the arm's own object was never used
+
+
+@pytest.mark.parametrize("spec", ["auto,albl", "margin,margin_sampling", "coreset,k_center"])
+def test_a_strategy_given_by_name_and_alias_is_listed_twice(spec):
+    """``albl`` is ``auto``: ``--strategies auto,albl`` would run the same arm twice and
+    pool both into "auto's arm per batch"."""
+    with pytest.raises(UserValueError, match="listed twice"):
+        parse_arms(spec)
