@@ -116,6 +116,7 @@ class AutoStrategy(Strategy):
             raise UserTypeError(
                 f"arms must be a tuple of strategy names, e.g. arms=('margin', 'random'), "
                 f"got {self.arms!r}")
+        object.__setattr__(self, "arms", tuple(self.arms))  # a list is the same arms
         if not self.arms:
             raise UserValueError("auto needs at least one arm (a registered strategy name)")
         canonical = [canonical_name(a) for a in self.arms]  # an alias is the same arm

@@ -262,6 +262,15 @@ def test_good_arguments_are_still_taken():
     assert strategy.bandit_probabilities().round(2).tolist() == [0.74, 0.26]
 
 
+def test_the_default_arms_as_a_list_keep_the_informed_prior():
+    """arms=["margin", "random"] is the default pair, so it starts from the 0.95 / 0.05
+    prior (a list was compared with the default tuple and got a uniform prior)."""
+    listed = get_strategy("auto", arms=["margin", "random"])
+    assert listed.arms == ("margin", "random")
+    np.testing.assert_allclose(listed.bandit_probabilities(),
+                               get_strategy("auto").bandit_probabilities())
+
+
 def test_the_floor_counts_rounds_whose_reward_is_known():
     """What loop.md says: a round's reward is known two rounds later, so the floor (and
     random's share before evidence, 14%) first shrinks at the third batch and reaches
