@@ -270,6 +270,35 @@ def test_a_box_is_drawn_inside_another_and_only_its_edge_or_selection_moves_it(
     assert inner == pytest.approx({"x": 80, "y": 60, "w": 40, "h": 30}, abs=1.5)
 
 
+def test_an_unsaved_answer_survives_a_reload_and_an_ended_session(served, page):
+    """Boxes drawn but not saved come back after a reload; a save refused because the
+    session ended says so, keeps them, and they are saved after logging in again."""
+    uid = served.uids["plain"][3]
+    _open(page, served, FRAMES, uid)
+    _draw(page, 30, 40, 50, 40)
+    page.reload()
+    page.wait_for_selector("#image")
+    assert page.locator("#boxes g.box").count() == 1
+    assert "unsaved answer on this item is back" in page.locator("#status").inner_text()
+    page.context.clear_cookies()                   # the session ends
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#status a")
+    assert "session has ended" in page.locator("#status").inner_text()
+    assert _label_of(served, uid) is None
+    page.click("#status a")                        # log in again
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", served.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/items/{uid}")
+    page.wait_for_selector("#image")
+    assert page.locator("#boxes g.box").count() == 1
+    page.keyboard.press("Enter")
+    _leave(page)
+    (box,) = _label_of(served, uid).boxes
+    assert {k: box[k] for k in "xywh"} == pytest.approx(
+        {"x": 30, "y": 40, "w": 50, "h": 40}, abs=1.5)
+
+
 def test_enter_without_boxes_asks_and_nothing_to_report_is_its_own_key(served, page):
     uid = served.uids["plain"][1]
     _open(page, served, FRAMES, uid)

@@ -50,6 +50,19 @@
 
     pending() { return this.proposals.length; }
 
+    // the boxes and open suggestions as they stand, to keep as a draft, and whether any
+    // edit was made on this page
+    state() { return { items: this.items, proposals: this.proposals }; }
+
+    edited() { return this.past.length > 0; }
+
+    restore(state) {
+      this.items = state.items;
+      this.proposals = state.proposals;
+      this.sel = null;
+      this.render();
+    }
+
     setScale(s) { this.scale = s; this.render(); }
 
     point(e) {
