@@ -114,6 +114,10 @@ def submit_label(db: Session, project: Project, item: Item, user: User,
         return seen, False
     seconds = max(0.0, min(finite(sub.seconds, "seconds"), 86400.0))
     if label is not None:
+        if sub.base_version is None:
+            raise Conflict(f"you have already labelled this item (version {label.version}, "
+                           "saved from another page or tab): reload it to see that label, "
+                           f"or send base_version {label.version} to replace it", label)
         if sub.base_version != label.version:
             raise Conflict(f"this label was changed since version {sub.base_version}; the "
                            f"current version is {label.version}: reload and edit that",

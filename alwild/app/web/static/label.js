@@ -130,7 +130,8 @@
       busy = false;
       requestId = null;
       if (resp.status === 409 && data.current) {
-        say(data.detail + " (current: " + (data.current.value || data.current.boxes.length + " boxes") + ")", "error");
+        say("Not saved: " + data.detail + " (current: " + (data.current.value || data.current.boxes.length + " boxes") +
+          "). Press Enter again to replace it with what this page shows.", "error");
         page.my_label = data.current;
       } else if (resp.status === 401) {
         saveDraft();
