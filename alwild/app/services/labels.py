@@ -232,11 +232,15 @@ def frame_target(project: Project, label: Label) -> str:
 
 
 def label_summary(db: Session, project: Project) -> dict:
-    """Counts for the progress page."""
+    """Counts for the progress page; ``to_label``: the pool items still short of their
+    labels (none left: no round can ask anything until items are added)."""
     total = db.scalar(select(func.count(Label.id)).join(Item).where(
         Item.project_id == project.id)) or 0
     items = db.scalar(select(func.count(Item.id)).where(Item.project_id == project.id)) or 0
-    return {"labels": total, "n_items": items,
+    to_label = db.scalar(select(func.count(Item.id)).where(
+        Item.project_id == project.id, Item.split == "pool",
+        Item.n_labels < project.overlap)) or 0
+    return {"labels": total, "n_items": items, "to_label": to_label,
             "budget_left": max(0, project.budget - human_labels(db, project))}
 
 
