@@ -114,6 +114,10 @@ def submit_label(db: Session, project: Project, item: Item, user: User,
         return seen, False
     seconds = max(0.0, min(finite(sub.seconds, "seconds"), 86400.0))
     if label is not None:
+        if sub.base_version is None:
+            raise Conflict(f"you have already labelled this item (version {label.version}, "
+                           "saved from another page or tab): reload it to see that label, "
+                           f"or send base_version {label.version} to replace it", label)
         if sub.base_version != label.version:
             raise Conflict(f"this label was changed since version {sub.base_version}; the "
                            f"current version is {label.version}: reload and edit that",
@@ -228,11 +232,15 @@ def frame_target(project: Project, label: Label) -> str:
 
 
 def label_summary(db: Session, project: Project) -> dict:
-    """Counts for the progress page."""
+    """Counts for the progress page; ``to_label``: the pool items still short of their
+    labels (none left: no round can ask anything until items are added)."""
     total = db.scalar(select(func.count(Label.id)).join(Item).where(
         Item.project_id == project.id)) or 0
     items = db.scalar(select(func.count(Item.id)).where(Item.project_id == project.id)) or 0
-    return {"labels": total, "n_items": items,
+    to_label = db.scalar(select(func.count(Item.id)).where(
+        Item.project_id == project.id, Item.split == "pool",
+        Item.n_labels < project.overlap)) or 0
+    return {"labels": total, "n_items": items, "to_label": to_label,
             "budget_left": max(0, project.budget - human_labels(db, project))}
 
 

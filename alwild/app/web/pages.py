@@ -182,7 +182,10 @@ def progress_page(slug: str, request: Request, caller: Caller,
     chart = curve_geometry(curve["points"])
     chart.update(name=curve["name"], baseline=None if curve["baseline"] is None else
                  round(chart["bottom"] - curve["baseline"] * (chart["bottom"] - chart["top"]), 1))
-    return _render(request, "progress.html", caller, project=project, prog=prog, chart=chart)
+    # each version's row shows the curve's figure (the detector's mean AP, not a blank)
+    versions = list(zip(prog["models"], [y for _, y in curve["points"]], strict=True))[::-1]
+    return _render(request, "progress.html", caller, project=project, prog=prog, chart=chart,
+                   versions=versions)
 
 
 def utc(seconds: float) -> str:

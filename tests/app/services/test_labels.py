@@ -34,3 +34,8 @@ def test_submit_is_idempotent_and_a_stale_edit_gets_the_current_version(ws, tmp_
         assert err.value.current.version == 2 and err.value.current.value == "survived"
         assert db.scalar(select(Label).where(Label.item_id == item.id)).value == "survived"
         assert db.get(Item, item.id).n_labels == 1
+        with pytest.raises(Conflict) as err:  # a first label sent again from another tab
+            submit_label(db, project, item, ann, Submission("r4", "died"))
+        db.rollback()
+        assert "already labelled this item (version 2" in str(err.value)
+        assert "None" not in str(err.value)

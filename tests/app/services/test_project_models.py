@@ -152,6 +152,9 @@ def test_the_progress_api_and_page_show_balanced_accuracy_beside_the_baseline(
     page = client.get(f"/p/{s.slug}/progress").text
     assert f'{figures["balanced_accuracy"]:.2f}' in page.split('id="balanced-accuracy"')[1]
     assert "always the majority class: 0.50" in page
+    versions = page.split("<h2>Model versions</h2>")[1]  # each version: the curve's figure
+    assert 'id="version-figure">Balanced accuracy</th>' in versions
+    assert f'<td class="num">{figures["balanced_accuracy"]:.3f}</td>' in versions
 
 
 def test_the_demos_detection_project_suggests_boxes_after_its_first_retrain(demo):

@@ -182,7 +182,7 @@ def test_the_whole_loop_in_a_real_browser(served, page):
     page.mouse.down()
     page.mouse.move(x0 + 60 * scale, y0 + 50 * scale, steps=5)
     page.mouse.up()
-    page.mouse.move(x0 + 30 * scale, y0 + 25 * scale)  # move: drag the box's middle
+    page.mouse.click(x0 + 30 * scale, y0 + 25 * scale)  # move: select it, drag its middle
     page.mouse.down()
     page.mouse.move(x0 + 50 * scale, y0 + 35 * scale, steps=5)
     page.mouse.up()

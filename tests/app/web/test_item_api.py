@@ -13,7 +13,7 @@ from sqlalchemy import select
 from alwild.app.services.suggestions import Suggestion, replace_suggestions
 from alwild.app.services.training import train_project
 from alwild.app.store.orm import Item, LabelAssist, Skip, User
-from tests.app.conftest import auth, make_setup
+from tests.app.conftest import auth, login, make_setup
 
 
 @pytest.fixture
@@ -95,3 +95,22 @@ def test_the_queue_ranks_scores_within_their_round_for_its_bars(sqlite_ws, tmp_p
     info = client.get(f"/api/items/{scored[0]['uid']}",
                       headers=auth(s.admin_token)).json()["score_info"]
     assert info["strategy"] == "entropy" and info["low"] == 0 and info["high"] >= scored[0]["score"]
+
+
+def test_when_every_item_is_labelled_the_page_says_so_rather_than_to_wait(
+        sqlite_ws, tmp_path, client_for):
+    """A pool labelled to its last item: "more labels start the next round" (or "the next
+    round opens in a moment") would have the labeller wait for nothing."""
+    s = make_setup(sqlite_ws, tmp_path, n=12, seed_labels=11)
+    train_project(sqlite_ws, s.project_id)
+    client = client_for(sqlite_ws)
+    login(client, "ann", "ann-password-1")
+    page = client.get(f"/p/{s.slug}/next")
+    assert "/items/" in str(page.url)                 # one item is left to label
+    uid = str(page.url).rsplit("/", 1)[-1]
+    answer = client.post(f"/api/items/{uid}/labels", headers=auth(s.annotator_token),
+                         json={"value": "died", "request_id": "the-last-one-000001"})
+    assert answer.status_code == 200, answer.text
+    done = client.get(f"/p/{s.slug}/next")
+    assert 'id="exhausted"' in done.text and "Every item of this project is labelled" in done.text
+    assert "more label(s)" not in done.text and "opens in a moment" not in done.text

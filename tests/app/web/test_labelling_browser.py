@@ -244,6 +244,61 @@ def test_a_class_key_after_drawing_is_the_next_boxs_class_and_re_classing_is_exp
     assert saved.boxes[0]["x"] == pytest.approx(10, abs=1.5)
 
 
+def test_a_box_is_drawn_inside_another_and_only_its_edge_or_selection_moves_it(
+        served, page):
+    """A defect's box lies inside its insulator's: a drag that starts inside a box that is
+    not selected draws a new box and leaves the outer one where it was."""
+    uid = served.uids["plain"][2]
+    _open(page, served, FRAMES, uid)
+    _draw(page, 20, 20, 200, 140)                  # the insulator
+    page.keyboard.press("2")
+    _draw(page, 80, 60, 40, 30)                    # the broken disc, inside it
+    assert page.locator("#boxes g.box text").all_text_contents() == ["1 insulator", "2 broken"]
+    _drag(page, _to_screen(page, 20, 90), _to_screen(page, 30, 95))  # the outer box's edge
+    page.mouse.click(*_to_screen(page, 170, 130))  # a click inside selects the outer box
+    assert "Box 1 selected" in page.locator("#mode").inner_text()
+    _drag(page, _to_screen(page, 170, 130), _to_screen(page, 175, 130))  # selected: moves
+    page.mouse.click(*_to_screen(page, 250, 170))  # outside any box: deselects
+    _drag(page, _to_screen(page, 280, 10), _to_screen(page, 280.5, 10.5))  # too small
+    assert "Too small" in page.locator("#status").inner_text()
+    page.keyboard.press("Enter")
+    _leave(page)
+    saved = _label_of(served, uid)
+    assert [b["label"] for b in saved.boxes] == ["insulator", "broken"]
+    outer, inner = ({k: b[k] for k in "xywh"} for b in saved.boxes)
+    assert outer == pytest.approx({"x": 35, "y": 25, "w": 200, "h": 140}, abs=1.5)
+    assert inner == pytest.approx({"x": 80, "y": 60, "w": 40, "h": 30}, abs=1.5)
+
+
+def test_an_unsaved_answer_survives_a_reload_and_an_ended_session(served, page):
+    """Boxes drawn but not saved come back after a reload; a save refused because the
+    session ended says so, keeps them, and they are saved after logging in again."""
+    uid = served.uids["plain"][3]
+    _open(page, served, FRAMES, uid)
+    _draw(page, 30, 40, 50, 40)
+    page.reload()
+    page.wait_for_selector("#image")
+    assert page.locator("#boxes g.box").count() == 1
+    assert "unsaved answer on this item is back" in page.locator("#status").inner_text()
+    page.context.clear_cookies()                   # the session ends
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#status a")
+    assert "session has ended" in page.locator("#status").inner_text()
+    assert _label_of(served, uid) is None
+    page.click("#status a")                        # log in again
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", served.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/items/{uid}")
+    page.wait_for_selector("#image")
+    assert page.locator("#boxes g.box").count() == 1
+    page.keyboard.press("Enter")
+    _leave(page)
+    (box,) = _label_of(served, uid).boxes
+    assert {k: box[k] for k in "xywh"} == pytest.approx(
+        {"x": 30, "y": 40, "w": 50, "h": 40}, abs=1.5)
+
+
 def test_enter_without_boxes_asks_and_nothing_to_report_is_its_own_key(served, page):
     uid = served.uids["plain"][1]
     _open(page, served, FRAMES, uid)
@@ -278,7 +333,8 @@ def test_suggestions_are_dashed_until_accepted_and_the_label_counts_what_was_don
     page.keyboard.press("Delete")
     first = page.locator("#boxes g.suggestion rect").first.bounding_box()
     centre = (first["x"] + first["width"] / 2, first["y"] + first["height"] / 2)
-    _drag(page, centre, (centre[0] + 12, centre[1] + 6))  # correct one by dragging it
+    page.mouse.click(*centre)  # correct one: select it, drag it
+    _drag(page, centre, (centre[0] + 12, centre[1] + 6))
     page.keyboard.press("a")  # accept the rest
     assert page.locator("#boxes g.box.suggestion").count() == 0
     page.keyboard.press("Escape")

@@ -2,11 +2,13 @@
 // The chosen class is the class of the NEXT box drawn. Re-classing an existing box is its
 // own act: click the box to select it, then press a class key (or pick from its menu).
 // The model's suggestions are dashed until accepted (A: all), corrected (dragged or
-// resized, or re-classed) or deleted (Del; X rejects all of them).
+// resized, or re-classed) or deleted (Del; X rejects all of them). A drag moves a box when
+// it starts on the selected box or on a box's edge; inside any other box it draws a new one.
 (function () {
   "use strict";
   const NS = "http://www.w3.org/2000/svg";
   const MIN = 3;
+  const EDGE = 5;  // screen px: a press this near a box's edge grabs the box
 
   function el(name, attrs, parent) {
     const node = document.createElementNS(NS, name);
@@ -47,6 +49,19 @@
     boxes() { return this.items.map((b) => ({ x: b.x, y: b.y, w: b.w, h: b.h, label: b.label })); }
 
     pending() { return this.proposals.length; }
+
+    // the boxes and open suggestions as they stand, to keep as a draft, and whether any
+    // edit was made on this page
+    state() { return { items: this.items, proposals: this.proposals }; }
+
+    edited() { return this.past.length > 0; }
+
+    restore(state) {
+      this.items = state.items;
+      this.proposals = state.proposals;
+      this.sel = null;
+      this.render();
+    }
 
     setScale(s) { this.scale = s; this.render(); }
 
@@ -168,6 +183,14 @@
       this.render();
     }
 
+    // whether a press at p on box i moves it: the box is selected, or p is on its edge
+    grabs(kind, i, p) {
+      if (this.sel && this.sel.kind === kind && this.sel.i === i) return true;
+      const b = this.list_(kind)[i], edge = EDGE / this.scale;
+      return Math.min(Math.abs(p.x - b.x), Math.abs(p.x - b.x - b.w),
+                      Math.abs(p.y - b.y), Math.abs(p.y - b.y - b.h)) <= edge;
+    }
+
     down(e) {
       if (this.page.readonly || e.button !== 0) return;
       const p = this.point(e);
@@ -182,14 +205,17 @@
         this.drag = { mode: "resize", kind: kind, i: i, fx: h.includes("w") ? b.x + b.w : b.x,
                       fy: h.includes("n") ? b.y + b.h : b.y, moved: false };
         this.sel = { kind: kind, i: i };
-      } else if (t.dataset.index !== undefined) {
+      } else if (t.dataset.index !== undefined && this.grabs(kind, Number(t.dataset.index), p)) {
         const i = Number(t.dataset.index);
         const b = this.list_(kind)[i];
         this.drag = { mode: "move", kind: kind, i: i, dx: p.x - b.x, dy: p.y - b.y, moved: false };
         this.sel = { kind: kind, i: i };
       } else {
+        // a drag inside a box that is not selected draws a new box (a defect inside its
+        // insulator); a click there, with no drag, selects that box
+        const under = t.dataset.index !== undefined ? { kind: kind, i: Number(t.dataset.index) } : null;
         this.items.push({ x: p.x, y: p.y, w: 0, h: 0, label: this.current });
-        this.drag = { mode: "draw", kind: "box", i: this.items.length - 1, fx: p.x, fy: p.y };
+        this.drag = { mode: "draw", kind: "box", i: this.items.length - 1, fx: p.x, fy: p.y, under: under };
         this.sel = null;
       }
       this.render();
@@ -226,6 +252,8 @@
         if (b.w < MIN || b.h < MIN) {
           this.items.splice(d.i, 1);
           this.past.pop();
+          if (d.under) this.sel = d.under;
+          else if (b.w > 0 || b.h > 0) this.say("Too small for a box (under " + MIN + " px of the image): drag further, or zoom in (+).", "");
         } else {
           this.say("Box " + (d.i + 1) + " drawn: " + b.label + ".", "");
         }

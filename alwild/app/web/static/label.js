@@ -1,5 +1,8 @@
 // The labelling page: label buttons, keyboard shortcuts, idempotent submit, lease renewal,
 // undo (of a box edit, then of the last label or skip), zoom and the model's suggestions.
+// An answer not yet saved is kept as a draft in the tab (sessionStorage) when the page goes
+// away or a save fails, and comes back when the item is opened again (after a reload, or
+// logging in again once the session ended).
 (function () {
   "use strict";
   const page = JSON.parse(document.getElementById("page-data").textContent);
@@ -9,8 +12,12 @@
   const history = new window.LabelHistory(page.slug, csrf);
   const suggested = (page.suggestions || []).find((s) => !s.box);
   let chosen = page.my_label ? page.my_label.value : (suggested ? suggested.label : null);
+  const firstChoice = chosen;
   let requestId = null;
   let busy = false;
+  let saved = false;
+  const draftKey = "alwild-draft-" + page.uid;
+  const baseVersion = page.my_label ? page.my_label.version : null;
   const boxes = window.BoxTool && document.getElementById("boxes")
     ? new window.BoxTool(document.getElementById("boxes"), page, say) : null;
   const viewer = document.getElementById("viewer");
@@ -46,6 +53,21 @@
       b.classList.toggle("selected", b.dataset.value === value);
       b.setAttribute("aria-pressed", b.dataset.value === value ? "true" : "false");
     });
+  }
+
+  function saveDraft() {
+    if (saved || page.readonly) return;
+    if (boxes ? !boxes.edited() : chosen === firstChoice) return;
+    sessionStorage.setItem(draftKey, JSON.stringify(
+      { version: baseVersion, value: chosen, boxes: boxes ? boxes.state() : null }));
+  }
+
+  function restoreDraft() {
+    const draft = JSON.parse(sessionStorage.getItem(draftKey) || "null");
+    if (!draft || page.readonly) return;
+    if (draft.version !== baseVersion) { sessionStorage.removeItem(draftKey); return; }
+    if (boxes && draft.boxes) boxes.restore(draft.boxes); else if (draft.value) chosen = draft.value;
+    say("Your unsaved answer on this item is back: check it, then press Enter to save it.", "");
   }
 
   function goNext() {
@@ -98,6 +120,8 @@
       }
       const data = await resp.json().catch(() => ({}));
       if (resp.ok) {
+        saved = true;
+        sessionStorage.removeItem(draftKey);
         say((nothing === true ? "Saved: nothing to report ✓" : "Saved ✓") + " (version " + data.version + ")", "ok");
         history.remember(page.uid, "label");
         setTimeout(goNext, 250);
@@ -106,9 +130,17 @@
       busy = false;
       requestId = null;
       if (resp.status === 409 && data.current) {
-        say(data.detail + " (current: " + (data.current.value || data.current.boxes.length + " boxes") + ")", "error");
+        say("Not saved: " + data.detail + " (current: " + (data.current.value || data.current.boxes.length + " boxes") +
+          "). Press Enter again to replace it with what this page shows.", "error");
         page.my_label = data.current;
+      } else if (resp.status === 401) {
+        saveDraft();
+        say("Not saved: your session has ended. Your answer is kept: ", "error");
+        const again = Object.assign(document.createElement("a"), { textContent: "log in again",
+          href: "/login?next=" + encodeURIComponent(window.location.pathname) });
+        statusEl.append(again, " and this item reopens with it.");
       } else {
+        saveDraft();
         say(data.detail || ("Not saved (HTTP " + resp.status + ")"), "error");
       }
       return;
@@ -171,9 +203,11 @@
     }
   });
 
+  window.addEventListener("pagehide", saveDraft);
   const said = history.takeMessage();
   if (said && !statusEl.textContent.trim()) say(said, "");
 
+  restoreDraft();
   if (chosen) choose(chosen);
   if (!page.readonly && !page.my_label) {
     const every = Math.max(5, page.lease_seconds / 3) * 1000;
