@@ -24,6 +24,9 @@ __all__ = ["build_demo", "DATA"]
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SETTINGS = {"batch_size": 10, "retrain_every": 10, "budget": 300}
+#: the frames project retrains after every 5 labelled frames: of its 10 open frames, the
+#: last 5 then carry the suggestions of a detector that has learnt from the first 5
+FRAME_SETTINGS = {**SETTINGS, "retrain_every": 5}
 CROP_HOLDOUT = 0.35
 CROP_SEEDS = 8
 
@@ -60,7 +63,8 @@ def _crops(ws: Workspace, db, owner) -> None:
 def _frames(ws: Workspace, db, owner) -> None:
     root = DATA / "insulators" / "frames"
     classes = (root / "classes.txt").read_text().split()
-    project = create_project(db, "Insulator frames", "detect", classes, "entropy", **SETTINGS)
+    project = create_project(db, "Insulator frames", "detect", classes, "entropy",
+                             **FRAME_SETTINGS)
     boxes: dict[str, list[dict]] = defaultdict(list)
     for r in csv.DictReader(open(root / "frames_boxes.csv", newline="")):
         x0, y0, x1, y1 = (float(r[k]) for k in ("x_min", "y_min", "x_max", "y_max"))

@@ -4,13 +4,19 @@ majority-class baseline, on the shipped demo workspace."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+from collections import defaultdict
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from alwild.app.services.demo import build_demo
+from alwild.app.services.demo import DATA, build_demo
+from alwild.app.services.labels import Submission, submit_label
+from alwild.app.services.leases import claim_next
 from alwild.app.services.project_models import (
     box_suggestions,
     detector_from_bytes,
@@ -23,7 +29,15 @@ from alwild.app.services.suggestions import suggestions_for
 from alwild.app.services.summaries import progress
 from alwild.app.services.training import train_project
 from alwild.app.store.model_files import load_model
-from alwild.app.store.orm import Item, Label, ModelVersion, Project, RoundItem
+from alwild.app.store.orm import (
+    Item,
+    Label,
+    ModelVersion,
+    Project,
+    RoundItem,
+    SuggestionRow,
+    User,
+)
 from alwild.models.backbone import EfficientNetLite0
 from alwild.models.coco_eval import coco_ap
 from alwild.scores import bald
@@ -196,3 +210,37 @@ def test_the_demos_detection_project_suggests_boxes_after_its_first_retrain(demo
     assert set(quality["ap50"]) == present
     for c in present:
         assert quality["ap50"][c] == pytest.approx(table.loc[c, "ap50"])
+
+
+def test_an_inspector_sees_a_retrained_detectors_suggestions_within_the_demos_open_frames(
+        demo):
+    """Labelling the first frames of the demo's queue (with their true boxes) makes a
+    retrain due while frames are still open, and after it those frames carry the new
+    version's suggestions. (Runs last: it adds labels to the module's demo workspace.)"""
+    root = DATA / "insulators" / "frames"
+    truth = defaultdict(list)
+    for r in csv.DictReader(open(root / "frames_boxes.csv", newline="")):
+        x0, y0, x1, y1 = (float(r[k]) for k in ("x_min", "y_min", "x_max", "y_max"))
+        truth[r["file"]].append({"x": x0, "y": y0, "w": x1 - x0, "h": y1 - y0,
+                                 "label": r["class"]})
+    name_of = {hashlib.sha256(p.read_bytes()).hexdigest(): p.relative_to(root).as_posix()
+               for p in (root / "images").glob("*.jpg")}
+    with demo.session() as db, db.begin():
+        project = db.scalar(select(Project).where(Project.slug == "insulator-frames"))
+        inspector = User(username="inspector", password_hash="!", role="annotator")
+        db.add(inspector)
+        db.flush()
+        for k in range(project.retrain_every):  # as the queue hands them out
+            item = claim_next(db, project, inspector)
+            submit_label(db, project, item, inspector, Submission(
+                f"inspector-{k}", boxes=truth[name_of[item.content_hash]]))
+        due = project.changes_since_train >= project.retrain_every
+        labelled = set(db.scalars(select(Label.item_id)))
+        rest = [i for i in db.scalars(select(Item).join(RoundItem).where(
+            Item.project_id == project.id, Item.split == "pool")) if i.id not in labelled]
+    assert due and rest
+    train_project(demo, project.id)
+    with demo.session() as db:
+        versions = {v for i in rest for v in db.scalars(
+            select(SuggestionRow.model_version).where(SuggestionRow.item_id == i.id))}
+    assert versions == {2}
