@@ -20,9 +20,11 @@ from alwild.app.store.orm import Item, Label, LabelAssist, Project, QueryRound, 
 from alwild.errors import UserValueError
 
 __all__ = ["Submission", "Conflict", "submit_label", "check_boxes", "label_summary",
-           "disagreements", "frame_target", "current_round", "MAX_BOXES"]
+           "disagreements", "frame_target", "current_round", "MAX_BOXES", "MIN_SIDE"]
 
 MAX_BOXES = 500
+#: the smallest box side a label may have, in image pixels (a smaller one is a slip)
+MIN_SIDE = 1.0
 
 
 @dataclass
@@ -45,7 +47,8 @@ class Conflict(Exception):
 
 
 def check_boxes(boxes: list, labels: list[str], width: int, height: int) -> list[dict]:
-    """Boxes ``{x, y, w, h, label}`` in image pixels, each inside the image.
+    """Boxes ``{x, y, w, h, label}`` in image pixels, each inside the image and at least
+    ``MIN_SIDE`` pixels on each side.
 
     >>> check_boxes([{"x": 1, "y": 2, "w": 3, "h": 4, "label": "a"}], ["a"], 10, 10)
     [{'x': 1.0, 'y': 2.0, 'w': 3.0, 'h': 4.0, 'label': 'a'}]
@@ -58,8 +61,9 @@ def check_boxes(boxes: list, labels: list[str], width: int, height: int) -> list
             raise UserValueError(f"box {i} must be an object with x, y, w, h, label")
         x, y = finite(box.get("x"), f"box {i} x"), finite(box.get("y"), f"box {i} y")
         w, h = finite(box.get("w"), f"box {i} w"), finite(box.get("h"), f"box {i} h")
-        if w <= 0 or h <= 0:
-            raise UserValueError(f"box {i} has width {w} and height {h}: both must be positive")
+        if not (w >= MIN_SIDE and h >= MIN_SIDE):
+            raise UserValueError(f"box {i} is {w:g} x {h:g} px: a box must be at least "
+                                 f"{MIN_SIDE:g} px wide and high (draw it around the object)")
         if x < 0 or y < 0 or x + w > width + 0.5 or y + h > height + 0.5:
             raise UserValueError(f"box {i} ({x:g},{y:g},{w:g}x{h:g}) is outside the "
                              f"{width}x{height} image")

@@ -4,12 +4,21 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from alwild.app.services import leases
-from alwild.app.services.labels import Conflict, Submission, submit_label
+from alwild.app.services.labels import (
+    MIN_SIDE,
+    Conflict,
+    Submission,
+    check_boxes,
+    submit_label,
+)
 from alwild.app.services.training import train_project
 from alwild.app.store.orm import Item, Label, Project
+from alwild.errors import UserValueError
 from tests.app.conftest import make_setup, user_named
 
 
@@ -39,3 +48,14 @@ def test_submit_is_idempotent_and_a_stale_edit_gets_the_current_version(ws, tmp_
         db.rollback()
         assert "already labelled this item (version 2" in str(err.value)
         assert "None" not in str(err.value)
+
+
+@given(side=st.floats(0.0, 40.0), other=st.floats(1.0, 40.0), wide=st.booleans())
+def test_a_box_under_one_pixel_a_side_is_refused_and_says_its_size(side, other, wide):
+    w, h = (side, other) if wide else (other, side)
+    box = {"x": 2.0, "y": 3.0, "w": w, "h": h, "label": "a"}
+    if side >= MIN_SIDE:
+        assert check_boxes([box], ["a"], 50, 50) == [box]
+    else:
+        with pytest.raises(UserValueError, match=r"at least 1 px wide and high"):
+            check_boxes([box], ["a"], 50, 50)
