@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 __all__ = ["t_interval", "mean_ci", "labels_to_reach", "median_labels", "aulc", "savings",
-           "summary_table"]
+           "filled_labels", "summary_table"]
 
 
 def t_interval(values) -> tuple[float, float, float]:
@@ -81,6 +81,22 @@ def aulc(curves: pd.DataFrame, metric: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def filled_labels(reach: pd.DataFrame, curves: pd.DataFrame) -> pd.Series:
+    """Labels to the target per (strategy, seed), a seed that never got there counted as
+    needing one label more than its last label count (so what is computed from it is a
+    bound).
+
+    >>> curves = pd.DataFrame({"strategy": ["a", "a", "b", "b"], "seed": 0,
+    ...                        "labels": [10, 20, 10, 20]})
+    >>> reach = pd.DataFrame({"strategy": ["a", "b"], "seed": 0, "labels": [20.0, None]})
+    >>> filled_labels(reach, curves).tolist()
+    [20.0, 21.0]
+    """
+    last = curves.groupby(["strategy", "seed"], sort=False)["labels"].max() + 1
+    filled = reach.set_index(["strategy", "seed"])["labels"]
+    return filled.fillna(last.reindex(filled.index))
+
+
 def savings(reach: pd.DataFrame, curves: pd.DataFrame, baseline: str = "random") -> pd.DataFrame:
     """Labels saved per strategy versus ``baseline``, paired over seeds, with a 95% CI.
 
@@ -88,9 +104,7 @@ def savings(reach: pd.DataFrame, curves: pd.DataFrame, baseline: str = "random")
     more than its last label count, so savings involving it are a bound; ``reached`` gives
     the share of seeds that really got there.
     """
-    last = curves.groupby(["strategy", "seed"], sort=False)["labels"].max() + 1
-    filled = reach.set_index(["strategy", "seed"])["labels"]
-    filled = filled.fillna(last.reindex(filled.index))
+    filled = filled_labels(reach, curves)
     if baseline not in filled.index.get_level_values(0):
         return pd.DataFrame(columns=["strategy", "saved", "low", "high", "reached"])
     base = filled.xs(baseline)
