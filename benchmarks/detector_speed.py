@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=None, help="BoxDetector width")
     parser.add_argument("--members", type=int, default=None, help="BoxDetector members")
     parser.add_argument("--average", default=None, help="BoxDetector average")
+    parser.add_argument("--image-size", type=int, default=None, help="BoxDetector image_size")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     frames = load_frames(args.data)
@@ -58,7 +59,8 @@ def main() -> None:
     order = np.random.default_rng(0).permutation(len(frames.files))
     first, more = order[:100], order[100:115]
     settings = {k: v for k, v in (("width", args.width), ("members", args.members),
-                                  ("average", args.average)) if v is not None}
+                                  ("average", args.average),
+                                  ("image_size", args.image_size)) if v is not None}
 
     def data(idx):
         return ([frames.files[i] for i in idx], [truth[i][0] for i in idx],
