@@ -61,7 +61,10 @@ def check_boxes(boxes: list, labels: list[str], width: int, height: int) -> list
             raise UserValueError(f"box {i} must be an object with x, y, w, h, label")
         x, y = finite(box.get("x"), f"box {i} x"), finite(box.get("y"), f"box {i} y")
         w, h = finite(box.get("w"), f"box {i} w"), finite(box.get("h"), f"box {i} h")
-        if not (w >= MIN_SIDE and h >= MIN_SIDE):
+        if w <= 0 or h <= 0:
+            raise UserValueError(f"box {i} has width {w:g} and height {h:g}: both must be "
+                                 "positive (x, y is its top-left corner)")
+        if w < MIN_SIDE or h < MIN_SIDE:
             raise UserValueError(f"box {i} is {w:g} x {h:g} px: a box must be at least "
                                  f"{MIN_SIDE:g} px wide and high (draw it around the object)")
         if x < 0 or y < 0 or x + w > width + 0.5 or y + h > height + 0.5:

@@ -57,5 +57,6 @@ def test_a_box_under_one_pixel_a_side_is_refused_and_says_its_size(side, other, 
     if side >= MIN_SIDE:
         assert check_boxes([box], ["a"], 50, 50) == [box]
     else:
-        with pytest.raises(UserValueError, match=r"at least 1 px wide and high"):
+        said = "both must be positive" if side == 0 else "at least 1 px wide and high"
+        with pytest.raises(UserValueError, match=said):
             check_boxes([box], ["a"], 50, 50)
