@@ -244,12 +244,12 @@ class AutoStrategy(Strategy):
 
     def select(self, model, X_pool, n_instances, rng):
         st = self.state
-        if st.arms is not None and st.arms != tuple(self.arms):
+        if st.arms is not None and st.arms != self.arms:
             raise UserValueError(
                 f"this auto bandit has run {len(st.history)} rounds with the arms "
-                f"{st.arms} and cannot change them to {tuple(self.arms)} midway (its "
+                f"{st.arms} and cannot change them to {self.arms} midway (its "
                 "rewards are per arm): give a new learner get_strategy('auto', arms=...)")
-        st.arms = tuple(self.arms)
+        st.arms = self.arms
         self._learn(model)
         round_ = len(st.history)
         y = getattr(model, "y_training", None)

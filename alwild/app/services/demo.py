@@ -20,7 +20,7 @@ from alwild.app.services.training import train_project
 from alwild.app.store.orm import Project
 from alwild.app.store.workspace import Workspace, open_workspace
 
-__all__ = ["build_demo", "DATA"]
+__all__ = ["build_demo", "frame_boxes", "DATA"]
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SETTINGS = {"batch_size": 10, "retrain_every": 10, "budget": 300}
@@ -60,16 +60,27 @@ def _crops(ws: Workspace, db, owner) -> None:
             add_imported_label(db, project, item, owner, r["label"])
 
 
-def _frames(ws: Workspace, db, owner) -> None:
-    root = DATA / "insulators" / "frames"
-    classes = (root / "classes.txt").read_text().split()
-    project = create_project(db, "Insulator frames", "detect", classes, "entropy",
-                             **FRAME_SETTINGS)
+def frame_boxes(root: Path) -> dict[str, list[dict]]:
+    """The true boxes of the shipped frames under ``root``, per file: ``{x, y, w, h,
+    label}`` in image pixels, as a label stores them.
+
+    >>> frame_boxes(DATA / "insulators" / "frames")["images/idd_130047.jpg"][0]["label"]
+    'insulator'
+    """
     boxes: dict[str, list[dict]] = defaultdict(list)
     for r in csv.DictReader(open(root / "frames_boxes.csv", newline="")):
         x0, y0, x1, y1 = (float(r[k]) for k in ("x_min", "y_min", "x_max", "y_max"))
         boxes[r["file"]].append({"x": x0, "y": y0, "w": x1 - x0, "h": y1 - y0,
                                  "label": r["class"]})
+    return boxes
+
+
+def _frames(ws: Workspace, db, owner) -> None:
+    root = DATA / "insulators" / "frames"
+    classes = (root / "classes.txt").read_text().split()
+    project = create_project(db, "Insulator frames", "detect", classes, "entropy",
+                             **FRAME_SETTINGS)
+    boxes = frame_boxes(root)
     files = sorted(p.relative_to(root).as_posix() for p in (root / "images").glob("*.jpg"))
     for k, name in enumerate(files):
         item = store_image(ws, db, project, (root / name).read_bytes(), name, 0.2)

@@ -4,9 +4,7 @@ majority-class baseline, on the shipped demo workspace."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-from collections import defaultdict
 
 import numpy as np
 import pytest
@@ -14,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from alwild.app.services.demo import DATA, build_demo
+from alwild.app.services.demo import DATA, build_demo, frame_boxes
 from alwild.app.services.labels import Submission, submit_label
 from alwild.app.services.leases import claim_next
 from alwild.app.services.project_models import (
@@ -218,11 +216,7 @@ def test_an_inspector_sees_a_retrained_detectors_suggestions_within_the_demos_op
     retrain due while frames are still open, and after it those frames carry the new
     version's suggestions. (Runs last: it adds labels to the module's demo workspace.)"""
     root = DATA / "insulators" / "frames"
-    truth = defaultdict(list)
-    for r in csv.DictReader(open(root / "frames_boxes.csv", newline="")):
-        x0, y0, x1, y1 = (float(r[k]) for k in ("x_min", "y_min", "x_max", "y_max"))
-        truth[r["file"]].append({"x": x0, "y": y0, "w": x1 - x0, "h": y1 - y0,
-                                 "label": r["class"]})
+    truth = frame_boxes(root)
     name_of = {hashlib.sha256(p.read_bytes()).hexdigest(): p.relative_to(root).as_posix()
                for p in (root / "images").glob("*.jpg")}
     with demo.session() as db, db.begin():
