@@ -58,7 +58,9 @@ def test_a_killed_watcher_restarted_takes_each_object_in_once(tmp_path, bucket):
     again = subprocess.run(_watch(ws_dir, bucket, "--once"), capture_output=True, text=True,
                            env=_env(), timeout=300)
     assert again.returncode == 0, again.stderr
-    assert again.stdout.count("1 item(s) added") + before >= 30
+    # the kill may land after an object's commit and before its line: then its line is lost,
+    # never the object (the records below count each object once)
+    assert 29 <= again.stdout.count("1 item(s) added") + before <= 30
     assert "zz-broken.png: refused" in again.stdout and "round" in again.stdout
     quiet = subprocess.run(_watch(ws_dir, bucket, "--once"), capture_output=True, text=True,
                            env=_env(), timeout=300)

@@ -145,11 +145,13 @@ def _prepare(root) -> dict:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """The prepared demo served by ``alwild serve``; ``served.uids`` names its items."""
+    """The prepared demo served by ``alwild serve`` without a training worker, so that the
+    prepared suggestions stay as they are (the frames project retrains every 5 labels, and
+    these tests label more); ``served.uids`` names its items."""
     require_chromium()
     root = tmp_path_factory.mktemp("labelling") / "demo"
     uids = _prepare(root)
-    server = Server(root).start()
+    server = Server(root, options=("--no-worker",)).start()
     server.uids = uids
     try:
         yield server
