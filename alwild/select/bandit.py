@@ -7,7 +7,8 @@ labelled row carries an importance weight ``1 / (n_available · q)``, and the we
 of any per-row quantity over the queried rows is an unbiased estimate of its mean over the
 pool: that is how the reward (an accuracy gain) is estimated without extra labels.
 
-- :func:`arm_probabilities`: the mixture of an exponential-weights bandit (EXP3) with a floor;
+- :func:`arm_probabilities`: the mixture of an exponential-weights bandit, each arm at or
+  above a floor;
 - :func:`exploration_floor`: the floor, wide while evidence is thin, narrowing with rounds;
 - :func:`unseen_class_mass`: Good–Turing's chance that the next row shows a class never
   labelled (how much a cold start should still spend on coverage);
@@ -37,10 +38,15 @@ __all__ = ["arm_probabilities", "exploration_floor", "unseen_class_mass", "Propo
 
 
 def arm_probabilities(log_weights: np.ndarray, floor: float) -> np.ndarray:
-    """``(1 - K·floor) · softmax(log_weights) + floor``: every arm keeps ``floor``.
+    """``softmax(log_weights)`` with every arm raised to ``floor`` where it is below, the
+    mass this takes shared out of the other arms in proportion to their weights: where the
+    weights already give each arm the floor, the mixture is theirs (a prior of 5% on an arm
+    is 5% of the batch, not 5% on top of the floor).
 
     >>> arm_probabilities(np.array([0.0, 50.0]), floor=0.05).round(3).tolist()
     [0.05, 0.95]
+    >>> arm_probabilities(np.log([0.8, 0.15, 0.05]), floor=0.1).round(3).tolist()
+    [0.758, 0.142, 0.1]
     """
     w = np.asarray(log_weights, dtype=float)
     k = w.size
@@ -49,8 +55,14 @@ def arm_probabilities(log_weights: np.ndarray, floor: float) -> np.ndarray:
     if not 0.0 <= floor <= 1.0 / k:
         raise UserValueError(f"floor must be in [0, 1/{k}], got {floor}")
     soft = np.exp(w - w.max())
-    soft /= soft.sum()
-    return (1.0 - k * floor) * soft + floor
+    raised = np.zeros(k, dtype=bool)
+    while True:  # each pass raises at least one more arm, so at most k passes
+        free = soft * ~raised
+        p = np.where(raised, floor, free * (1.0 - floor * raised.sum()) / free.sum())
+        below = ~raised & (p < floor)
+        if not below.any():
+            return p
+        raised |= below
 
 
 def exploration_floor(n_arms: int, n_rounds: int, minimum: float = 0.05,

@@ -14,8 +14,8 @@ How it decides (Active Learning by Learning, Hsu & Lin 2015, with an informed pr
   measured and lost most of margin's gain (``benchmarks/RESULTS.md``).
 * **A floor of exploration while evidence is thin.** Each arm keeps at least
   ``start_floor / sqrt(1 + rounds / K)`` of the mixture (``rounds``: those whose reward is
-  known), never below ``min_floor``, so random's share starts near 14% and settles near
-  9.5%, never under 5%.
+  known), never below ``min_floor``; an arm under it is raised to it, one above keeps its
+  weight, so random's share starts at 10% and settles at its prior's 5% before evidence.
 * **Coverage while the labels may miss a class.** Uncertainty cannot ask for a class its
   model has never seen. The Good–Turing estimate of the chance that one more row shows a
   class no label has, ``(classes labelled once + 1) / (labels + 1)``, is moved from the

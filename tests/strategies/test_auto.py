@@ -59,20 +59,21 @@ def test_random_never_falls_below_the_floor(seed, flip, batch):
     floors = []
     pool = np.arange(10, len(y))
     for _ in range(14):
-        floors.append(strategy.floor())
         pool = _run(learner, X, y, pool, 1, batch)
+        floors.append(strategy.floor())  # the floor that batch was drawn with
     shares = [h["probabilities"]["random"] for h in strategy.history]
     assert all(share >= floor - 1e-4 for share, floor in zip(shares, floors, strict=True))
     assert min(floors) >= strategy.min_floor
 
 
 def test_the_prior_leads_and_coverage_takes_the_unseen_class_share():
-    """Before any reward the mixture is the prior under the floor; the Good-Turing
-    unseen-class share of the labels moves from margin to coverage, never from random."""
+    """Before any reward the mixture is the prior raised to the floor (random's 5% to the
+    first floor, 10%); the Good-Turing unseen-class share of the labels moves from margin to
+    coverage, never from random."""
     strategy = get_strategy("auto")
     floor = strategy.floor()
-    prior = np.array([0.95, 0.05])
-    bandit_share = (1 - 2 * floor) * prior + floor
+    assert floor == 0.1
+    bandit_share = np.array([1 - floor, floor])
     labels = np.array([0, 0, 1, 1, 2])  # one singleton: (1 + 1) / (5 + 1)
     np.testing.assert_allclose(strategy.probabilities(labels),
                                [bandit_share[0] * 2 / 3, bandit_share[1],
@@ -258,8 +259,10 @@ def test_bad_arguments_say_what_to_pass(params, says):
 
 
 def test_good_arguments_are_still_taken():
-    strategy = get_strategy("auto", prior=[0.9, 0.1], start_floor=0.2, window=np.int64(3))
-    assert strategy.bandit_probabilities().round(2).tolist() == [0.74, 0.26]
+    strategy = get_strategy("auto", prior=[0.7, 0.3], start_floor=0.2, window=np.int64(3))
+    assert strategy.bandit_probabilities().round(2).tolist() == [0.7, 0.3]  # both above it
+    raised = get_strategy("auto", prior=[0.9, 0.1], start_floor=0.2)
+    assert raised.bandit_probabilities().round(2).tolist() == [0.8, 0.2]  # 0.1 to the floor
 
 
 def test_the_default_arms_as_a_list_keep_the_informed_prior():
@@ -273,8 +276,8 @@ def test_the_default_arms_as_a_list_keep_the_informed_prior():
 
 def test_the_floor_counts_rounds_whose_reward_is_known():
     """What loop.md says: a round's reward is known two rounds later, so the floor (and
-    random's share before evidence, 14%) first shrinks at the third batch and reaches
-    ``min_floor`` (random 9.5% before evidence) at the eighth."""
+    random's share before evidence, 10%) first shrinks at the third batch and reaches
+    ``min_floor`` (random 5%, its prior, before evidence) at the eighth."""
     X, y = _data(4)
     learner = ActiveLearner(LogisticRegression(), "auto", X[:12], y[:12], random_state=0)
     strategy = learner.query_strategy
@@ -289,7 +292,7 @@ def test_the_floor_counts_rounds_whose_reward_is_known():
     assert floors[6] > strategy.min_floor == floors[7] == floors[8]
     first = get_strategy("auto").bandit_probabilities()
     eighth = arm_probabilities(get_strategy("auto").log_prior(), strategy.min_floor)
-    assert (first[1], eighth[1]) == (pytest.approx(0.14), pytest.approx(0.095))
+    assert (first[1], eighth[1]) == (pytest.approx(0.1), pytest.approx(0.05))
 
 
 def test_changing_the_arms_midway_says_to_start_a_new_bandit():

@@ -21,6 +21,19 @@ def test_probabilities_sum_to_one_and_keep_the_floor(w, share):
     assert p.sum() == pytest.approx(1.0)
     assert np.all(p >= floor - 1e-12)
     assert int(np.argmax(p)) == int(np.argmax(w)) or np.isclose(p.max(), p[np.argmax(w)])
+    soft = np.exp(w - w.max()) / np.exp(w - w.max()).sum()
+    free = p > floor + 1e-12  # the arms above the floor keep their weights' proportions
+    if free.any():
+        assert p[free] / p[free].sum() == pytest.approx(soft[free] / soft[free].sum())
+    if np.all(soft >= floor):  # the floor takes nothing from weights that already meet it
+        assert p == pytest.approx(soft)
+
+
+@settings(max_examples=60, deadline=None)
+@given(share=st.floats(0.001, 0.999), floor=st.floats(0, 0.5))
+def test_two_arms_are_the_weights_clipped_to_the_floor(share, floor):
+    p = bandit.arm_probabilities(np.log([share, 1 - share]), floor)
+    assert p[0] == pytest.approx(min(max(share, floor), 1 - floor))
 
 
 def test_a_floor_above_one_over_k_is_refused():
