@@ -37,7 +37,9 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self.output: list[str] = []
 
-    def start(self, timeout: float = 60.0) -> Server:
+    def start(self, timeout: float = 180.0) -> Server:
+        """Start it and wait for /api/health: about 5 s on an idle machine, over 60 s seen
+        on a loaded one (a CI run beside two benchmarks)."""
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "alwild", "serve", str(self.workspace), "--port",
