@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import stat
-import time
 
 import pytest
 from fastapi.routing import APIRoute
@@ -258,9 +257,10 @@ def test_api_stale_edit_gets_409_with_the_current_version(rows):
 def test_retrain_runs_in_the_background_and_opens_a_new_round(rows):
     s, client = rows
     h = auth(s.admin_token)
-    start = time.perf_counter()
     resp = client.post(f"/api/projects/{s.slug}/retrain", headers=h)
-    assert resp.status_code == 202 and time.perf_counter() - start < 1.0
+    assert resp.status_code == 202
+    with s.ws.session() as db:  # answered before any training: no new model yet
+        assert len(db.scalars(select(ModelVersion)).all()) == 1
     assert client.get(f"/api/projects/{s.slug}/progress", headers=h).json()["train_state"] \
         == "pending"
     assert Worker(s.ws).drain() == 1
