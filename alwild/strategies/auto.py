@@ -132,6 +132,11 @@ class AutoStrategy(Strategy):
             raise UserValueError(
                 f"prior needs one positive, finite weight per arm ({len(self.arms)}), "
                 f"e.g. prior=(0.95, 0.05) for two arms, got {self.prior!r}")
+        for name in ("min_floor", "start_floor"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise UserTypeError(f"{name} must be a number, e.g. {name}="
+                                    f"{getattr(type(self), name)}, got {value!r}")
         if not 0.0 <= self.min_floor <= 1.0 / len(self.arms):
             raise UserValueError(
                 f"min_floor must be in [0, 1/{len(self.arms)}], got {self.min_floor}")

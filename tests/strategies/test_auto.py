@@ -240,6 +240,9 @@ def test_a_tied_batch_is_named_after_the_arm_listed_first(arms):
     ({"start_floor": -1.0}, "start_floor must be at least min_floor"),
     ({"start_floor": float("nan")}, "start_floor must be at least min_floor"),
     ({"start_floor": 0.01}, "start_floor must be at least min_floor"),
+    ({"start_floor": None}, "start_floor must be a number"),
+    ({"min_floor": "0.1"}, "min_floor must be a number"),
+    ({"min_floor": True}, "min_floor must be a number"),
     ({"window": 2.5}, "whole number of models"),
     ({"window": 1}, "whole number of models"),
     ({"arms": ("margin", "albl")}, "auto cannot be one of its own arms"),
@@ -252,7 +255,8 @@ def test_a_tied_batch_is_named_after_the_arm_listed_first(arms):
 def test_bad_arguments_say_what_to_pass(params, says):
     """Each bad argument fails when the strategy is made, with what to pass instead, not
     later inside a query (a lone string was read as arms 'm', 'a', 'r'...; a NaN prior
-    or a fractional window broke the first query with an unrelated message), and an
+    or a fractional window broke the first query with an unrelated message; a floor given
+    as a string or None raised a bare TypeError from a comparison), and an
     alias is the strategy it stands for (``albl`` is auto, ``passive`` is random)."""
     with pytest.raises(UserError, match=says):
         get_strategy("auto", **params)
