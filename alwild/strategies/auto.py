@@ -172,10 +172,17 @@ class AutoStrategy(Strategy):
             get_strategy(arm).check(model)
 
     def log_prior(self) -> np.ndarray:
+        """The bandit arms' starting log-weights: ``prior``'s; else margin 95% and random
+        5% when the arms are those two (by any alias, in any order); else equal.
+
+        >>> np.exp(get_strategy("auto", arms=("passive", "margin_sampling")).log_prior())
+        array([0.05, 0.95])
+        """
         if self.prior is not None:
             prior = np.asarray(self.prior, dtype=float)
-        elif self.arms == DEFAULT_ARMS:
-            prior = np.asarray(DEFAULT_PRIOR)
+        elif sorted(map(canonical_name, self.arms)) == sorted(DEFAULT_ARMS):
+            informed = dict(zip(DEFAULT_ARMS, DEFAULT_PRIOR, strict=True))
+            prior = np.array([informed[canonical_name(a)] for a in self.arms])
         else:
             prior = np.ones(len(self.arms))
         return np.log(prior / prior.sum())

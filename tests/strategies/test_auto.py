@@ -278,6 +278,20 @@ def test_the_default_arms_as_a_list_keep_the_informed_prior():
                                get_strategy("auto").bandit_probabilities())
 
 
+@pytest.mark.parametrize("arms", [("margin_sampling", "random"), ("margin", "passive"),
+                                  ("random", "margin"), ("passive", "margin_sampling")])
+def test_the_default_pair_by_alias_or_in_another_order_keeps_the_informed_prior(arms):
+    """An alias is the same arm and the prior is each arm's own: margin 95%, random 5%
+    however the pair is written (these got a uniform 50 / 50 prior)."""
+    weights = dict(zip(arms, np.exp(get_strategy("auto", arms=arms).log_prior()),
+                       strict=True))
+    margin = next(a for a in arms if a.startswith("margin"))
+    (random,) = set(arms) - {margin}
+    assert (weights[margin], weights[random]) == (pytest.approx(0.95), pytest.approx(0.05))
+    assert get_strategy("auto", arms=("margin", "random", "entropy")).log_prior() == \
+        pytest.approx(np.log(np.full(3, 1 / 3)))  # any other arms start equal
+
+
 def test_the_floor_counts_rounds_whose_reward_is_known():
     """What loop.md says: a round's reward is known two rounds later, so the floor (and
     random's share before evidence, 10%) first shrinks at the third batch and reaches
