@@ -210,7 +210,9 @@ class AutoStrategy(Strategy):
     def probabilities(self, labels=None, known_classes=None) -> np.ndarray:
         """The mixture over :attr:`all_arms`: the bandit's, with ``coverage`` taking the
         Good–Turing unseen-class share (of ``labels``) of the non-random arms' part; none
-        when every one of the declared ``known_classes`` has a label."""
+        when every one of the declared ``known_classes`` has a label. It is the mixture of
+        the rewards known so far: the next :meth:`select` first adds the one the last
+        batch's labels let it measure (``history`` has the mixture each batch used)."""
         p = self.bandit_probabilities()
         if not self.coverage:
             return p

@@ -47,6 +47,23 @@ def test_history_probabilities_floor_and_rewards():
     assert len(strategy.state.models) == strategy.window  # older models are let go
 
 
+
+def test_probabilities_are_the_next_mixture_until_a_reward_comes_in():
+    """What loop.md says: ``probabilities(labels)`` is the mixture from the rewards known
+    so far, so it is the next batch's while none is measured (the first two batches) and
+    lags it once the query itself first adds the last batch's reward."""
+    X, y = _data(2)
+    learner = ActiveLearner(LogisticRegression(), "auto", X[:12], y[:12], random_state=0)
+    strategy = learner.query_strategy
+    pool, gaps = np.arange(12, len(y)), []
+    for _ in range(6):
+        before = strategy.probabilities(learner.y_training)
+        pool = _run(learner, X, y, pool, 1, 5)
+        used = np.array(list(strategy.history[-1]["probabilities"].values()))
+        gaps.append(float(np.abs(used - before).max()))
+    assert gaps[:2] == [pytest.approx(0.0, abs=1e-4)] * 2
+    assert min(gaps[2:]) > 1e-3  # the floor narrows as each query adds a reward
+
 @settings(max_examples=8, deadline=None)
 @given(seed=st.integers(0, 10_000), flip=st.sampled_from([0.0, 0.3]),
        batch=st.sampled_from([1, 6]))
