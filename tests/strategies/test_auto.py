@@ -330,6 +330,21 @@ def test_the_floor_counts_rounds_whose_reward_is_known():
     assert (first[1], eighth[1]) == (pytest.approx(0.1), pytest.approx(0.05))
 
 
+def test_each_learner_given_the_name_gets_its_own_bandit():
+    """What loop.md says: the name "auto" makes a bandit per learner (one object passed
+    to two learners would be one bandit fed by both)."""
+    X, y = _data(3)
+    first, second = (ActiveLearner(LogisticRegression(), "auto", X[:12], y[:12],
+                                   random_state=0) for _ in range(2))
+    _run(first, X, y, np.arange(12, len(y)), 3, 4)
+    assert first.query_strategy.state is not second.query_strategy.state
+    assert len(first.query_strategy.history) == 3 and second.query_strategy.history == []
+    shared = get_strategy("auto")
+    one, two = (ActiveLearner(LogisticRegression(), shared, X[:12], y[:12]) for _ in range(2))
+    one.query(X[12:], 2)
+    two.query(X[12:], 2)
+    assert len(shared.history) == 2  # both learners' rounds in one bandit
+
 def test_changing_the_arms_midway_says_to_start_a_new_bandit():
     """``learner.query(X, n, arms=...)`` makes a copy that shares the bandit's state: its
     rewards and credits are per arm, so other arms cannot continue it (this was a NumPy
