@@ -47,6 +47,8 @@ def arm_probabilities(log_weights: np.ndarray, floor: float) -> np.ndarray:
     [0.05, 0.95]
     >>> arm_probabilities(np.log([0.8, 0.15, 0.05]), floor=0.1).round(3).tolist()
     [0.758, 0.142, 0.1]
+    >>> arm_probabilities(np.log([0.6, 0.1, 0.1, 0.1, 0.1]), floor=0.2).tolist()
+    [0.2, 0.2, 0.2, 0.2, 0.2]
     """
     w = np.asarray(log_weights, dtype=float)
     k = w.size
@@ -62,6 +64,8 @@ def arm_probabilities(log_weights: np.ndarray, floor: float) -> np.ndarray:
         below = ~raised & (p < floor)
         if not below.any():
             return p
+        if below.sum() == k - raised.sum():  # a floor of 1/K (short by rounding): uniform
+            return np.full(k, 1.0 / k)
         raised |= below
 
 

@@ -144,14 +144,19 @@ def minority_table(curves: pd.DataFrame, k: int = 5) -> Table:
 
 def auto_arms_table(curves: pd.DataFrame) -> Table | None:
     """Which arm picked most of ``auto``'s batch ending at each label count: the arms'
-    shares over seeds (None when no arm ran ``auto``)."""
+    shares over seeds, a seed whose learner was still in its cold start then counted as
+    "cold start" (None when no arm ran ``auto``)."""
     if "used" not in curves:
         return None
-    mine = curves[curves["used"].astype(str).str.startswith("auto:")]
+    used = curves["used"].where(curves["used"].notna(), "").astype(str)
+    by_auto = used.str.startswith("auto:")
+    mine = curves[curves["strategy"].isin(curves.loc[by_auto, "strategy"]) & (used != "")]
     if mine.empty:
         return None
-    shares = (mine.assign(arm=mine["used"].str.slice(5))
+    arm = used[mine.index].str.slice(5).where(by_auto[mine.index], "cold start")
+    shares = (mine.assign(arm=arm)
               .groupby("labels")["arm"].value_counts(normalize=True).unstack(fill_value=0))
+    shares = shares[sorted(shares.columns, key=lambda a: (a == "cold start", a))]
     table = Table(title="auto's arm per batch (most slots; share of seeds)",
                   title_justify="left")
     table.add_column("labels", justify="right")

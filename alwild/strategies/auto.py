@@ -132,6 +132,11 @@ class AutoStrategy(Strategy):
             raise UserValueError(
                 f"prior needs one positive, finite weight per arm ({len(self.arms)}), "
                 f"e.g. prior=(0.95, 0.05) for two arms, got {self.prior!r}")
+        for name in ("min_floor", "start_floor"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise UserTypeError(f"{name} must be a number, e.g. {name}="
+                                    f"{getattr(type(self), name)}, got {value!r}")
         if not 0.0 <= self.min_floor <= 1.0 / len(self.arms):
             raise UserValueError(
                 f"min_floor must be in [0, 1/{len(self.arms)}], got {self.min_floor}")
@@ -167,10 +172,17 @@ class AutoStrategy(Strategy):
             get_strategy(arm).check(model)
 
     def log_prior(self) -> np.ndarray:
+        """The bandit arms' starting log-weights: ``prior``'s; else margin 95% and random
+        5% when the arms are those two (by any alias, in any order); else equal.
+
+        >>> np.exp(get_strategy("auto", arms=("passive", "margin_sampling")).log_prior())
+        array([0.05, 0.95])
+        """
         if self.prior is not None:
             prior = np.asarray(self.prior, dtype=float)
-        elif self.arms == DEFAULT_ARMS:
-            prior = np.asarray(DEFAULT_PRIOR)
+        elif sorted(map(canonical_name, self.arms)) == sorted(DEFAULT_ARMS):
+            informed = dict(zip(DEFAULT_ARMS, DEFAULT_PRIOR, strict=True))
+            prior = np.array([informed[canonical_name(a)] for a in self.arms])
         else:
             prior = np.ones(len(self.arms))
         return np.log(prior / prior.sum())
@@ -198,7 +210,9 @@ class AutoStrategy(Strategy):
     def probabilities(self, labels=None, known_classes=None) -> np.ndarray:
         """The mixture over :attr:`all_arms`: the bandit's, with ``coverage`` taking the
         Good–Turing unseen-class share (of ``labels``) of the non-random arms' part; none
-        when every one of the declared ``known_classes`` has a label."""
+        when every one of the declared ``known_classes`` has a label. It is the mixture of
+        the rewards known so far: the next :meth:`select` first adds the one the last
+        batch's labels let it measure (``history`` has the mixture each batch used)."""
         p = self.bandit_probabilities()
         if not self.coverage:
             return p

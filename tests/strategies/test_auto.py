@@ -47,6 +47,23 @@ def test_history_probabilities_floor_and_rewards():
     assert len(strategy.state.models) == strategy.window  # older models are let go
 
 
+
+def test_probabilities_are_the_next_mixture_until_a_reward_comes_in():
+    """What loop.md says: ``probabilities(labels)`` is the mixture from the rewards known
+    so far, so it is the next batch's while none is measured (the first two batches) and
+    lags it once the query itself first adds the last batch's reward."""
+    X, y = _data(2)
+    learner = ActiveLearner(LogisticRegression(), "auto", X[:12], y[:12], random_state=0)
+    strategy = learner.query_strategy
+    pool, gaps = np.arange(12, len(y)), []
+    for _ in range(6):
+        before = strategy.probabilities(learner.y_training)
+        pool = _run(learner, X, y, pool, 1, 5)
+        used = np.array(list(strategy.history[-1]["probabilities"].values()))
+        gaps.append(float(np.abs(used - before).max()))
+    assert gaps[:2] == [pytest.approx(0.0, abs=1e-4)] * 2
+    assert min(gaps[2:]) > 1e-3  # the floor narrows as each query adds a reward
+
 @settings(max_examples=8, deadline=None)
 @given(seed=st.integers(0, 10_000), flip=st.sampled_from([0.0, 0.3]),
        batch=st.sampled_from([1, 6]))
@@ -240,6 +257,9 @@ def test_a_tied_batch_is_named_after_the_arm_listed_first(arms):
     ({"start_floor": -1.0}, "start_floor must be at least min_floor"),
     ({"start_floor": float("nan")}, "start_floor must be at least min_floor"),
     ({"start_floor": 0.01}, "start_floor must be at least min_floor"),
+    ({"start_floor": None}, "start_floor must be a number"),
+    ({"min_floor": "0.1"}, "min_floor must be a number"),
+    ({"min_floor": True}, "min_floor must be a number"),
     ({"window": 2.5}, "whole number of models"),
     ({"window": 1}, "whole number of models"),
     ({"arms": ("margin", "albl")}, "auto cannot be one of its own arms"),
@@ -252,7 +272,8 @@ def test_a_tied_batch_is_named_after_the_arm_listed_first(arms):
 def test_bad_arguments_say_what_to_pass(params, says):
     """Each bad argument fails when the strategy is made, with what to pass instead, not
     later inside a query (a lone string was read as arms 'm', 'a', 'r'...; a NaN prior
-    or a fractional window broke the first query with an unrelated message), and an
+    or a fractional window broke the first query with an unrelated message; a floor given
+    as a string or None raised a bare TypeError from a comparison), and an
     alias is the strategy it stands for (``albl`` is auto, ``passive`` is random)."""
     with pytest.raises(UserError, match=says):
         get_strategy("auto", **params)
@@ -272,6 +293,20 @@ def test_the_default_arms_as_a_list_keep_the_informed_prior():
     assert listed.arms == ("margin", "random")
     np.testing.assert_allclose(listed.bandit_probabilities(),
                                get_strategy("auto").bandit_probabilities())
+
+
+@pytest.mark.parametrize("arms", [("margin_sampling", "random"), ("margin", "passive"),
+                                  ("random", "margin"), ("passive", "margin_sampling")])
+def test_the_default_pair_by_alias_or_in_another_order_keeps_the_informed_prior(arms):
+    """An alias is the same arm and the prior is each arm's own: margin 95%, random 5%
+    however the pair is written (these got a uniform 50 / 50 prior)."""
+    weights = dict(zip(arms, np.exp(get_strategy("auto", arms=arms).log_prior()),
+                       strict=True))
+    margin = next(a for a in arms if a.startswith("margin"))
+    (random,) = set(arms) - {margin}
+    assert (weights[margin], weights[random]) == (pytest.approx(0.95), pytest.approx(0.05))
+    assert get_strategy("auto", arms=("margin", "random", "entropy")).log_prior() == \
+        pytest.approx(np.log(np.full(3, 1 / 3)))  # any other arms start equal
 
 
 def test_the_floor_counts_rounds_whose_reward_is_known():
@@ -294,6 +329,21 @@ def test_the_floor_counts_rounds_whose_reward_is_known():
     eighth = arm_probabilities(get_strategy("auto").log_prior(), strategy.min_floor)
     assert (first[1], eighth[1]) == (pytest.approx(0.1), pytest.approx(0.05))
 
+
+def test_each_learner_given_the_name_gets_its_own_bandit():
+    """What loop.md says: the name "auto" makes a bandit per learner (one object passed
+    to two learners would be one bandit fed by both)."""
+    X, y = _data(3)
+    first, second = (ActiveLearner(LogisticRegression(), "auto", X[:12], y[:12],
+                                   random_state=0) for _ in range(2))
+    _run(first, X, y, np.arange(12, len(y)), 3, 4)
+    assert first.query_strategy.state is not second.query_strategy.state
+    assert len(first.query_strategy.history) == 3 and second.query_strategy.history == []
+    shared = get_strategy("auto")
+    one, two = (ActiveLearner(LogisticRegression(), shared, X[:12], y[:12]) for _ in range(2))
+    one.query(X[12:], 2)
+    two.query(X[12:], 2)
+    assert len(shared.history) == 2  # both learners' rounds in one bandit
 
 def test_changing_the_arms_midway_says_to_start_a_new_bandit():
     """``learner.query(X, n, arms=...)`` makes a copy that shares the bandit's state: its

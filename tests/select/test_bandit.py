@@ -2,6 +2,8 @@
 exact draw probabilities and importance weights that are unbiased (checked against a
 Monte-Carlo estimate on a synthetic pool)."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -212,3 +214,12 @@ def test_importance_weights_stay_unbiased_with_a_proportional_arm():
     se = errors.std(axis=0, ddof=1) / np.sqrt(draws)
     assert np.all(np.abs(errors.mean(axis=0)) < 4 * se)
     assert naive.mean() > 10 * naive.std(ddof=1) / np.sqrt(draws)
+
+
+@settings(max_examples=60, deadline=None)
+@given(w=log_weights)
+def test_a_floor_of_one_over_k_is_the_uniform_mixture_without_warnings(w):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0/0 once rounding raised every arm
+        p = bandit.arm_probabilities(w, 1.0 / w.size)
+    assert p == pytest.approx(np.full(w.size, 1.0 / w.size))
