@@ -32,6 +32,7 @@ __all__ = [
     "map_chunks",
     "nonfinite_rows",
     "raise_if_nonfinite",
+    "same_rows",
     "DEFAULT_CHUNK_SIZE",
 ]
 
@@ -223,6 +224,43 @@ def nonfinite_rows(rows, limit: int = 5) -> list[int]:
         return []
     arr = arr.reshape(arr.shape[0], -1)
     return np.flatnonzero(~np.isfinite(arr).all(axis=1))[:limit].tolist()
+
+
+def same_rows(a, b) -> bool:
+    """Whether ``a`` and ``b`` hold the same rows in the same order, whatever their
+    containers (NumPy, SciPy sparse, pandas, lists, torch); a missing value matches a
+    missing one.
+
+    >>> same_rows(np.array([[1.0, np.nan]]), pd.DataFrame([[1.0, np.nan]]))
+    True
+    >>> same_rows([[1, 2], [3, 4]], np.array([[3, 4], [1, 2]]))
+    False
+    """
+    x, z = _as_array(a), _as_array(b)
+    if x.shape != z.shape:
+        return False
+    try:
+        return bool(np.array_equal(x, z, equal_nan=True))
+    except TypeError:  # object arrays (text, categories): element by element
+        return bool(np.all((x == z) | (pd.isna(x) & pd.isna(z))))
+
+
+def _as_array(X) -> np.ndarray:
+    """``X``'s values as one NumPy array (for comparing, not for computing)."""
+    if type(X).__module__.startswith("torch"):
+        return X.detach().cpu().numpy()
+    if sparse.issparse(X):
+        return X.toarray()
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        return X.to_numpy()
+    if not isinstance(X, list):
+        return np.asarray(X)
+    try:  # as objects: NumPy would turn a row of numbers and text into text
+        return np.array(X, dtype=object)
+    except ValueError:  # rows nested unevenly: one object per row
+        out = np.empty(len(X), dtype=object)
+        out[:] = X
+        return out
 
 
 def append_rows(X, rows):

@@ -12,7 +12,15 @@ from sklearn.linear_model import LogisticRegression
 
 from alwild import scores as S
 from alwild.learners import ActiveLearner, Committee
-from alwild.pool import iter_chunks, map_chunks, n_features, n_rows, nonfinite_rows, take_rows
+from alwild.pool import (
+    iter_chunks,
+    map_chunks,
+    n_features,
+    n_rows,
+    nonfinite_rows,
+    same_rows,
+    take_rows,
+)
 from tests.pools import (
     N_LABELLED,
     POOL_KINDS,
@@ -222,3 +230,27 @@ def test_a_copy_on_write_memmap_is_read_as_changed(tmp_path):
     cow[3] = 9.0
     glued = np.concatenate([rows for _, _, rows in iter_chunks(cow, 2)])
     np.testing.assert_array_equal(glued[3], [9.0, 9.0])
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(POOL_KINDS), st.integers(0, 10_000), st.booleans())
+def test_same_rows_sees_the_values_in_order_whatever_the_container(tmp_path, kind, seed,
+                                                                   with_nan):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(8, 4))
+    if with_nan and kind != "frame":
+        X[rng.integers(8), rng.integers(4)] = np.nan
+    pool = make_pool(kind, X, tmp_path)
+    rows = take_rows(pool, np.arange(2, 6))
+    for other in (_dense(rows), rows, take_rows(pool, np.arange(2, 6)),
+                  _dense(rows).tolist()):
+        assert same_rows(rows, other) and same_rows(other, rows)
+    assert not same_rows(rows, take_rows(pool, np.array([3, 2, 4, 5])))  # another order
+    assert not same_rows(rows, take_rows(pool, np.arange(2, 5)))  # fewer rows
+
+
+def test_same_rows_of_text_and_ragged_lists():
+    assert same_rows(["a b", None], np.array(["a b", None], dtype=object))
+    assert not same_rows(["a b", "c"], ["c", "a b"])
+    assert same_rows([[1, 2], [3]], [[1, 2], [3]]) and not same_rows([[1, 2], [3]], [[3], [1, 2]])

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from alwild.errors import UserTypeError, UserValueError
-from alwild.pool import take_rows
+from alwild.pool import same_rows, take_rows
 from alwild.select import (
     Proportional,
     arm_probabilities,
@@ -78,6 +78,7 @@ class _Batch:
     """What one round asked for, kept until its labels come back."""
 
     n_before: int
+    rows: Any  # the rows asked, to check that they are the ones taught, in that order
     weights: np.ndarray  # importance weights of the rows
     predicted: dict[int, np.ndarray]  # round of a kept model -> its predictions on the rows
 
@@ -235,6 +236,10 @@ class AutoStrategy(Strategy):
         n_rows = len(next(iter(batch.predicted.values())))
         if y is None or len(y) != batch.n_before + n_rows:
             return  # not taught as asked: no reward rather than a wrong one
+        X = getattr(model, "X_training", None)
+        if X is not None and not same_rows(
+                take_rows(X, np.arange(batch.n_before, len(y))), batch.rows):
+            return  # other rows, or in another order: the labels would not match them
         truth = np.asarray(y)[batch.n_before:]
         for s in sorted(batch.predicted):
             if s + 1 in batch.predicted:
@@ -280,7 +285,7 @@ class AutoStrategy(Strategy):
         self._keep(model, round_)
         if y is not None and st.models:
             rows = take_rows(X_pool, idx)
-            st.pending = _Batch(len(y), importance_weights(q, n_available),
+            st.pending = _Batch(len(y), rows, importance_weights(q, n_available),
                                 {s: np.asarray(m.predict(rows)) for s, m in st.models.items()})
         st.history.append({
             "round": round_, "arm": _majority(slot_arms, names),

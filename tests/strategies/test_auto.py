@@ -12,7 +12,9 @@ from sklearn.metrics.pairwise import euclidean_distances
 from alwild import ActiveLearner, get_strategy
 from alwild import scores as S
 from alwild.errors import UserError
+from alwild.pool import take_rows
 from alwild.select import arm_probabilities
+from tests.pools import N_LABELLED, POOL_KINDS, classification_data, frame_pipeline, make_pool
 
 
 def _data(seed=0, n=400, flip_y=0.0, n_classes=3):
@@ -382,3 +384,29 @@ def test_each_slot_is_credited_to_an_arm_that_could_have_drawn_it(seed, p_rank):
         else:  # both could: margin is far more likely (p_rank vs (1 - p_rank) / rows)
             assert arm == "margin"
         taken.add(row)
+
+
+@pytest.mark.parametrize("kind", POOL_KINDS)
+@pytest.mark.parametrize("reverse", [False, True])
+def test_a_batch_earns_a_reward_only_when_taught_in_the_order_asked(kind, reverse, tmp_path):
+    """The labels of a batch are matched to its rows by position: taught as asked (from any
+    kind of pool) they add to the pooled gains; the same rows in another order add nothing
+    (each label would be scored against another row's predictions)."""
+    X, y = classification_data(n=150)
+    pool = make_pool(kind, X, tmp_path)
+    model = frame_pipeline(LogisticRegression(max_iter=500)) if kind == "frame" \
+        else LogisticRegression(max_iter=500)
+    learner = ActiveLearner(model, "auto", take_rows(pool, np.arange(N_LABELLED)),
+                            y[:N_LABELLED], random_state=0)
+    gains = learner.query_strategy.state.gains
+    remaining = np.arange(N_LABELLED, len(y))
+    for r in range(4):
+        idx, _ = learner.query(take_rows(pool, remaining), 6)
+        rows = remaining[idx[::-1] if reverse and r == 3 else idx]
+        learner.teach(take_rows(pool, rows), y[rows])
+        remaining = np.delete(remaining, idx)
+    before = sum(n for _, n in gains.values())
+    learner.query(take_rows(pool, remaining), 6)  # scores the last batch's labels
+    after = sum(n for _, n in gains.values())
+    assert before > 0
+    assert (after == before) if reverse else (after > before)
