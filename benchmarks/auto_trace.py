@@ -17,8 +17,8 @@ import numpy as np
 from hard_tables import config_for, dev_tables, tables
 
 from alwild import ActiveLearner, get_strategy
-from alwild.models.lean_forest import LeanRandomForestClassifier
 from alwild.select import arm_probabilities
+from alwild.sim.estimators import make_model
 from alwild.sim.pool_run import initial_positions, split_rows
 from alwild.sim.runner import prepare
 
@@ -34,9 +34,8 @@ def trace(table: str, seed: int) -> list[dict]:
     pool, _ = split_rows(data.y, config, seed)
     start = initial_positions(data.y[pool], config, np.random.default_rng(seed))
     rest = np.delete(pool, start)
-    learner = ActiveLearner(LeanRandomForestClassifier(n_estimators=100, random_state=seed),
-                            "auto", data.X[pool[start]], data.y[pool[start]],
-                            random_state=seed)
+    learner = ActiveLearner(make_model("rf", random_state=seed), "auto",
+                            data.X[pool[start]], data.y[pool[start]], random_state=seed)
     rows = []
     for _ in range(config.budget // config.batch):
         idx, _ = learner.query(data.X[rest], n_instances=config.batch)

@@ -56,6 +56,8 @@ def arm_probabilities(log_weights: np.ndarray, floor: float) -> np.ndarray:
         raise UserValueError("a bandit needs at least one arm")
     if not 0.0 <= floor <= 1.0 / k:
         raise UserValueError(f"floor must be in [0, 1/{k}], got {floor}")
+    if np.isclose(floor * k, 1.0):  # a floor of 1/K leaves only the uniform mixture
+        return np.full(k, 1.0 / k)
     soft = np.exp(w - w.max())
     raised = np.zeros(k, dtype=bool)
     while True:  # each pass raises at least one more arm, so at most k passes
@@ -64,8 +66,6 @@ def arm_probabilities(log_weights: np.ndarray, floor: float) -> np.ndarray:
         below = ~raised & (p < floor)
         if not below.any():
             return p
-        if below.sum() == k - raised.sum():  # a floor of 1/K (short by rounding): uniform
-            return np.full(k, 1.0 / k)
         raised |= below
 
 

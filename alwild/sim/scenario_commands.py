@@ -148,7 +148,7 @@ def auto_arms_table(curves: pd.DataFrame) -> Table | None:
     "cold start" (None when no arm ran ``auto``)."""
     if "used" not in curves:
         return None
-    used = curves["used"].where(curves["used"].notna(), "").astype(str)
+    used = curves["used"].fillna("").astype(str)
     by_auto = used.str.startswith("auto:")
     mine = curves[curves["strategy"].isin(curves.loc[by_auto, "strategy"]) & (used != "")]
     if mine.empty:

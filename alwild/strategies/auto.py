@@ -179,11 +179,12 @@ class AutoStrategy(Strategy):
         >>> np.exp(get_strategy("auto", arms=("passive", "margin_sampling")).log_prior())
         array([0.05, 0.95])
         """
+        names = [canonical_name(a) for a in self.arms]
         if self.prior is not None:
             prior = np.asarray(self.prior, dtype=float)
-        elif sorted(map(canonical_name, self.arms)) == sorted(DEFAULT_ARMS):
+        elif sorted(names) == sorted(DEFAULT_ARMS):
             informed = dict(zip(DEFAULT_ARMS, DEFAULT_PRIOR, strict=True))
-            prior = np.array([informed[canonical_name(a)] for a in self.arms])
+            prior = np.array([informed[a] for a in names])
         else:
             prior = np.ones(len(self.arms))
         return np.log(prior / prior.sum())
