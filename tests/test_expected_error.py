@@ -9,6 +9,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
 from alwild import get_strategy
+from alwild.errors import UserValueError
 from alwild.expected_error import expected_error_reduction
 from alwild.learners import ActiveLearner
 from tests.pools import classification_data
@@ -53,3 +54,42 @@ def test_a_share_of_the_pool_are_candidates_and_bad_arguments_assert():
         expected_error_reduction(learner, pool, p_subsample=1.5)
     with pytest.raises(ValueError, match="loss must be 'binary' or 'log', got 42"):
         expected_error_reduction(learner, pool, loss=42)
+
+
+class _NoClasses:
+    """An estimator without ``classes_`` whose probabilities always have two columns (like
+    modAL's multidimensional example's mock), whatever labels it was fitted on."""
+
+    def get_params(self, deep=True):
+        return {}
+
+    def set_params(self, **params):
+        return self
+
+    def fit(self, X, y):
+        self.seen_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+
+    def predict_proba(self, X):
+        p = np.full((len(X), 2), 0.5)
+        if getattr(self, "seen_", np.array([0, 1])).tolist() == [0]:
+            p[:, 0] = 0.75
+            p[:, 1] = 0.25
+        return p
+
+
+def test_a_model_without_classes_and_one_labelled_class_uses_its_probabilities_columns():
+    """Labels all 0 and two probability columns: the classes are 0 and 1 (this was a NumPy
+    broadcasting error, seen once in modAL's example runs); labels that are not those
+    integers get an error that says to give the estimator classes_."""
+    X, _ = classification_data(n=30)
+    with pytest.warns(UserWarning, match="only one class"):
+        learner = ActiveLearner(_NoClasses(), X_training=X[:5], y_training=np.zeros(5, int))
+        named = ActiveLearner(_NoClasses(), X_training=X[:5], y_training=np.array(["a"] * 5))
+    idx, errors = expected_error_reduction(learner, X[5:], n_instances=2)
+    assert len(set(idx.tolist())) == 2 and np.isfinite(errors).all()
+    with pytest.raises(UserValueError, match="2 columns.*classes_"):
+        expected_error_reduction(named, X[5:], n_instances=2)

@@ -65,7 +65,7 @@ class ExpectedErrorReduction(Strategy):
         evals = np.sort(rng.choice(n, min(n, self.n_eval), replace=False))
         X_cand, X_eval = take_rows(X_pool, cand), take_rows(X_pool, evals)
         cand_proba = model.predict_proba(X_cand)
-        classes = _classes(model)
+        classes = _classes(model, cand_proba.shape[1])
         future = np.empty((n_cand, len(classes), len(evals), len(classes)))
         base = getattr(model, "estimator", model)
         for i in range(n_cand):
@@ -81,12 +81,27 @@ class ExpectedErrorReduction(Strategy):
         return top_k(scores, n_instances, rng, random_tie_break=self.random_tie_break), scores
 
 
-def _classes(model) -> np.ndarray:
-    """The model's classes; a model without ``classes_`` knows those of its labels."""
+def _classes(model, width: int) -> np.ndarray:
+    """The model's classes; a model without ``classes_`` knows those of its labels, or
+    ``0 .. width - 1`` when its ``predict_proba`` has ``width`` columns, more than its labels
+    show, and its labels are among those integers.
+
+    >>> class Labels: y_training = np.array([1, 1])
+    >>> _classes(Labels(), 1).tolist(), _classes(Labels(), 3).tolist()
+    ([1], [0, 1, 2])
+    """
     try:
         return model.classes_
     except AttributeError:
-        return np.unique(model.y_training)
+        seen = np.unique(model.y_training)
+    if seen.size == width:
+        return seen
+    if seen.dtype.kind in "iu" and np.isin(seen, np.arange(width)).all():
+        return np.arange(width)
+    raise UserValueError(
+        f"the model's predict_proba has {width} columns, but it has no classes_ and its "
+        f"labels show {seen.size} class(es) ({seen.tolist()}): give the estimator a classes_ "
+        "attribute naming the class of each column")
 
 
 def _aligned_proba(est, X, classes) -> np.ndarray:
