@@ -223,7 +223,8 @@ def test_the_whole_loop_in_a_real_browser(served, page):
     assert page.locator("#model-version").inner_text() == "v1"
     assert page.locator("#round-number").inner_text() == "1"
     shot(page, "07-progress-before")
-    page.click("#retrain")
+    with page.expect_navigation():  # the form's POST and redirect, before any reload
+        page.click("#retrain")
     for _ in range(60):
         page.reload()
         if page.locator("#model-version").inner_text() == "v2":
